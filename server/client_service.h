@@ -1,0 +1,26 @@
+// ClientService: the gRPC front end of the client API. One bidirectional
+// stream per session (callback API: no thread per stream); each stream is a
+// Connection whose replies and events are batched into one ServerMessage
+// whenever several are ready while the previous write is in flight.
+#ifndef ZABKEEPER_SERVER_CLIENT_SERVICE_H_
+#define ZABKEEPER_SERVER_CLIENT_SERVICE_H_
+
+#include "server/zk_server.h"
+#include "zabkeeper/client.grpc.pb.h"
+
+namespace zabkeeper::server {
+
+class ClientService final : public proto::ZabKeeper::CallbackService {
+ public:
+  explicit ClientService(ZkServer* server) : server_(server) {}
+
+  grpc::ServerBidiReactor<proto::ClientMessage, proto::ServerMessage>* Session(
+      grpc::CallbackServerContext* context) override;
+
+ private:
+  ZkServer* server_;
+};
+
+}  // namespace zabkeeper::server
+
+#endif  // ZABKEEPER_SERVER_CLIENT_SERVICE_H_

@@ -1,0 +1,58 @@
+// ServerConfig: a zoo.cfg-style configuration file (key=value lines, '#'
+// comments), validated as a whole. Every problem is reported as one line
+// naming the key, so `zabkeeper-server CONFIG` can exit with it.
+#ifndef ZABKEEPER_SERVER_CONFIG_H_
+#define ZABKEEPER_SERVER_CONFIG_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace zabkeeper::server {
+
+struct PeerAddress {
+  std::string host;
+  int peer_port = 0;
+  int election_port = 0;  // accepted for zoo.cfg compatibility; peers share one port
+  int client_port = 0;    // optional ";clientPort" suffix
+};
+
+struct ServerConfig {
+  int tick_time_ms = 2000;
+  std::string data_dir;
+  std::string client_address = "0.0.0.0";
+  int client_port = 0;
+  bool admin_enabled = true;
+  std::string admin_address = "0.0.0.0";
+  int admin_port = 8080;
+  int max_client_cnxns = 60;  // per client IP; 0 = unlimited
+  int min_session_timeout_ms = 0;  // 0: 2 x tickTime
+  int max_session_timeout_ms = 0;  // 0: 20 x tickTime
+  int init_limit = 10;             // ticks
+  int sync_limit = 5;              // ticks
+  int64_t max_data_bytes = 1 << 20;  // jute.maxbuffer
+  bool extended_types_enabled = true;
+  int64_t my_id = 0;  // from <dataDir>/myid; 0 in standalone without one
+  std::map<int64_t, PeerAddress> servers;  // server.N lines
+
+  bool standalone() const { return servers.size() <= 1; }
+  int MinSessionTimeout() const {
+    return min_session_timeout_ms > 0 ? min_session_timeout_ms : 2 * tick_time_ms;
+  }
+  int MaxSessionTimeout() const {
+    return max_session_timeout_ms > 0 ? max_session_timeout_ms : 20 * tick_time_ms;
+  }
+};
+
+// Parses the text of a config file. my_id is not read here (see LoadConfig).
+absl::StatusOr<ServerConfig> ParseConfig(const std::string& text);
+
+// Reads and parses the file, then reads <dataDir>/myid when the config names
+// servers, and checks that myid is one of them.
+absl::StatusOr<ServerConfig> LoadConfig(const std::string& path);
+
+}  // namespace zabkeeper::server
+
+#endif  // ZABKEEPER_SERVER_CONFIG_H_

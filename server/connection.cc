@@ -1,0 +1,82 @@
+#include "server/connection.h"
+
+#include "glog/logging.h"
+
+namespace zabkeeper::server {
+
+void Connection::ExpectWrite(int64_t xid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Item item;
+  item.xid = xid;
+  item.is_write = true;
+  queue_.push_back(std::move(item));
+}
+
+void Connection::Read(const proto::Request& request, const ReadFn& execute) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (queue_.empty()) {
+    std::vector<proto::Response> out;
+    execute(request, &out);
+    for (proto::Response& r : out) Send(std::move(r));
+    return;
+  }
+  Item item;
+  item.xid = request.xid();
+  item.read = request;
+  queue_.push_back(std::move(item));
+}
+
+void Connection::Reply(proto::Response response) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (queue_.empty()) {
+    Send(std::move(response));
+    return;
+  }
+  Item item;
+  item.xid = response.xid();
+  item.done = true;
+  item.response = std::move(response);
+  queue_.push_back(std::move(item));
+}
+
+bool Connection::CompleteWrite(proto::Response response) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (Item& item : queue_) {
+    if (item.is_write && !item.done) {
+      DCHECK_EQ(item.xid, response.xid());
+      item.done = true;
+      item.response = std::move(response);
+      break;
+    }
+  }
+  PopDoneLocked(nullptr);
+  return !queue_.empty() && !queue_.front().is_write && !queue_.front().done;
+}
+
+void Connection::Drain(const ReadFn& execute) {
+  std::lock_guard<std::mutex> lock(mu_);
+  PopDoneLocked(&execute);
+}
+
+void Connection::PopDoneLocked(const ReadFn* execute) {
+  while (!queue_.empty()) {
+    Item& head = queue_.front();
+    if (head.done) {
+      Send(std::move(head.response));
+    } else if (!head.is_write && execute != nullptr) {
+      std::vector<proto::Response> out;
+      (*execute)(head.read, &out);
+      for (proto::Response& r : out) Send(std::move(r));
+    } else {
+      return;
+    }
+    queue_.pop_front();
+  }
+}
+
+void Connection::Event(proto::Response event) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Send(std::move(event));
+}
+
+}  // namespace zabkeeper::server

@@ -1,0 +1,78 @@
+// Connection: one client stream and the session bound to it, as seen by the
+// request pipeline. It keeps the session's answers in request order: writes
+// complete when applied, reads queued behind an unfinished write run only
+// after it (so a read sees the session's own earlier writes), and watch
+// events go out on the same FIFO stream as replies.
+//
+// The transport (the gRPC reactor) implements Send/CloseStream; Send is
+// called with the ordering lock held, so it must only enqueue.
+#ifndef ZABKEEPER_SERVER_CONNECTION_H_
+#define ZABKEEPER_SERVER_CONNECTION_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "zabkeeper/client.pb.h"
+
+namespace zabkeeper::server {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  // Executes a read; appends its reply (and any watch events it fires, ahead of
+  // the reply) to out.
+  using ReadFn = std::function<void(const proto::Request&, std::vector<proto::Response>* out)>;
+
+  explicit Connection(std::string peer) : peer_(std::move(peer)) {}
+  virtual ~Connection() = default;
+
+  const std::string& peer() const { return peer_; }
+  int64_t session_id() const { return session_id_.load(); }
+  void set_session_id(int64_t id) { session_id_ = id; }
+
+  // A write (or connect/close) with this xid is now in the pipeline.
+  void ExpectWrite(int64_t xid);
+  // Runs the read now if nothing is ahead of it, else queues it.
+  void Read(const proto::Request& request, const ReadFn& execute);
+  // Sends a reply that depends on nothing queued (errors found before the
+  // pipeline); it still waits behind queued items.
+  void Reply(proto::Response response);
+  // The oldest unfinished write finished with this response. Returns true
+  // when reads are now at the head and need Drain.
+  bool CompleteWrite(proto::Response response);
+  // Runs queued reads at the head; the caller holds the tree lock (shared).
+  void Drain(const ReadFn& execute);
+  // A watch event: goes out at once, ahead of anything still queued.
+  void Event(proto::Response event);
+
+  // Ends the stream after what was sent is flushed.
+  virtual void CloseStream() = 0;
+
+ protected:
+  // Appends to the transport's outbox; called with mu_ held, must not block.
+  virtual void Send(proto::Response response) = 0;
+
+ private:
+  struct Item {
+    int64_t xid = 0;
+    bool is_write = false;
+    bool done = false;
+    proto::Request read;
+    proto::Response response;
+  };
+  void PopDoneLocked(const ReadFn* execute);
+
+  const std::string peer_;
+  std::atomic<int64_t> session_id_{0};
+  std::mutex mu_;
+  std::deque<Item> queue_;  // bounded by the server's in-flight limit
+};
+
+}  // namespace zabkeeper::server
+
+#endif  // ZABKEEPER_SERVER_CONNECTION_H_

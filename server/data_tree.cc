@@ -1,0 +1,235 @@
+#include "server/data_tree.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "server/errors.h"
+#include "server/path_util.h"
+
+namespace zabkeeper::server {
+namespace {
+
+// FNV-1a, 64 bit: deterministic across processes and machines (absl::Hash is
+// seeded per process, so it cannot be compared between servers).
+class Fnv64 {
+ public:
+  void Add(absl::string_view bytes) {
+    for (char c : bytes) {
+      hash_ ^= static_cast<uint8_t>(c);
+      hash_ *= 0x100000001b3ULL;
+    }
+  }
+  void Add(int64_t v) {
+    char buf[8];
+    for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    Add(absl::string_view(buf, 8));
+  }
+  uint64_t value() const { return hash_; }
+
+ private:
+  uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+}  // namespace
+
+DataTree::DataTree() {
+  nodes_.emplace("/", std::make_unique<Znode>());
+  Rehash("/", *nodes_["/"]);
+  AddSystemNode("/zookeeper");
+  AddSystemNode("/zookeeper/config");
+  AddSystemNode("/zookeeper/quota");
+  // As in ZooKeeper 3.8: the config node is read-only and reports aversion -1.
+  Znode* config = FindMutable("/zookeeper/config");
+  Unhash("/zookeeper/config", *config);
+  config->stat.aversion = -1;
+  google::protobuf::RepeatedPtrField<proto::Acl> read_only;
+  proto::Acl* acl = read_only.Add();
+  acl->set_perms(1);
+  acl->mutable_id()->set_scheme("world");
+  acl->mutable_id()->set_id("anyone");
+  config->acl_id = acls_.Intern(read_only);
+  Rehash("/zookeeper/config", *config);
+}
+
+void DataTree::AddSystemNode(const std::string& path) {
+  Znode* parent = FindMutable(ParentPath(path));
+  Unhash(ParentPath(path), *parent);
+  parent->children.insert(std::string(BaseName(path)));
+  Rehash(ParentPath(path), *parent);
+  auto node = std::make_unique<Znode>();
+  Rehash(path, *node);
+  nodes_.emplace(path, std::move(node));
+}
+
+const Znode* DataTree::Find(absl::string_view path) const {
+  auto it = nodes_.find(path);
+  return it == nodes_.end() ? nullptr : it->second.get();
+}
+
+Znode* DataTree::FindMutable(absl::string_view path) {
+  auto it = nodes_.find(path);
+  return it == nodes_.end() ? nullptr : it->second.get();
+}
+
+std::vector<std::string> DataTree::EphemeralsOf(int64_t session_id) const {
+  auto it = ephemerals_.find(session_id);
+  if (it == ephemerals_.end()) return {};
+  return std::vector<std::string>(it->second.begin(), it->second.end());
+}
+
+uint64_t DataTree::HashNode(absl::string_view path, const Znode& node) const {
+  Fnv64 h;
+  h.Add(path);
+  h.Add(static_cast<int64_t>(node.data.size()));
+  h.Add(node.data);
+  const StatData& s = node.stat;
+  for (int64_t v : {s.czxid, s.mzxid, s.pzxid, s.ctime, s.mtime, s.ephemeral_owner,
+                    int64_t{s.version}, int64_t{s.cversion}, int64_t{s.aversion},
+                    static_cast<int64_t>(node.children.size()), node.ttl_ms,
+                    int64_t{node.container}}) {
+    h.Add(v);
+  }
+  return h.value();
+}
+
+absl::Status DataTree::CreateNode(const proto::CreateTxn& txn, int64_t zxid, int64_t time_ms,
+                                  ChangeSet* changes) {
+  const std::string& path = txn.path();
+  absl::string_view parent_path = ParentPath(path);
+  Znode* parent = FindMutable(parent_path);
+  if (parent == nullptr) return ZkError(proto::NO_NODE, absl::StrCat(parent_path));
+  if (nodes_.contains(path)) return ZkError(proto::NODE_EXISTS, path);
+
+  auto node = std::make_unique<Znode>();
+  node->data = txn.data();
+  node->stat.czxid = node->stat.mzxid = node->stat.pzxid = zxid;
+  node->stat.ctime = node->stat.mtime = time_ms;
+  node->stat.ephemeral_owner = txn.ephemeral_owner();
+  node->acl_id = acls_.Intern(txn.acl());
+  node->container = txn.container();
+  node->ttl_ms = txn.ttl_ms();
+
+  Unhash(parent_path, *parent);
+  parent->children.insert(std::string(BaseName(path)));
+  if (txn.parent_cversion() > parent->stat.cversion) {
+    parent->stat.cversion = txn.parent_cversion();
+    parent->stat.pzxid = zxid;
+  }
+  Rehash(parent_path, *parent);
+  Rehash(path, *node);
+
+  if (txn.ephemeral_owner() != 0) ephemerals_[txn.ephemeral_owner()].insert(path);
+  nodes_.emplace(path, std::move(node));
+
+  changes->events.push_back({proto::NODE_CREATED, path});
+  changes->events.push_back({proto::NODE_CHILDREN_CHANGED, std::string(parent_path)});
+  changes->dirty_paths.insert(path);
+  changes->dirty_paths.insert(std::string(parent_path));
+  return absl::OkStatus();
+}
+
+absl::Status DataTree::DeleteNode(absl::string_view path, int64_t zxid, ChangeSet* changes) {
+  auto it = nodes_.find(path);
+  if (it == nodes_.end()) return ZkError(proto::NO_NODE, path);
+  if (!it->second->children.empty()) return ZkError(proto::NOT_EMPTY, path);
+  absl::string_view parent_path = ParentPath(path);
+  Znode* parent = FindMutable(parent_path);
+  if (parent == nullptr) return ZkError(proto::NO_NODE, parent_path);
+
+  const Znode& node = *it->second;
+  Unhash(path, node);
+  if (node.stat.ephemeral_owner != 0) {
+    auto eph = ephemerals_.find(node.stat.ephemeral_owner);
+    if (eph != ephemerals_.end()) {
+      eph->second.erase(std::string(path));
+      if (eph->second.empty()) ephemerals_.erase(eph);
+    }
+  }
+  Unhash(parent_path, *parent);
+  parent->children.erase(std::string(BaseName(path)));
+  // The stored cversion counts creates only (it names sequential children);
+  // the reported one moves anyway because numChildren drops (Znode::FillStat).
+  if (zxid > parent->stat.pzxid) parent->stat.pzxid = zxid;
+  Rehash(parent_path, *parent);
+
+  std::string owned_path(path);
+  std::string owned_parent(parent_path);
+  nodes_.erase(it);
+  changes->events.push_back({proto::NODE_DELETED, owned_path});
+  changes->events.push_back({proto::NODE_CHILDREN_CHANGED, owned_parent});
+  changes->dirty_paths.insert(std::move(owned_path));
+  changes->dirty_paths.insert(std::move(owned_parent));
+  return absl::OkStatus();
+}
+
+absl::Status DataTree::SetData(const proto::SetDataTxn& txn, int64_t zxid, int64_t time_ms,
+                               ChangeSet* changes) {
+  Znode* node = FindMutable(txn.path());
+  if (node == nullptr) return ZkError(proto::NO_NODE, txn.path());
+  Unhash(txn.path(), *node);
+  node->data = txn.data();
+  node->stat.version = txn.version();
+  node->stat.mzxid = zxid;
+  node->stat.mtime = time_ms;
+  Rehash(txn.path(), *node);
+  changes->events.push_back({proto::NODE_DATA_CHANGED, txn.path()});
+  changes->dirty_paths.insert(txn.path());
+  return absl::OkStatus();
+}
+
+absl::Status DataTree::SetAcl(const proto::SetAclTxn& txn, ChangeSet* changes) {
+  Znode* node = FindMutable(txn.path());
+  if (node == nullptr) return ZkError(proto::NO_NODE, txn.path());
+  Unhash(txn.path(), *node);
+  node->acl_id = acls_.Intern(txn.acl());
+  node->stat.aversion = txn.version();
+  Rehash(txn.path(), *node);
+  changes->dirty_paths.insert(txn.path());
+  return absl::OkStatus();
+}
+
+proto::ZnodeRecord DataTree::ToRecord(const Znode& node) const {
+  proto::ZnodeRecord record;
+  record.set_data(node.data);
+  node.FillStoredStat(record.mutable_stat());
+  acls_.CopyTo(node.acl_id, record.mutable_acl());
+  record.set_container(node.container);
+  record.set_ttl_ms(node.ttl_ms);
+  return record;
+}
+
+absl::Status DataTree::LoadNode(const std::string& path, const proto::ZnodeRecord& record) {
+  if (absl::Status s = ValidatePath(path); !s.ok()) return s;
+  Znode* node = FindMutable(path);
+  if (node == nullptr) {
+    absl::string_view parent_path = ParentPath(path);
+    Znode* parent = FindMutable(parent_path);
+    if (parent == nullptr) {
+      return absl::DataLossError(absl::StrCat("stored znode ", path, " has no parent"));
+    }
+    Unhash(parent_path, *parent);
+    parent->children.insert(std::string(BaseName(path)));
+    Rehash(parent_path, *parent);
+    node = nodes_.emplace(path, std::make_unique<Znode>()).first->second.get();
+  } else {
+    Unhash(path, *node);
+  }
+  const proto::Stat& s = record.stat();
+  node->data = record.data();
+  node->stat = StatData{s.czxid(),   s.mzxid(),   s.pzxid(),    s.ctime(),   s.mtime(),
+                        s.ephemeral_owner(), s.version(), s.cversion(), s.aversion()};
+  node->acl_id = acls_.Intern(record.acl());
+  node->container = record.container();
+  node->ttl_ms = record.ttl_ms();
+  if (s.ephemeral_owner() != 0) ephemerals_[s.ephemeral_owner()].insert(path);
+  Rehash(path, *node);
+  return absl::OkStatus();
+}
+
+void DataTree::ForEach(const std::function<void(const std::string&, const Znode&)>& fn) const {
+  std::map<absl::string_view, const Znode*> sorted;
+  for (const auto& [path, node] : nodes_) sorted.emplace(path, node.get());
+  for (const auto& [path, node] : sorted) fn(std::string(path), *node);
+}
+
+}  // namespace zabkeeper::server

@@ -1,0 +1,93 @@
+// DataTree: the znode tree with ZooKeeper's stat bookkeeping. It holds nodes,
+// stats, ACL ids and the ephemeral index, nothing else: watches, sessions and
+// the request pipeline live elsewhere.
+//
+// Mutations are the primitive steps of applying a transaction (StateMachine
+// sequences them); each records what changed into a ChangeSet so the caller can
+// fire watches and persist exactly the touched nodes. The tree also keeps a
+// digest of its whole content (sum of per-node hashes, updated on every
+// mutation), equal on two servers that applied the same zxids.
+//
+// Not thread-safe: the server guards it with a reader/writer lock.
+#ifndef ZABKEEPER_SERVER_DATA_TREE_H_
+#define ZABKEEPER_SERVER_DATA_TREE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "server/acl_table.h"
+#include "server/znode.h"
+#include "zabkeeper/client.pb.h"
+#include "zabkeeper/records.pb.h"
+#include "zabkeeper/txn.pb.h"
+
+namespace zabkeeper::server {
+
+// One watch-relevant change, in the order it happened.
+struct TreeEvent {
+  proto::EventType type;
+  std::string path;
+};
+
+// What a sequence of mutations touched.
+struct ChangeSet {
+  std::vector<TreeEvent> events;
+  absl::btree_set<std::string> dirty_paths;  // to re-persist (or delete)
+};
+
+class DataTree {
+ public:
+  // A tree holding "/", "/zookeeper", "/zookeeper/quota" and "/zookeeper/config" as a
+  // fresh ZooKeeper 3.8 server has them.
+  DataTree();
+
+  const Znode* Find(absl::string_view path) const;
+  size_t node_count() const { return nodes_.size(); }
+  uint64_t digest() const { return digest_; }
+  const AclTable& acls() const { return acls_; }
+
+  // Paths of the ephemerals owned by a session, sorted.
+  std::vector<std::string> EphemeralsOf(int64_t session_id) const;
+  // Every (session, ephemeral path) pair; for getEphemerals and admin dumps.
+  const absl::flat_hash_map<int64_t, absl::btree_set<std::string>>& ephemerals() const {
+    return ephemerals_;
+  }
+
+  // The mutations. Each returns a ZooKeeper error (NoNode, NodeExists, ...)
+  // instead of crashing when the txn does not fit the tree, which only
+  // happens if a txn is applied to the wrong state.
+  absl::Status CreateNode(const proto::CreateTxn& txn, int64_t zxid, int64_t time_ms,
+                          ChangeSet* changes);
+  absl::Status DeleteNode(absl::string_view path, int64_t zxid, ChangeSet* changes);
+  absl::Status SetData(const proto::SetDataTxn& txn, int64_t zxid, int64_t time_ms,
+                       ChangeSet* changes);
+  absl::Status SetAcl(const proto::SetAclTxn& txn, ChangeSet* changes);
+
+  // Persistence: a node's record, and rebuilding a tree from records in path
+  // order (a parent before its children).
+  proto::ZnodeRecord ToRecord(const Znode& node) const;
+  absl::Status LoadNode(const std::string& path, const proto::ZnodeRecord& record);
+
+  // Visits every node in path order (for snapshots and dumps).
+  void ForEach(const std::function<void(const std::string&, const Znode&)>& fn) const;
+
+ private:
+  Znode* FindMutable(absl::string_view path);
+  uint64_t HashNode(absl::string_view path, const Znode& node) const;
+  void Unhash(absl::string_view path, const Znode& node) { digest_ -= HashNode(path, node); }
+  void Rehash(absl::string_view path, const Znode& node) { digest_ += HashNode(path, node); }
+  void AddSystemNode(const std::string& path);
+
+  absl::flat_hash_map<std::string, std::unique_ptr<Znode>> nodes_;
+  absl::flat_hash_map<int64_t, absl::btree_set<std::string>> ephemerals_;
+  AclTable acls_;
+  uint64_t digest_ = 0;
+};
+
+}  // namespace zabkeeper::server
+
+#endif  // ZABKEEPER_SERVER_DATA_TREE_H_

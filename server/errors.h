@@ -1,0 +1,24 @@
+// ZooKeeper's error vocabulary on absl::Status: a status built here carries the
+// proto::ErrorCode as a payload, so the code survives module boundaries and
+// maps back exactly onto the wire.
+#ifndef ZABKEEPER_SERVER_ERRORS_H_
+#define ZABKEEPER_SERVER_ERRORS_H_
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "zabkeeper/common.pb.h"
+
+namespace zabkeeper::server {
+
+absl::Status ZkError(proto::ErrorCode code, absl::string_view message);
+
+// OK for an OK status; the carried code if there is one; otherwise a code
+// derived from the absl code (SYSTEM_ERROR for internal failures).
+proto::ErrorCode ErrorCodeOf(const absl::Status& status);
+
+// ZooKeeper's name for a code, e.g. "NoNode".
+absl::string_view ErrorName(proto::ErrorCode code);
+
+}  // namespace zabkeeper::server
+
+#endif  // ZABKEEPER_SERVER_ERRORS_H_

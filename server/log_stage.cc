@@ -1,0 +1,43 @@
+#include "server/log_stage.h"
+
+#include <chrono>
+
+#include "glog/logging.h"
+
+namespace zabkeeper::server {
+
+LogStage::LogStage(storage::TxnLog* log, size_t capacity, std::function<void(Batch)> next)
+    : log_(log), queue_(capacity), next_(std::move(next)) {}
+
+LogStage::~LogStage() { Stop(); }
+
+void LogStage::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void LogStage::Stop() {
+  queue_.Close();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LogStage::Run() {
+  std::vector<storage::LogEntry> entries;
+  while (true) {
+    Batch batch = queue_.PopBatch(kMaxBatch);
+    if (batch.empty()) return;  // closed and drained
+    entries.clear();
+    entries.reserve(batch.size());
+    for (const auto& p : batch) entries.push_back(storage::LogEntry{uint64_t(p->zxid), p->payload});
+    auto start = std::chrono::steady_clock::now();
+    absl::Status status = log_->Append(entries);
+    // A log that cannot be written loses acknowledged writes if we go on:
+    // stop the server (as ZooKeeper does) and let restart recover.
+    CHECK(status.ok()) << "transaction log append failed: " << status;
+    sync_micros_ += std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+    txns_ += batch.size();
+    ++syncs_;
+    next_(std::move(batch));
+  }
+}
+
+}  // namespace zabkeeper::server

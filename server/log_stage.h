@@ -1,0 +1,53 @@
+// LogStage: the group-commit stage (ZooKeeper's SyncRequestProcessor). One
+// thread takes every proposal queued while the previous fsync ran and writes
+// them as one synced batch, then hands the batch on in order. Counts syncs
+// and txns so group commit is observable (txns / syncs = batch size).
+#ifndef ZABKEEPER_SERVER_LOG_STAGE_H_
+#define ZABKEEPER_SERVER_LOG_STAGE_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "server/bounded_queue.h"
+#include "server/proposal.h"
+#include "storage/txn_log.h"
+
+namespace zabkeeper::server {
+
+class LogStage {
+ public:
+  using Batch = std::vector<std::unique_ptr<Proposal>>;
+  // Largest batch written with one fsync; bounds latency of a huge backlog.
+  static constexpr size_t kMaxBatch = 2048;
+
+  LogStage(storage::TxnLog* log, size_t capacity, std::function<void(Batch)> next);
+  ~LogStage();
+
+  void Start();
+  // Writes what is queued, then stops the thread.
+  void Stop();
+  bool Append(std::unique_ptr<Proposal> proposal) { return queue_.Push(std::move(proposal)); }
+
+  uint64_t txns_logged() const { return txns_.load(); }
+  uint64_t syncs() const { return syncs_.load(); }
+  // Sum of fsync'd batch write latencies, for the average in mntr.
+  uint64_t sync_micros_total() const { return sync_micros_.load(); }
+
+ private:
+  void Run();
+
+  storage::TxnLog* log_;
+  BoundedQueue<std::unique_ptr<Proposal>> queue_;
+  std::function<void(Batch)> next_;
+  std::thread thread_;
+  std::atomic<uint64_t> txns_{0};
+  std::atomic<uint64_t> syncs_{0};
+  std::atomic<uint64_t> sync_micros_{0};
+};
+
+}  // namespace zabkeeper::server
+
+#endif  // ZABKEEPER_SERVER_LOG_STAGE_H_

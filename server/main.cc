@@ -1,0 +1,84 @@
+// zabkeeper-server CONFIG: runs one server from a zoo.cfg-style file.
+// Exit codes: 0 after a clean shutdown (SIGTERM/SIGINT), 2 for a bad config
+// or command line, 1 when the server cannot start (ports, data dir).
+#include <csignal>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "grpcpp/grpcpp.h"
+#include "server/admin_server.h"
+#include "server/client_service.h"
+#include "server/config.h"
+#include "server/zk_server.h"
+
+namespace {
+
+int Fail(int code, const std::string& message) {
+  std::cerr << "zabkeeper-server: " << message << std::endl;
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  FLAGS_logtostderr = true;
+  google::InitGoogleLogging(argv[0]);
+  if (argc != 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    return Fail(2, "usage: zabkeeper-server CONFIG (a zoo.cfg-style file)");
+  }
+  absl::StatusOr<zabkeeper::server::ServerConfig> config =
+      zabkeeper::server::LoadConfig(argv[1]);
+  if (!config.ok()) return Fail(2, std::string(config.status().message()));
+  if (!config->standalone()) {
+    return Fail(2, "invalid config: ensemble mode (several server.N lines) is not available in "
+                   "this build yet; remove the server.N lines to run standalone");
+  }
+
+  // Block the stop signals in every thread; main waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto server = zabkeeper::server::ZkServer::Open(*config);
+  if (!server.ok()) return Fail(1, std::string(server.status().message()));
+  (*server)->Start();
+
+  zabkeeper::server::ClientService service(server->get());
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  const std::string address = absl::StrCat(config->client_address, ":", config->client_port);
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port);
+  builder.RegisterService(&service);
+  // Requests larger than the data limit must reach the server to be refused
+  // with a clear error instead of a transport failure.
+  builder.SetMaxReceiveMessageSize(static_cast<int>(
+      std::min<int64_t>(4 * config->max_data_bytes + (16 << 20), 1 << 30)));
+  builder.SetMaxSendMessageSize(-1);
+  std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
+  if (grpc_server == nullptr || bound_port == 0) {
+    return Fail(1, absl::StrCat("cannot listen on ", address, " (port in use?)"));
+  }
+
+  zabkeeper::server::AdminServer admin(server->get());
+  if (config->admin_enabled) {
+    if (absl::Status s = admin.Start(config->admin_address, config->admin_port); !s.ok()) {
+      grpc_server->Shutdown();
+      return Fail(1, std::string(s.message()));
+    }
+  }
+  LOG(INFO) << "zabkeeper-server standalone: clients on " << address << ", admin on "
+            << config->admin_address << ":" << config->admin_port;
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  LOG(INFO) << "signal " << signal << ": shutting down";
+  grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  admin.Stop();
+  (*server)->Stop();
+  server->reset();
+  LOG(INFO) << "stopped";
+  return 0;
+}

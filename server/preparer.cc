@@ -1,0 +1,388 @@
+#include "server/preparer.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "server/errors.h"
+#include "server/path_util.h"
+
+namespace zabkeeper::server {
+namespace {
+
+bool IsSequential(proto::CreateMode mode) {
+  return mode == proto::PERSISTENT_SEQUENTIAL || mode == proto::EPHEMERAL_SEQUENTIAL ||
+         mode == proto::PERSISTENT_SEQUENTIAL_WITH_TTL;
+}
+
+bool IsEphemeral(proto::CreateMode mode) {
+  return mode == proto::EPHEMERAL || mode == proto::EPHEMERAL_SEQUENTIAL;
+}
+
+bool IsTtl(proto::CreateMode mode) {
+  return mode == proto::PERSISTENT_WITH_TTL || mode == proto::PERSISTENT_SEQUENTIAL_WITH_TTL;
+}
+
+absl::Status CheckVersion(int32_t expected, int32_t current, const std::string& path) {
+  if (expected != -1 && expected != current) {
+    return ZkError(proto::BAD_VERSION,
+                   absl::StrCat(path, ": expected version ", expected, ", node has ", current));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateAcl(const google::protobuf::RepeatedPtrField<proto::Acl>& acl) {
+  if (acl.empty()) return ZkError(proto::INVALID_ACL, "empty ACL list");
+  for (const proto::Acl& a : acl) {
+    if (a.perms() < 0 || a.perms() > 31) {
+      return ZkError(proto::INVALID_ACL, absl::StrCat("invalid perms ", a.perms()));
+    }
+    const std::string& scheme = a.id().scheme();
+    if (scheme != "world" && scheme != "auth" && scheme != "digest" && scheme != "ip" &&
+        scheme != "super") {
+      return ZkError(proto::INVALID_ACL, absl::StrCat("unknown ACL scheme '", scheme, "'"));
+    }
+    if (scheme == "world" && a.id().id() != "anyone") {
+      return ZkError(proto::INVALID_ACL, "world scheme only has the id 'anyone'");
+    }
+  }
+  return absl::OkStatus();
+}
+
+void SetErrorTxn(proto::ErrorCode code, proto::Txn* txn) {
+  txn->mutable_error()->set_err(code);
+}
+
+}  // namespace
+
+Preparer::NodeView Preparer::Lookup(const DataTree& tree, const Overlay& scratch,
+                                    const std::string& path) const {
+  if (auto it = scratch.find(path); it != scratch.end()) return it->second;
+  if (auto it = pending_.find(path); it != pending_.end()) return it->second;
+  NodeView view;
+  if (const Znode* node = tree.Find(path)) {
+    view.exists = true;
+    view.stat = node->stat;
+    view.num_children = static_cast<int32_t>(node->children.size());
+    view.container = node->container;
+    view.ttl_ms = node->ttl_ms;
+  }
+  return view;
+}
+
+proto::Txn Preparer::Prepare(const DataTree& tree, int64_t session_id,
+                             const proto::Request& request, int64_t zxid, int64_t time_ms,
+                             std::string* error_detail) {
+  proto::Txn txn;
+  txn.set_session_id(session_id);
+  txn.set_cxid(request.xid());
+  txn.set_time_ms(time_ms);
+  Overlay scratch;
+  absl::Status status;
+  switch (request.body_case()) {
+    case proto::Request::kCreate:
+      status = PrepareCreate(tree, scratch, session_id, request.create(), zxid, time_ms, &txn);
+      break;
+    case proto::Request::kDelete:
+      status = PrepareDelete(tree, scratch, request.delete_(), zxid, &txn);
+      break;
+    case proto::Request::kSetData:
+      status = PrepareSetData(tree, scratch, request.set_data(), zxid, time_ms, &txn);
+      break;
+    case proto::Request::kSetAcl:
+      status = PrepareSetAcl(tree, scratch, request.set_acl(), zxid, &txn);
+      break;
+    case proto::Request::kMulti:
+      PrepareMulti(tree, session_id, request.multi(), zxid, time_ms, &txn, error_detail);
+      return txn;
+    default:
+      status = ZkError(proto::UNIMPLEMENTED, "not a write request");
+      break;
+  }
+  if (!status.ok()) {
+    txn.clear_body();
+    SetErrorTxn(ErrorCodeOf(status), &txn);
+    *error_detail = std::string(status.message());
+    return txn;
+  }
+  for (auto& [path, view] : scratch) pending_[path] = view;
+  return txn;
+}
+
+absl::Status Preparer::PrepareCreate(const DataTree& tree, Overlay& scratch, int64_t session_id,
+                                     const proto::CreateRequest& req, int64_t zxid,
+                                     int64_t time_ms, proto::Txn* txn) {
+  const proto::CreateMode mode = req.mode();
+  if (!proto::CreateMode_IsValid(mode)) {
+    return ZkError(proto::BAD_ARGUMENTS, absl::StrCat("unknown create mode ", mode));
+  }
+  const bool sequential = IsSequential(mode);
+  if (absl::Status s = sequential ? ValidateSequentialPrefix(req.path()) : ValidatePath(req.path());
+      !s.ok()) {
+    return s;
+  }
+  if (req.path() == "/") return ZkError(proto::NODE_EXISTS, "/");
+  if (IsTtl(mode)) {
+    if (!limits_.extended_types_enabled) {
+      return ZkError(proto::UNIMPLEMENTED, "TTL nodes are disabled (extendedTypesEnabled)");
+    }
+    if (req.ttl_ms() <= 0 || req.ttl_ms() > limits_.max_ttl_ms) {
+      return ZkError(proto::BAD_ARGUMENTS, absl::StrCat("ttl ", req.ttl_ms(), " out of range"));
+    }
+  } else if (req.ttl_ms() != 0) {
+    return ZkError(proto::BAD_ARGUMENTS, "ttl given for a mode without TTL");
+  }
+  if (req.data().size() > limits_.max_data_bytes) {
+    return ZkError(proto::BAD_ARGUMENTS,
+                   absl::StrCat("data length ", req.data().size(), " exceeds the maximum of ",
+                                limits_.max_data_bytes, " bytes"));
+  }
+  if (absl::Status s = ValidateAcl(req.acl()); !s.ok()) return s;
+  if (IsEphemeral(mode) && closing_sessions_.contains(session_id)) {
+    return ZkError(proto::SESSION_EXPIRED, "session is closing");
+  }
+
+  const std::string parent_path(ParentPath(req.path()));
+  NodeView parent = Lookup(tree, scratch, parent_path);
+  if (!parent.exists) return ZkError(proto::NO_NODE, absl::StrCat("parent ", parent_path));
+  std::string path = req.path();
+  if (sequential) absl::StrAppend(&path, absl::StrFormat("%010d", parent.stat.cversion));
+  if (absl::Status s = ValidatePath(path); !s.ok()) return s;
+  if (Lookup(tree, scratch, path).exists) return ZkError(proto::NODE_EXISTS, path);
+  if (parent.stat.ephemeral_owner != 0) {
+    return ZkError(proto::NO_CHILDREN_FOR_EPHEMERALS, parent_path);
+  }
+
+  const int32_t new_cversion = parent.stat.cversion + 1;
+  proto::CreateTxn* create = txn->mutable_create();
+  create->set_path(path);
+  create->set_data(req.data());
+  *create->mutable_acl() = req.acl();
+  create->set_ephemeral_owner(IsEphemeral(mode) ? session_id : 0);
+  create->set_parent_cversion(new_cversion);
+  create->set_container(mode == proto::CONTAINER);
+  create->set_ttl_ms(IsTtl(mode) ? req.ttl_ms() : 0);
+
+  parent.stat.cversion = new_cversion;
+  parent.stat.pzxid = zxid;
+  parent.num_children++;
+  parent.zxid = zxid;
+  scratch[parent_path] = parent;
+  NodeView child;
+  child.exists = true;
+  child.stat.czxid = child.stat.mzxid = child.stat.pzxid = zxid;
+  child.stat.ctime = child.stat.mtime = time_ms;
+  child.stat.ephemeral_owner = create->ephemeral_owner();
+  child.container = create->container();
+  child.ttl_ms = create->ttl_ms();
+  child.zxid = zxid;
+  scratch[path] = child;
+  return absl::OkStatus();
+}
+
+absl::Status Preparer::PrepareDelete(const DataTree& tree, Overlay& scratch,
+                                     const proto::DeleteRequest& req, int64_t zxid,
+                                     proto::Txn* txn) {
+  if (absl::Status s = ValidatePath(req.path()); !s.ok()) return s;
+  if (req.path() == "/" || req.path() == "/zookeeper" || req.path() == "/zookeeper/config" ||
+      req.path() == "/zookeeper/quota") {
+    return ZkError(proto::BAD_ARGUMENTS, absl::StrCat("cannot delete system node ", req.path()));
+  }
+  const std::string parent_path(ParentPath(req.path()));
+  NodeView parent = Lookup(tree, scratch, parent_path);
+  NodeView node = Lookup(tree, scratch, req.path());
+  if (!parent.exists || !node.exists) return ZkError(proto::NO_NODE, req.path());
+  if (absl::Status s = CheckVersion(req.version(), node.stat.version, req.path()); !s.ok()) {
+    return s;
+  }
+  if (node.num_children > 0) return ZkError(proto::NOT_EMPTY, req.path());
+
+  txn->mutable_delete_()->set_path(req.path());
+  parent.num_children--;
+  parent.stat.pzxid = zxid;
+  parent.zxid = zxid;
+  scratch[parent_path] = parent;
+  NodeView gone;
+  gone.zxid = zxid;
+  scratch[req.path()] = gone;
+  return absl::OkStatus();
+}
+
+absl::Status Preparer::PrepareSetData(const DataTree& tree, Overlay& scratch,
+                                      const proto::SetDataRequest& req, int64_t zxid,
+                                      int64_t time_ms, proto::Txn* txn) {
+  if (absl::Status s = ValidatePath(req.path()); !s.ok()) return s;
+  if (req.data().size() > limits_.max_data_bytes) {
+    return ZkError(proto::BAD_ARGUMENTS,
+                   absl::StrCat("data length ", req.data().size(), " exceeds the maximum of ",
+                                limits_.max_data_bytes, " bytes"));
+  }
+  NodeView node = Lookup(tree, scratch, req.path());
+  if (!node.exists) return ZkError(proto::NO_NODE, req.path());
+  if (absl::Status s = CheckVersion(req.version(), node.stat.version, req.path()); !s.ok()) {
+    return s;
+  }
+  const int32_t new_version = node.stat.version + 1;
+  proto::SetDataTxn* set = txn->mutable_set_data();
+  set->set_path(req.path());
+  set->set_data(req.data());
+  set->set_version(new_version);
+  node.stat.version = new_version;
+  node.stat.mzxid = zxid;
+  node.stat.mtime = time_ms;
+  node.zxid = zxid;
+  scratch[req.path()] = node;
+  return absl::OkStatus();
+}
+
+absl::Status Preparer::PrepareSetAcl(const DataTree& tree, Overlay& scratch,
+                                     const proto::SetAclRequest& req, int64_t zxid,
+                                     proto::Txn* txn) {
+  if (absl::Status s = ValidatePath(req.path()); !s.ok()) return s;
+  if (absl::Status s = ValidateAcl(req.acl()); !s.ok()) return s;
+  NodeView node = Lookup(tree, scratch, req.path());
+  if (!node.exists) return ZkError(proto::NO_NODE, req.path());
+  if (absl::Status s = CheckVersion(req.version(), node.stat.aversion, req.path()); !s.ok()) {
+    return s;
+  }
+  const int32_t new_aversion = node.stat.aversion + 1;
+  proto::SetAclTxn* set = txn->mutable_set_acl();
+  set->set_path(req.path());
+  *set->mutable_acl() = req.acl();
+  set->set_version(new_aversion);
+  node.stat.aversion = new_aversion;
+  node.zxid = zxid;
+  scratch[req.path()] = node;
+  return absl::OkStatus();
+}
+
+absl::Status Preparer::PrepareCheck(const DataTree& tree, Overlay& scratch,
+                                    const proto::CheckVersionRequest& req, proto::Txn* txn) {
+  if (absl::Status s = ValidatePath(req.path()); !s.ok()) return s;
+  NodeView node = Lookup(tree, scratch, req.path());
+  if (!node.exists) return ZkError(proto::NO_NODE, req.path());
+  if (absl::Status s = CheckVersion(req.version(), node.stat.version, req.path()); !s.ok()) {
+    return s;
+  }
+  txn->mutable_check()->set_path(req.path());
+  txn->mutable_check()->set_version(req.version());
+  return absl::OkStatus();
+}
+
+void Preparer::PrepareMulti(const DataTree& tree, int64_t session_id,
+                            const proto::MultiRequest& req, int64_t zxid, int64_t time_ms,
+                            proto::Txn* txn, std::string* error_detail) {
+  // Ops see each other's effects through one scratch overlay; nothing reaches
+  // pending_ unless every op succeeds (all or nothing).
+  Overlay scratch;
+  proto::MultiTxn* multi = txn->mutable_multi();
+  int failed_at = -1;
+  proto::ErrorCode failed_code = proto::OK;
+  for (int i = 0; i < req.ops_size(); ++i) {
+    const proto::Op& op = req.ops(i);
+    proto::Txn* sub = multi->add_txns();
+    absl::Status status;
+    switch (op.op_case()) {
+      case proto::Op::kCreate:
+        status = PrepareCreate(tree, scratch, session_id, op.create(), zxid, time_ms, sub);
+        break;
+      case proto::Op::kDelete:
+        status = PrepareDelete(tree, scratch, op.delete_(), zxid, sub);
+        break;
+      case proto::Op::kSetData:
+        status = PrepareSetData(tree, scratch, op.set_data(), zxid, time_ms, sub);
+        break;
+      case proto::Op::kCheck:
+        status = PrepareCheck(tree, scratch, op.check(), sub);
+        break;
+      case proto::Op::OP_NOT_SET:
+        status = ZkError(proto::UNIMPLEMENTED, "multi op without a body");
+        break;
+    }
+    if (!status.ok()) {
+      failed_at = i;
+      failed_code = ErrorCodeOf(status);
+      *error_detail = absl::StrCat("op ", i, ": ", status.message());
+      break;
+    }
+  }
+  if (failed_at < 0) {
+    for (auto& [path, view] : scratch) pending_[path] = view;
+    return;
+  }
+  // ZooKeeper reports a failed multi op by op: OK before the failing op, its
+  // error at it, RUNTIME_INCONSISTENCY after it; nothing is applied.
+  multi->clear_txns();
+  for (int i = 0; i < req.ops_size(); ++i) {
+    proto::ErrorCode code = i < failed_at    ? proto::OK
+                            : i == failed_at ? failed_code
+                                             : proto::RUNTIME_INCONSISTENCY;
+    SetErrorTxn(code, multi->add_txns());
+  }
+}
+
+proto::Txn Preparer::PrepareCreateSession(int64_t session_id, int32_t timeout_ms,
+                                          const std::string& password, int64_t time_ms) {
+  proto::Txn txn;
+  txn.set_session_id(session_id);
+  txn.set_time_ms(time_ms);
+  txn.mutable_create_session()->set_timeout_ms(timeout_ms);
+  txn.mutable_create_session()->set_password(password);
+  return txn;
+}
+
+proto::Txn Preparer::PrepareCloseSession(const DataTree& tree, int64_t session_id,
+                                         int64_t zxid, int64_t time_ms) {
+  proto::Txn txn;
+  txn.set_session_id(session_id);
+  txn.set_time_ms(time_ms);
+  absl::btree_set<std::string> paths;
+  for (const std::string& path : tree.EphemeralsOf(session_id)) paths.insert(path);
+  for (const auto& [path, view] : pending_) {
+    if (view.exists && view.stat.ephemeral_owner == session_id) paths.insert(path);
+    if (!view.exists) paths.erase(path);
+  }
+  // Deepest first is not needed (ephemerals have no children), but a stable
+  // order keeps every server's apply identical.
+  for (const std::string& path : paths) {
+    txn.mutable_close_session()->add_paths_to_delete(path);
+    const std::string parent_path(ParentPath(path));
+    Overlay none;
+    NodeView parent = Lookup(tree, none, parent_path);
+    if (parent.exists) {
+      parent.num_children--;
+      parent.stat.pzxid = zxid;
+      parent.zxid = zxid;
+      pending_[parent_path] = parent;
+    }
+    NodeView gone;
+    gone.zxid = zxid;
+    pending_[path] = gone;
+  }
+  closing_sessions_[session_id] = zxid;
+  return txn;
+}
+
+void Preparer::Applied(int64_t zxid) {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.zxid <= zxid) {
+      pending_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = closing_sessions_.begin(); it != closing_sessions_.end();) {
+    if (it->second <= zxid) {
+      closing_sessions_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Preparer::Reset() {
+  pending_.clear();
+  closing_sessions_.clear();
+}
+
+}  // namespace zabkeeper::server

@@ -1,0 +1,98 @@
+// Preparer: the first stage of the write pipeline (ZooKeeper's
+// PrepRequestProcessor). It validates a write request against the tree *plus*
+// every change already prepared but not yet applied, and turns it into a
+// deterministic, idempotent proto::Txn: sequential names resolved, new
+// versions computed, ephemeral owner set. A request that fails validation
+// becomes an ErrorTxn, so it still takes its place (and zxid) in the
+// session's order and is answered in turn.
+//
+// Not thread-safe: one preparer runs at a time (the server's prepare lock);
+// the caller also holds the tree's lock for reading while it runs.
+#ifndef ZABKEEPER_SERVER_PREPARER_H_
+#define ZABKEEPER_SERVER_PREPARER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "server/data_tree.h"
+#include "zabkeeper/client.pb.h"
+#include "zabkeeper/txn.pb.h"
+
+namespace zabkeeper::server {
+
+struct PreparerLimits {
+  size_t max_data_bytes = 1 << 20;  // ZooKeeper's jute.maxbuffer, 1 MiB
+  bool extended_types_enabled = true;  // TTL nodes
+  int64_t max_ttl_ms = (int64_t{1} << 40) - 1;  // ZooKeeper's EphemeralType.TTL max
+};
+
+class Preparer {
+ public:
+  explicit Preparer(PreparerLimits limits) : limits_(limits) {}
+
+  // Prepares a write request from session_id into the txn to log at zxid.
+  // tree must be the tree as of the last applied zxid.
+  // On failure the txn is an ErrorTxn and *error_detail says why.
+  proto::Txn Prepare(const DataTree& tree, int64_t session_id, const proto::Request& request,
+                     int64_t zxid, int64_t time_ms, std::string* error_detail);
+
+  // Prepares the txn that creates a session.
+  proto::Txn PrepareCreateSession(int64_t session_id, int32_t timeout_ms,
+                                  const std::string& password, int64_t time_ms);
+
+  // Prepares the txn that closes a session and deletes its ephemerals,
+  // including ephemerals whose creation is prepared but not yet applied.
+  proto::Txn PrepareCloseSession(const DataTree& tree, int64_t session_id, int64_t zxid,
+                                 int64_t time_ms);
+
+  // Forgets pending changes made by txns up to zxid: the tree has them now.
+  void Applied(int64_t zxid);
+
+  // Drops every pending change (the log failed, or leadership was lost).
+  void Reset();
+
+  size_t pending_count() const { return pending_.size(); }
+
+ private:
+  // A node as the next txn will find it: the tree plus pending changes.
+  struct NodeView {
+    bool exists = false;
+    StatData stat;
+    int32_t num_children = 0;
+    bool container = false;
+    int64_t ttl_ms = 0;
+    int64_t zxid = 0;  // txn that produced this view; 0 when read from the tree
+  };
+  using Overlay = absl::flat_hash_map<std::string, NodeView>;
+
+  NodeView Lookup(const DataTree& tree, const Overlay& scratch, const std::string& path) const;
+
+  // Each validates one op and, on success, records its effect in scratch and
+  // fills the txn body. Errors are ZooKeeper errors (ZkError).
+  absl::Status PrepareCreate(const DataTree& tree, Overlay& scratch, int64_t session_id,
+                             const proto::CreateRequest& req, int64_t zxid, int64_t time_ms,
+                             proto::Txn* txn);
+  absl::Status PrepareDelete(const DataTree& tree, Overlay& scratch,
+                             const proto::DeleteRequest& req, int64_t zxid, proto::Txn* txn);
+  absl::Status PrepareSetData(const DataTree& tree, Overlay& scratch,
+                              const proto::SetDataRequest& req, int64_t zxid, int64_t time_ms,
+                              proto::Txn* txn);
+  absl::Status PrepareSetAcl(const DataTree& tree, Overlay& scratch,
+                             const proto::SetAclRequest& req, int64_t zxid, proto::Txn* txn);
+  absl::Status PrepareCheck(const DataTree& tree, Overlay& scratch,
+                            const proto::CheckVersionRequest& req, proto::Txn* txn);
+  void PrepareMulti(const DataTree& tree, int64_t session_id, const proto::MultiRequest& req,
+                    int64_t zxid, int64_t time_ms, proto::Txn* txn, std::string* error_detail);
+
+  PreparerLimits limits_;
+  Overlay pending_;
+  absl::flat_hash_map<int64_t, int64_t> closing_sessions_;  // session -> closeSession zxid
+};
+
+}  // namespace zabkeeper::server
+
+#endif  // ZABKEEPER_SERVER_PREPARER_H_

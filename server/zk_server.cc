@@ -1,0 +1,816 @@
+#include "server/zk_server.h"
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "server/errors.h"
+#include "server/path_util.h"
+
+namespace zabkeeper::server {
+namespace {
+
+constexpr uint32_t kMaxCounter = 0xffffffffu;
+constexpr size_t kReplayChunk = 10000;
+
+int64_t WallMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string RandomPassword() {
+  static std::mutex mu;
+  static std::mt19937_64 rng(std::random_device{}());
+  std::lock_guard<std::mutex> lock(mu);
+  std::string out(16, '\0');
+  for (size_t i = 0; i < out.size(); i += 8) {
+    uint64_t v = rng();
+    for (size_t k = 0; k < 8; ++k) out[i + k] = static_cast<char>((v >> (8 * k)) & 0xff);
+  }
+  return out;
+}
+
+proto::Response ErrorResponse(int64_t xid, proto::OpCode op, proto::ErrorCode code,
+                              absl::string_view message) {
+  proto::Response r;
+  r.set_xid(xid);
+  r.set_op(op);
+  r.set_err(code);
+  r.set_error_message(std::string(message));
+  return r;
+}
+
+proto::OpCode OpOf(const proto::Request& request) {
+  switch (request.body_case()) {
+    case proto::Request::kConnect: return proto::OP_CREATE_SESSION;
+    case proto::Request::kCreate: return proto::OP_CREATE;
+    case proto::Request::kDelete: return proto::OP_DELETE;
+    case proto::Request::kExists: return proto::OP_EXISTS;
+    case proto::Request::kGetData: return proto::OP_GET_DATA;
+    case proto::Request::kSetData: return proto::OP_SET_DATA;
+    case proto::Request::kGetChildren: return proto::OP_GET_CHILDREN2;
+    case proto::Request::kSync: return proto::OP_SYNC;
+    case proto::Request::kMulti: return proto::OP_MULTI;
+    case proto::Request::kPing: return proto::OP_PING;
+    case proto::Request::kClose: return proto::OP_CLOSE_SESSION;
+    case proto::Request::kSetWatches: return proto::OP_SET_WATCHES;
+    case proto::Request::kGetAcl: return proto::OP_GET_ACL;
+    case proto::Request::kSetAcl: return proto::OP_SET_ACL;
+    case proto::Request::kAuth: return proto::OP_AUTH;
+    case proto::Request::kAddWatch: return proto::OP_ADD_WATCH;
+    case proto::Request::kRemoveWatches: return proto::OP_REMOVE_WATCHES;
+    case proto::Request::kCheckWatches: return proto::OP_CHECK_WATCHES;
+    case proto::Request::kGetEphemerals: return proto::OP_GET_EPHEMERALS;
+    case proto::Request::kGetAllChildrenNumber: return proto::OP_GET_ALL_CHILDREN_NUMBER;
+    case proto::Request::kWhoAmI: return proto::OP_WHO_AM_I;
+    case proto::Request::kMultiRead: return proto::OP_MULTI_READ;
+    case proto::Request::BODY_NOT_SET: return proto::OP_ERROR;
+  }
+  return proto::OP_ERROR;
+}
+
+proto::Response WatchEventResponse(proto::EventType type, const std::string& path,
+                                   int64_t zxid) {
+  proto::Response r;
+  r.set_xid(-1);
+  r.set_zxid(zxid);
+  r.set_op(proto::OP_NOTIFICATION);
+  proto::WatchEvent* ev = r.mutable_watch_event();
+  ev->set_type(type);
+  ev->set_state(proto::SYNC_CONNECTED);
+  ev->set_path(path);
+  ev->set_zxid(zxid);
+  return r;
+}
+
+}  // namespace
+
+ZkServer::ZkServer(const ServerConfig& config)
+    : config_(config),
+      preparer_(PreparerLimits{static_cast<size_t>(config.max_data_bytes),
+                               config.extended_types_enabled}),
+      tracker_(config.my_id, WallMillis()) {}
+
+absl::StatusOr<std::unique_ptr<ZkServer>> ZkServer::Open(const ServerConfig& config) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create dataDir ", config.data_dir, ": ", ec.message()));
+  }
+  std::unique_ptr<ZkServer> server(new ZkServer(config));
+  auto rocks = storage::RocksDb::Open(config.data_dir + "/db");
+  if (!rocks.ok()) return rocks.status();
+  server->rocks_ = std::move(*rocks);
+  auto log = storage::RocksTxnLog::Open(server->rocks_.get());
+  if (!log.ok()) return log.status();
+  server->txn_log_ = std::move(*log);
+  auto state = storage::RocksStateStore::Open(server->rocks_.get());
+  if (!state.ok()) return state.status();
+  server->state_store_ = std::move(*state);
+  auto epochs = storage::RocksEpochStore::Open(server->rocks_.get());
+  if (!epochs.ok()) return epochs.status();
+  server->epoch_store_ = std::move(*epochs);
+  if (absl::Status s = server->Recover(); !s.ok()) return s;
+  return server;
+}
+
+absl::Status ZkServer::Recover() {
+  auto start = std::chrono::steady_clock::now();
+  if (absl::Status s = state_.LoadFrom(*state_store_); !s.ok()) return s;
+  uint64_t loaded_at = state_.last_applied();
+  size_t replayed = 0;
+  while (true) {
+    auto entries = txn_log_->ReadAfter(state_.last_applied(), kReplayChunk);
+    if (!entries.ok()) return entries.status();
+    if (entries->empty()) break;
+    for (const storage::LogEntry& e : *entries) {
+      proto::Txn txn;
+      if (!txn.ParseFromString(e.payload)) {
+        return absl::DataLossError(absl::StrCat("corrupt txn in log at zxid 0x",
+                                                absl::Hex(e.zxid)));
+      }
+      ChangeSet changes;
+      state_.Apply(e.zxid, txn, &changes);
+      ++replayed;
+    }
+  }
+  if (replayed > 0) {
+    if (absl::Status s = state_store_->Write(state_.TakeBatch()); !s.ok()) return s;
+  }
+  last_proposed_zxid_ = static_cast<int64_t>(std::max(state_.last_applied(), txn_log_->LastZxid()));
+  uint32_t epoch = std::max<uint32_t>(
+      {epoch_store_->CurrentEpoch(), static_cast<uint32_t>(last_proposed_zxid_ >> 32), 1u});
+  if (epoch != epoch_store_->CurrentEpoch()) {
+    if (absl::Status s = epoch_store_->SetAcceptedEpoch(epoch); !s.ok()) return s;
+    if (absl::Status s = epoch_store_->SetCurrentEpoch(epoch); !s.ok()) return s;
+  }
+  // Sessions continue if their clients come back within their timeout.
+  for (const auto& [id, record] : state_.sessions()) tracker_.Track(id, record.timeout_ms());
+  LOG(INFO) << "recovered " << state_.tree().node_count() << " znodes and "
+            << state_.sessions().size() << " sessions at zxid 0x" << std::hex
+            << state_.last_applied() << std::dec << " (state at 0x" << std::hex << loaded_at
+            << std::dec << ", replayed " << replayed << " txns) in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - start)
+                   .count()
+            << " ms";
+  return absl::OkStatus();
+}
+
+ZkServer::~ZkServer() { Stop(); }
+
+void ZkServer::Start() {
+  log_stage_ = std::make_unique<LogStage>(txn_log_.get(), kMaxInFlight, [this](LogStage::Batch b) {
+    apply_queue_.Push(std::move(b));
+  });
+  log_stage_->Start();
+  apply_thread_ = std::thread([this] { ApplyLoop(); });
+  expiry_thread_ = std::thread([this] { ExpiryLoop(); });
+  started_ = true;
+}
+
+void ZkServer::Stop() {
+  if (!started_) return;
+  started_ = false;
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (expiry_thread_.joinable()) expiry_thread_.join();
+  log_stage_->Stop();  // writes what is queued
+  apply_queue_.Close();
+  if (apply_thread_.joinable()) apply_thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(inflight_mu_);
+    inflight_ = 0;
+  }
+  inflight_cv_.notify_all();
+}
+
+// ---- connections -----------------------------------------------------------
+
+bool ZkServer::AdmitConnection(const std::string& peer_ip) {
+  std::lock_guard<std::mutex> lock(conns_mu_);
+  int& n = conns_per_ip_[peer_ip];
+  if (config_.max_client_cnxns > 0 && n >= config_.max_client_cnxns) {
+    if (n == 0) conns_per_ip_.erase(peer_ip);
+    return false;
+  }
+  ++n;
+  ++connection_count_;
+  return true;
+}
+
+void ZkServer::ReleaseConnection(const std::string& peer_ip) {
+  std::lock_guard<std::mutex> lock(conns_mu_);
+  auto it = conns_per_ip_.find(peer_ip);
+  if (it != conns_per_ip_.end() && --it->second <= 0) conns_per_ip_.erase(it);
+  if (connection_count_ > 0) --connection_count_;
+}
+
+std::shared_ptr<Connection> ZkServer::ConnOf(int64_t session_id) const {
+  std::lock_guard<std::mutex> lock(conns_mu_);
+  auto it = session_conns_.find(session_id);
+  return it == session_conns_.end() ? nullptr : it->second;
+}
+
+void ZkServer::HandleDisconnect(const std::shared_ptr<Connection>& conn) {
+  int64_t sid = conn->session_id();
+  if (sid == 0) return;
+  bool was_bound = false;
+  {
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    auto it = session_conns_.find(sid);
+    if (it != session_conns_.end() && it->second == conn) {
+      session_conns_.erase(it);
+      was_bound = true;
+    }
+  }
+  // The client re-registers its watches (SetWatches) when it reattaches.
+  if (was_bound) watches_.RemoveSession(sid);
+}
+
+// ---- requests --------------------------------------------------------------
+
+void ZkServer::HandleRequest(const std::shared_ptr<Connection>& conn,
+                             const proto::Request& request) {
+  ++requests_;
+  const proto::OpCode op = OpOf(request);
+  if (request.body_case() == proto::Request::kConnect) {
+    HandleConnect(conn, request);
+    return;
+  }
+  if (request.body_case() == proto::Request::BODY_NOT_SET) {
+    conn->Reply(ErrorResponse(request.xid(), op, proto::UNIMPLEMENTED,
+                              "unknown request type (no recognised body)"));
+    return;
+  }
+  const int64_t sid = conn->session_id();
+  if (sid == 0) {
+    conn->Reply(ErrorResponse(request.xid(), op, proto::BAD_ARGUMENTS,
+                              "the first request on a stream must be connect"));
+    return;
+  }
+  if (!tracker_.Touch(sid)) {
+    conn->Reply(ErrorResponse(request.xid(), op, proto::SESSION_EXPIRED,
+                              "session expired or closing"));
+    conn->CloseStream();
+    return;
+  }
+  switch (request.body_case()) {
+    case proto::Request::kCreate:
+    case proto::Request::kDelete:
+    case proto::Request::kSetData:
+    case proto::Request::kSetAcl:
+    case proto::Request::kMulti:
+      ++writes_;
+      SubmitWrite(conn, request);
+      return;
+    case proto::Request::kClose:
+      ++writes_;
+      SubmitCloseSession(conn, request.xid(), sid, ProposalKind::kCloseSession);
+      return;
+    default:
+      break;
+  }
+  ++reads_;
+  const std::string& peer = conn->peer();
+  std::shared_lock<std::shared_mutex> tree(tree_mu_);
+  conn->Read(request, [this, sid, &peer](const proto::Request& r,
+                                         std::vector<proto::Response>* out) {
+    ExecuteRead(sid, peer, r, out);
+  });
+}
+
+void ZkServer::HandleConnect(const std::shared_ptr<Connection>& conn,
+                             const proto::Request& request) {
+  const int64_t xid = request.xid();
+  if (conn->session_id() != 0) {
+    conn->Reply(ErrorResponse(xid, proto::OP_CREATE_SESSION, proto::BAD_ARGUMENTS,
+                              "this stream already has a session"));
+    return;
+  }
+  const proto::ConnectRequest& req = request.connect();
+  const int32_t timeout = std::clamp(req.timeout_ms(), config_.MinSessionTimeout(),
+                                     config_.MaxSessionTimeout());
+  if (req.session_id() == 0) {
+    const int64_t sid = tracker_.NextSessionId();
+    conn->set_session_id(sid);
+    {
+      std::lock_guard<std::mutex> lock(conns_mu_);
+      session_conns_[sid] = conn;
+    }
+    SubmitCreateSession(conn, xid, sid, timeout, RandomPassword());
+    return;
+  }
+  // Reattach an existing session.
+  const int64_t sid = req.session_id();
+  proto::Response response;
+  response.set_xid(xid);
+  response.set_op(proto::OP_CREATE_SESSION);
+  {
+    std::shared_lock<std::shared_mutex> tree(tree_mu_);
+    response.set_zxid(static_cast<int64_t>(state_.last_applied()));
+    auto it = state_.sessions().find(sid);
+    if (it == state_.sessions().end() || !tracker_.IsLive(sid)) {
+      conn->Reply(ErrorResponse(xid, proto::OP_CREATE_SESSION, proto::SESSION_EXPIRED,
+                                absl::StrCat("session 0x", absl::Hex(sid), " has expired")));
+      conn->CloseStream();
+      return;
+    }
+    if (it->second.password() != req.password()) {
+      conn->Reply(ErrorResponse(xid, proto::OP_CREATE_SESSION, proto::SESSION_EXPIRED,
+                                "wrong password for session"));
+      conn->CloseStream();
+      return;
+    }
+    if (req.last_zxid_seen() > static_cast<int64_t>(state_.last_applied())) {
+      conn->Reply(ErrorResponse(
+          xid, proto::OP_CREATE_SESSION, proto::CONNECTION_LOSS,
+          absl::StrCat("this server is behind the client: client saw zxid 0x",
+                       absl::Hex(req.last_zxid_seen()), ", server has 0x",
+                       absl::Hex(state_.last_applied()), "; try another server")));
+      conn->CloseStream();
+      return;
+    }
+    proto::ConnectResponse* c = response.mutable_connect();
+    c->set_session_id(sid);
+    c->set_password(it->second.password());
+    c->set_timeout_ms(it->second.timeout_ms());
+    c->set_server_id(config_.my_id);
+  }
+  std::shared_ptr<Connection> old;
+  {
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    auto& slot = session_conns_[sid];
+    if (slot != conn) old = std::move(slot);
+    slot = conn;
+  }
+  conn->set_session_id(sid);
+  watches_.RemoveSession(sid);  // the client re-registers them with SetWatches
+  tracker_.Touch(sid);
+  if (old) {
+    old->set_session_id(0);
+    old->CloseStream();
+  }
+  conn->Reply(std::move(response));
+}
+
+void ZkServer::ExecuteRead(int64_t session_id, const std::string& peer,
+                           const proto::Request& request, std::vector<proto::Response>* out) {
+  if (request.body_case() == proto::Request::kSetWatches) {
+    SetWatches(session_id, request.set_watches(), out);
+  }
+  proto::Response& response = out->emplace_back();
+  response.set_xid(request.xid());
+  response.set_op(OpOf(request));
+  response.set_zxid(static_cast<int64_t>(state_.last_applied()));
+  FillRead(session_id, peer, request, &response);
+}
+
+void ZkServer::FillRead(int64_t session_id, const std::string& peer,
+                        const proto::Request& request, proto::Response* response) {
+  const DataTree& tree = state_.tree();
+  auto fail = [&](const absl::Status& status) {
+    response->set_err(ErrorCodeOf(status));
+    response->set_error_message(std::string(status.message()));
+  };
+  auto lookup = [&](const std::string& path) -> const Znode* {
+    if (absl::Status s = ValidatePath(path); !s.ok()) {
+      fail(s);
+      return nullptr;
+    }
+    const Znode* node = tree.Find(path);
+    if (node == nullptr) fail(ZkError(proto::NO_NODE, path));
+    return node;
+  };
+  switch (request.body_case()) {
+    case proto::Request::kExists: {
+      const std::string& path = request.exists().path();
+      if (absl::Status s = ValidatePath(path); !s.ok()) return fail(s);
+      // exists on a missing node watches for its creation.
+      if (request.exists().watch()) watches_.Add(path, session_id, WatchKind::kData);
+      const Znode* node = tree.Find(path);
+      if (node == nullptr) return fail(ZkError(proto::NO_NODE, path));
+      node->FillStat(response->mutable_stat()->mutable_stat());
+      return;
+    }
+    case proto::Request::kGetData: {
+      const Znode* node = lookup(request.get_data().path());
+      if (node == nullptr) return;
+      if (request.get_data().watch()) {
+        watches_.Add(request.get_data().path(), session_id, WatchKind::kData);
+      }
+      response->mutable_get_data()->set_data(node->data);
+      node->FillStat(response->mutable_get_data()->mutable_stat());
+      return;
+    }
+    case proto::Request::kGetChildren: {
+      const Znode* node = lookup(request.get_children().path());
+      if (node == nullptr) return;
+      if (request.get_children().watch()) {
+        watches_.Add(request.get_children().path(), session_id, WatchKind::kChild);
+      }
+      proto::GetChildrenResponse* out = response->mutable_get_children();
+      for (const std::string& child : node->children) out->add_children(child);
+      node->FillStat(out->mutable_stat());
+      return;
+    }
+    case proto::Request::kMultiRead: {
+      proto::MultiReadResponse* out = response->mutable_multi_read();
+      for (const proto::ReadOp& op : request.multi_read().ops()) {
+        proto::Request sub;
+        if (op.has_get_data()) {
+          *sub.mutable_get_data() = op.get_data();
+        } else if (op.has_get_children()) {
+          *sub.mutable_get_children() = op.get_children();
+        }
+        proto::Response sub_response;
+        if (sub.body_case() == proto::Request::BODY_NOT_SET) {
+          sub_response.set_err(proto::UNIMPLEMENTED);
+        } else {
+          FillRead(session_id, peer, sub, &sub_response);
+        }
+        proto::ReadOpResult* result = out->add_results();
+        result->set_err(sub_response.err());
+        if (sub_response.has_get_data()) *result->mutable_get_data() = sub_response.get_data();
+        if (sub_response.has_get_children()) {
+          *result->mutable_get_children() = sub_response.get_children();
+        }
+      }
+      return;
+    }
+    case proto::Request::kSync:
+      // Standalone: this server is the leader, so it is always up to date.
+      response->mutable_sync()->set_path(request.sync().path());
+      return;
+    case proto::Request::kPing:
+    case proto::Request::kSetWatches:
+      return;
+    case proto::Request::kGetAcl: {
+      const Znode* node = lookup(request.get_acl().path());
+      if (node == nullptr) return;
+      tree.acls().CopyTo(node->acl_id, response->mutable_get_acl()->mutable_acl());
+      node->FillStat(response->mutable_get_acl()->mutable_stat());
+      return;
+    }
+    case proto::Request::kGetEphemerals: {
+      const std::string& prefix = request.get_ephemerals().prefix_path();
+      for (const std::string& path : tree.EphemeralsOf(session_id)) {
+        if (path.rfind(prefix, 0) == 0) response->mutable_get_ephemerals()->add_paths(path);
+      }
+      response->mutable_get_ephemerals();
+      return;
+    }
+    case proto::Request::kGetAllChildrenNumber: {
+      const std::string& path = request.get_all_children_number().path();
+      const Znode* node = lookup(path);
+      if (node == nullptr) return;
+      // Depth-first count of all descendants (bounded by the tree's size).
+      int32_t total = 0;
+      std::vector<std::string> stack = {path};
+      while (!stack.empty()) {
+        std::string current = std::move(stack.back());
+        stack.pop_back();
+        const Znode* n = tree.Find(current);
+        if (n == nullptr) continue;
+        for (const std::string& child : n->children) {
+          ++total;
+          stack.push_back(JoinPath(current, child));
+        }
+      }
+      response->mutable_get_all_children_number()->set_total_number(total);
+      return;
+    }
+    case proto::Request::kWhoAmI: {
+      proto::Id* id = response->mutable_who_am_i()->add_client_info();
+      id->set_scheme("ip");
+      size_t colon = peer.rfind(':');
+      id->set_id(colon == std::string::npos ? peer : peer.substr(0, colon));
+      return;
+    }
+    default:
+      return fail(ZkError(proto::UNIMPLEMENTED,
+                          absl::StrCat("operation ", proto::OpCode_Name(OpOf(request)),
+                                       " is not implemented yet")));
+  }
+}
+
+void ZkServer::SetWatches(int64_t session_id, const proto::SetWatchesRequest& req,
+                          std::vector<proto::Response>* events) {
+  // ZooKeeper's DataTree.setWatches: anything that changed after the zxid the
+  // client last saw fires at once; the rest is registered.
+  const DataTree& tree = state_.tree();
+  const int64_t rel = req.relative_zxid();
+  const int64_t now = static_cast<int64_t>(state_.last_applied());
+  for (const std::string& path : req.data_watches()) {
+    const Znode* node = tree.Find(path);
+    if (node == nullptr) {
+      events->push_back(WatchEventResponse(proto::NODE_DELETED, path, now));
+    } else if (node->stat.mzxid > rel) {
+      events->push_back(WatchEventResponse(proto::NODE_DATA_CHANGED, path, node->stat.mzxid));
+    } else {
+      watches_.Add(path, session_id, WatchKind::kData);
+    }
+  }
+  for (const std::string& path : req.exist_watches()) {
+    const Znode* node = tree.Find(path);
+    if (node != nullptr) {
+      events->push_back(WatchEventResponse(proto::NODE_CREATED, path, node->stat.czxid));
+    } else {
+      watches_.Add(path, session_id, WatchKind::kData);
+    }
+  }
+  for (const std::string& path : req.child_watches()) {
+    const Znode* node = tree.Find(path);
+    if (node == nullptr) {
+      events->push_back(WatchEventResponse(proto::NODE_DELETED, path, now));
+    } else if (node->stat.pzxid > rel) {
+      events->push_back(WatchEventResponse(proto::NODE_CHILDREN_CHANGED, path, node->stat.pzxid));
+    } else {
+      watches_.Add(path, session_id, WatchKind::kChild);
+    }
+  }
+}
+
+// ---- write path ------------------------------------------------------------
+
+void ZkServer::AcquireInFlight() {
+  std::unique_lock<std::mutex> lock(inflight_mu_);
+  inflight_cv_.wait(lock, [&] { return inflight_ < kMaxInFlight; });
+  ++inflight_;
+}
+
+void ZkServer::ReleaseInFlight(size_t n) {
+  {
+    std::lock_guard<std::mutex> lock(inflight_mu_);
+    inflight_ = n > inflight_ ? 0 : inflight_ - n;
+  }
+  inflight_cv_.notify_all();
+}
+
+int64_t ZkServer::NextZxidLocked() {
+  uint32_t epoch = static_cast<uint32_t>(last_proposed_zxid_ >> 32);
+  uint32_t counter = static_cast<uint32_t>(last_proposed_zxid_ & kMaxCounter);
+  const uint32_t current = epoch_store_->CurrentEpoch();
+  if (epoch < current) {
+    epoch = current;
+    counter = 0;
+  }
+  if (counter + 1 >= kMaxCounter) {
+    // The counter never wraps into the epoch bits: start a new epoch.
+    ++epoch;
+    CHECK(epoch_store_->SetAcceptedEpoch(epoch).ok());
+    CHECK(epoch_store_->SetCurrentEpoch(epoch).ok());
+    counter = 0;
+  }
+  last_proposed_zxid_ = (static_cast<int64_t>(epoch) << 32) | (counter + 1);
+  return last_proposed_zxid_;
+}
+
+void ZkServer::Enqueue(std::unique_ptr<Proposal> p) {
+  p->txn.SerializeToString(&p->payload);
+  if (!log_stage_->Append(std::move(p))) {
+    LOG(WARNING) << "write dropped: server is stopping";
+  }
+}
+
+void ZkServer::SubmitWrite(const std::shared_ptr<Connection>& conn,
+                           const proto::Request& request) {
+  AcquireInFlight();
+  conn->ExpectWrite(request.xid());
+  auto p = std::make_unique<Proposal>();
+  p->kind = ProposalKind::kWrite;
+  p->conn = conn;
+  p->xid = request.xid();
+  p->op = OpOf(request);
+  std::lock_guard<std::mutex> prep(prep_mu_);
+  {
+    std::shared_lock<std::shared_mutex> tree(tree_mu_);
+    p->zxid = NextZxidLocked();
+    p->txn = preparer_.Prepare(state_.tree(), conn->session_id(), request, p->zxid, WallMillis(),
+                               &p->error_detail);
+  }
+  Enqueue(std::move(p));
+}
+
+void ZkServer::SubmitCreateSession(const std::shared_ptr<Connection>& conn, int64_t xid,
+                                   int64_t session_id, int32_t timeout_ms,
+                                   const std::string& password) {
+  AcquireInFlight();
+  conn->ExpectWrite(xid);
+  auto p = std::make_unique<Proposal>();
+  p->kind = ProposalKind::kCreateSession;
+  p->conn = conn;
+  p->xid = xid;
+  p->op = proto::OP_CREATE_SESSION;
+  std::lock_guard<std::mutex> prep(prep_mu_);
+  p->zxid = NextZxidLocked();
+  p->txn = preparer_.PrepareCreateSession(session_id, timeout_ms, password, WallMillis());
+  Enqueue(std::move(p));
+}
+
+void ZkServer::SubmitCloseSession(const std::shared_ptr<Connection>& conn, int64_t xid,
+                                  int64_t session_id, ProposalKind kind) {
+  AcquireInFlight();
+  if (conn) conn->ExpectWrite(xid);
+  auto p = std::make_unique<Proposal>();
+  p->kind = kind;
+  p->conn = conn;
+  p->xid = xid;
+  p->op = proto::OP_CLOSE_SESSION;
+  std::lock_guard<std::mutex> prep(prep_mu_);
+  {
+    std::shared_lock<std::shared_mutex> tree(tree_mu_);
+    p->zxid = NextZxidLocked();
+    p->txn = preparer_.PrepareCloseSession(state_.tree(), session_id, p->zxid, WallMillis());
+  }
+  Enqueue(std::move(p));
+}
+
+void ZkServer::ApplyLoop() {
+  while (true) {
+    std::vector<LogStage::Batch> batches = apply_queue_.PopBatch(64);
+    if (batches.empty()) return;
+    for (LogStage::Batch& batch : batches) ApplyBatch(std::move(batch), /*reply=*/true);
+  }
+}
+
+void ZkServer::ApplyBatch(LogStage::Batch batch, bool reply) {
+  std::vector<std::shared_ptr<Connection>> to_drain;
+  storage::StateBatch state_batch;
+  int64_t last = 0;
+  {
+    std::unique_lock<std::shared_mutex> tree(tree_mu_);
+    for (auto& p : batch) {
+      ApplyOne(*p, reply, &to_drain);
+      last = p->zxid;
+    }
+    state_batch = state_.TakeBatch();
+  }
+  // Not synced: rides behind the synced log records in the same WAL.
+  absl::Status status = state_store_->Write(state_batch);
+  CHECK(status.ok()) << "state store write failed: " << status;
+  {
+    std::lock_guard<std::mutex> prep(prep_mu_);
+    preparer_.Applied(last);
+  }
+  if (!to_drain.empty()) {
+    std::shared_lock<std::shared_mutex> tree(tree_mu_);
+    for (const auto& conn : to_drain) {
+      const int64_t sid = conn->session_id();
+      const std::string& peer = conn->peer();
+      conn->Drain([this, sid, &peer](const proto::Request& r, std::vector<proto::Response>* out) {
+        ExecuteRead(sid, peer, r, out);
+      });
+    }
+  }
+  ReleaseInFlight(batch.size());
+}
+
+void ZkServer::ApplyOne(Proposal& p, bool reply,
+                        std::vector<std::shared_ptr<Connection>>* to_drain) {
+  ChangeSet changes;
+  ApplyResult result = state_.Apply(static_cast<uint64_t>(p.zxid), p.txn, &changes);
+  const int64_t sid = p.txn.session_id();
+  std::shared_ptr<Connection> session_conn;
+  if (p.txn.has_create_session()) {
+    tracker_.Track(sid, p.txn.create_session().timeout_ms());
+  } else if (p.txn.has_close_session()) {
+    tracker_.Remove(sid);
+    watches_.RemoveSession(sid);
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    auto it = session_conns_.find(sid);
+    if (it != session_conns_.end()) {
+      session_conn = std::move(it->second);
+      session_conns_.erase(it);
+    }
+  }
+  for (const TreeEvent& ev : changes.events) {
+    for (int64_t watcher : watches_.Trigger(ev.type, ev.path)) {
+      if (std::shared_ptr<Connection> c = ConnOf(watcher)) {
+        c->Event(WatchEventResponse(ev.type, ev.path, p.zxid));
+      }
+    }
+  }
+  if (!reply) return;
+
+  if (p.kind == ProposalKind::kExpireSession) {
+    if (session_conn) {
+      proto::Response r = WatchEventResponse(proto::NONE, "", p.zxid);
+      r.mutable_watch_event()->set_state(proto::EXPIRED);
+      session_conn->Event(std::move(r));
+      session_conn->CloseStream();
+    }
+    return;
+  }
+  if (!p.conn) return;
+
+  proto::Response response;
+  response.set_xid(p.xid);
+  response.set_zxid(p.zxid);
+  response.set_op(p.op);
+  response.set_err(result.err);
+  if (result.err != proto::OK) {
+    response.set_error_message(!p.error_detail.empty() ? p.error_detail
+                                                       : result.error_detail);
+  }
+  switch (p.txn.body_case()) {
+    case proto::Txn::kCreate:
+      response.mutable_create()->set_path(result.path);
+      *response.mutable_create()->mutable_stat() = result.stat;
+      break;
+    case proto::Txn::kSetData:
+    case proto::Txn::kSetAcl:
+      *response.mutable_stat()->mutable_stat() = result.stat;
+      break;
+    case proto::Txn::kMulti: {
+      proto::MultiResponse* multi = response.mutable_multi();
+      for (proto::OpResult& op : result.multi) *multi->add_results() = std::move(op);
+      break;
+    }
+    case proto::Txn::kCreateSession: {
+      proto::ConnectResponse* c = response.mutable_connect();
+      c->set_session_id(sid);
+      c->set_password(p.txn.create_session().password());
+      c->set_timeout_ms(p.txn.create_session().timeout_ms());
+      c->set_server_id(config_.my_id);
+      break;
+    }
+    default:
+      break;
+  }
+  if (p.conn->CompleteWrite(std::move(response))) to_drain->push_back(p.conn);
+  if (p.kind == ProposalKind::kCloseSession) p.conn->CloseStream();
+}
+
+void ZkServer::ExpiryLoop() {
+  const auto period = std::chrono::milliseconds(std::max(config_.tick_time_ms / 2, 10));
+  std::unique_lock<std::mutex> lock(stop_mu_);
+  while (!stopping_) {
+    stop_cv_.wait_for(lock, period, [&] { return stopping_; });
+    if (stopping_) return;
+    lock.unlock();
+    for (int64_t sid : tracker_.TakeExpired()) {
+      LOG(INFO) << "session 0x" << std::hex << sid << " expired";
+      SubmitCloseSession(nullptr, 0, sid, ProposalKind::kExpireSession);
+    }
+    lock.lock();
+  }
+}
+
+// ---- status ----------------------------------------------------------------
+
+ServerStats ZkServer::Stats() const {
+  ServerStats s;
+  s.state = "standalone";
+  {
+    std::shared_lock<std::shared_mutex> tree(tree_mu_);
+    s.zxid = static_cast<int64_t>(state_.last_applied());
+    s.node_count = state_.tree().node_count();
+    s.session_count = state_.sessions().size();
+    s.digest = state_.tree().digest();
+    for (const auto& [sid, paths] : state_.tree().ephemerals()) s.ephemerals_count += paths.size();
+  }
+  s.epoch = epoch_store_->CurrentEpoch();
+  {
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    s.connection_count = connection_count_;
+  }
+  s.watch_count = watches_.watch_count();
+  {
+    std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(inflight_mu_));
+    s.outstanding = inflight_;
+  }
+  if (log_stage_) {
+    s.txns_logged = log_stage_->txns_logged();
+    s.log_syncs = log_stage_->syncs();
+    s.avg_fsync_us = s.log_syncs == 0 ? 0 : log_stage_->sync_micros_total() / s.log_syncs;
+  }
+  s.requests = requests_.load();
+  s.reads = reads_.load();
+  s.writes = writes_.load();
+  return s;
+}
+
+std::pair<int64_t, uint64_t> ZkServer::Digest() const {
+  std::shared_lock<std::shared_mutex> tree(tree_mu_);
+  return {static_cast<int64_t>(state_.last_applied()), state_.tree().digest()};
+}
+
+std::vector<std::pair<int64_t, std::vector<std::string>>> ZkServer::EphemeralsBySession() const {
+  std::shared_lock<std::shared_mutex> tree(tree_mu_);
+  std::vector<std::pair<int64_t, std::vector<std::string>>> out;
+  for (const auto& [sid, paths] : state_.tree().ephemerals()) {
+    out.emplace_back(sid, std::vector<std::string>(paths.begin(), paths.end()));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace zabkeeper::server

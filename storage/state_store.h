@@ -1,0 +1,53 @@
+// StateStore: the materialised znode tree and session table as of one applied
+// zxid (lastApplied), so a restart loads state and replays only the log tail.
+//
+// Guarantees: a StateBatch is applied atomically together with its
+// last_applied zxid. Writes are not fsync'd on their own: they ride behind the
+// log's synced writes (same RocksDB WAL), so after a crash the store reflects
+// some prefix of applied batches, never a torn one, and the log holds every
+// txn needed to roll it forward.
+#ifndef ZABKEEPER_STORAGE_STATE_STORE_H_
+#define ZABKEEPER_STORAGE_STATE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "zabkeeper/records.pb.h"
+
+namespace zabkeeper::storage {
+
+// A set of changes to apply at once. nullopt deletes the key.
+struct StateBatch {
+  std::vector<std::pair<std::string, std::optional<proto::ZnodeRecord>>> nodes;
+  std::vector<std::pair<int64_t, std::optional<proto::SessionRecord>>> sessions;
+  uint64_t last_applied = 0;
+
+  bool empty() const { return nodes.empty() && sessions.empty(); }
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  virtual absl::Status Write(const StateBatch& batch) = 0;
+
+  // Replaces the whole state (a SNAP from the leader, or a wipe) atomically.
+  virtual absl::Status ReplaceAll(const StateBatch& full_state) = 0;
+
+  // Visits every node in path order (a parent before its children), then every
+  // session. Stops at the first non-OK status returned by a visitor.
+  virtual absl::Status Load(
+      const std::function<absl::Status(const std::string&, const proto::ZnodeRecord&)>& on_node,
+      const std::function<absl::Status(const proto::SessionRecord&)>& on_session) const = 0;
+
+  virtual uint64_t LastApplied() const = 0;
+};
+
+}  // namespace zabkeeper::storage
+
+#endif  // ZABKEEPER_STORAGE_STATE_STORE_H_

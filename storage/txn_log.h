@@ -1,0 +1,52 @@
+// TxnLog: the ordered, durable log of transactions, keyed by zxid.
+//
+// Guarantees: entries are kept in strictly increasing zxid order; Append is
+// durable (fsync'd) when it returns OK; a crash keeps a prefix of what was
+// appended. The payload is opaque (a serialized proto::Txn for the server).
+#ifndef ZABKEEPER_STORAGE_TXN_LOG_H_
+#define ZABKEEPER_STORAGE_TXN_LOG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+
+namespace zabkeeper::storage {
+
+struct LogEntry {
+  uint64_t zxid = 0;
+  std::string payload;
+};
+
+class TxnLog {
+ public:
+  virtual ~TxnLog() = default;
+
+  // Appends entries whose zxids are strictly increasing and greater than
+  // LastZxid(). All of them are durable together when it returns OK.
+  virtual absl::Status Append(absl::Span<const LogEntry> entries) = 0;
+
+  // Entries with after < zxid, in order, at most max_entries of them.
+  virtual absl::StatusOr<std::vector<LogEntry>> ReadAfter(uint64_t after,
+                                                          size_t max_entries) const = 0;
+
+  // Removes every entry with zxid > zxid (ZAB's TRUNC). Durable on return.
+  virtual absl::Status TruncateAfter(uint64_t zxid) = 0;
+
+  // Removes every entry with zxid < zxid (retention).
+  virtual absl::Status PurgeBefore(uint64_t zxid) = 0;
+
+  // 0 when the log is empty.
+  virtual uint64_t FirstZxid() const = 0;
+  virtual uint64_t LastZxid() const = 0;
+
+  // Number of durable sync operations performed by Append (group-commit stat).
+  virtual uint64_t SyncCount() const = 0;
+};
+
+}  // namespace zabkeeper::storage
+
+#endif  // ZABKEEPER_STORAGE_TXN_LOG_H_
