@@ -1,0 +1,112 @@
+#include "tests/sim/checker.h"
+
+#include <cstdio>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace zab::sim {
+
+std::string StateMachine::Encode() const { return absl::StrCat(count, " ", hash, " ", last.raw()); }
+
+bool StateMachine::Decode(const std::string& data, StateMachine* out) {
+  unsigned long long c = 0, h = 0, l = 0;
+  if (std::sscanf(data.c_str(), "%llu %llu %llu", &c, &h, &l) != 3) return false;
+  out->count = c;
+  out->hash = h;
+  out->last = Zxid::FromRaw(l);
+  return true;
+}
+
+uint64_t ChainHash(uint64_t prev, const LogEntry& e) {
+  // FNV-1a over (prev, zxid, payload): stable across runs and platforms.
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](uint64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      h ^= (v >> (8 * i)) & 0xff;
+      h *= 1099511628211ULL;
+    }
+  };
+  mix(prev);
+  mix(e.zxid.raw());
+  for (unsigned char c : e.txn) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+void Checker::Fail(std::string what) {
+  if (violation_.empty()) violation_ = std::move(what);
+}
+
+void Checker::OnApply(int node, const LogEntry& entry, const StateMachine& after) {
+  const uint64_t k = after.count - 1;  // index of `entry` in G
+  if (k < zxids_.size()) {
+    if (zxids_[k] != entry.zxid || hashes_[k + 1] != after.hash) {
+      Fail(absl::StrCat("agreement: node ", node, " applied ", entry.zxid.ToString(),
+                        " at position ", k, " where others applied ", zxids_[k].ToString(),
+                        zxids_[k] == entry.zxid ? " (different txn)" : ""));
+    }
+    return;
+  }
+  if (k != zxids_.size()) {
+    Fail(absl::StrCat("agreement: node ", node, " applied position ", k, " beyond G (",
+                      zxids_.size(), ")"));
+    return;
+  }
+  if (!zxids_.empty() && entry.zxid <= zxids_.back()) {
+    Fail(absl::StrCat("primary order: committed ", entry.zxid.ToString(), " after ",
+                      zxids_.back().ToString()));
+    return;
+  }
+  zxids_.push_back(entry.zxid);
+  hashes_.push_back(after.hash);
+}
+
+void Checker::OnInstall(int node, const StateMachine& sm) {
+  if (sm.count > zxids_.size() || hashes_[sm.count] != sm.hash ||
+      (sm.count > 0 && zxids_[sm.count - 1] != sm.last)) {
+    Fail(absl::StrCat("agreement: node ", node, " installed a snapshot at ", sm.last.ToString(),
+                      " (", sm.count, " txns) that is not a prefix of the committed sequence"));
+  }
+}
+
+void Checker::OnAppend(int node, Zxid last_written, Zxid zxid) {
+  if (zxid <= last_written) {
+    Fail(absl::StrCat("log order: node ", node, " appended ", zxid.ToString(), " after ",
+                      last_written.ToString()));
+  }
+}
+
+void Checker::OnEstablished(int node, const Peer& peer, const StateMachine& sm) {
+  Epoch epoch = peer.current_epoch();
+  auto [it, inserted] = leader_of_epoch_.emplace(epoch, node);
+  if (!inserted && it->second != node) {
+    Fail(absl::StrCat("two leaders in epoch ", epoch, ": nodes ", it->second, " and ", node));
+    return;
+  }
+  // The new leader's history must extend every committed txn.
+  if (sm.count > zxids_.size()) return;  // checked by OnApply
+  const LogWindow& log = peer.log();
+  size_t i = log.UpperBound(sm.last);
+  uint64_t h = sm.hash;
+  for (uint64_t k = sm.count; k < zxids_.size(); ++k, ++i) {
+    if (i >= log.size() || log.at(i).zxid != zxids_[k] ||
+        (h = ChainHash(h, log.at(i))) != hashes_[k + 1]) {
+      Fail(absl::StrCat("durability: node ", node, " established epoch ", epoch,
+                        " without committed txn ", zxids_[k].ToString()));
+      return;
+    }
+  }
+}
+
+void Checker::OnSafetyRefusals(int node, uint64_t count) {
+  if (count > 0) {
+    Fail(absl::StrCat("safety refusal: node ", node,
+                      " got a message contradicting its committed state"));
+  }
+}
+
+}  // namespace zab::sim

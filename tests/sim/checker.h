@@ -1,0 +1,64 @@
+// Checker: the simulator's safety invariants, checked incrementally as
+// events happen (O(1) per applied txn):
+//  - agreement / total order: every server's applied sequence is a prefix of
+//    one global sequence G (compared by a hash chain over zxid and payload);
+//  - primary order: zxids strictly increase along G and along every log;
+//  - at most one leader establishes itself per epoch;
+//  - primary integrity / durability: a leader that establishes itself holds
+//    every txn of G in its applied state or log, in G's order (so no txn
+//    reported committed anywhere is lost across crashes and elections);
+//  - the core never had to refuse a message as contradicting what it knew to
+//    be committed (Counters::safety_refusals == 0).
+// The first violation is kept; later ones are ignored.
+#ifndef ZABKEEPER_TESTS_SIM_CHECKER_H_
+#define ZABKEEPER_TESTS_SIM_CHECKER_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "consensus/peer.h"
+
+namespace zab::sim {
+
+// The simulated application state: how many txns were applied, a hash
+// chain over them, and the last zxid. Its snapshot is these three numbers.
+struct StateMachine {
+  uint64_t count = 0;
+  uint64_t hash = 0;
+  Zxid last;
+
+  bool operator==(const StateMachine&) const = default;
+  std::string Encode() const;
+  static bool Decode(const std::string& data, StateMachine* out);
+};
+
+uint64_t ChainHash(uint64_t prev, const LogEntry& e);
+
+class Checker {
+ public:
+  void OnApply(int node, const LogEntry& entry, const StateMachine& after);
+  void OnInstall(int node, const StateMachine& sm);
+  void OnAppend(int node, Zxid last_written, Zxid zxid);
+  void OnEstablished(int node, const Peer& peer, const StateMachine& sm);
+  void OnSafetyRefusals(int node, uint64_t count);
+  void Fail(std::string what);
+
+  bool failed() const { return !violation_.empty(); }
+  const std::string& violation() const { return violation_; }
+  uint64_t committed_count() const { return zxids_.size(); }
+  Zxid last_committed() const { return zxids_.empty() ? Zxid() : zxids_.back(); }
+  // Hash of G's first n entries.
+  uint64_t hash_at(uint64_t n) const { return hashes_[n]; }
+
+ private:
+  std::vector<Zxid> zxids_;          // G
+  std::vector<uint64_t> hashes_{0};  // hashes_[k] = chain over G[0..k)
+  std::map<Epoch, int> leader_of_epoch_;
+  std::string violation_;
+};
+
+}  // namespace zab::sim
+
+#endif  // ZABKEEPER_TESTS_SIM_CHECKER_H_
