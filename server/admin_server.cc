@@ -86,7 +86,9 @@ std::optional<std::string> AdminServer::Command(const std::string& name) const {
     out = {{"command", "dump"}, {"ephemerals", sessions}};
   } else if (name == "hash") {
     auto [zxid, digest] = server_->Digest();
-    out = {{"command", "hash"}, {"zxid", zxid}, {"zxid_hex", Hex(zxid)},
+    out = {{"command", "hash"},
+           {"zxid", zxid},
+           {"zxid_hex", Hex(zxid)},
            {"digest", absl::StrFormat("%016x", digest)}};
   } else {
     return std::nullopt;
@@ -123,16 +125,16 @@ std::string AdminServer::Metrics() const {
 
 absl::Status AdminServer::Start(const std::string& address, int port) {
   http_ = std::make_unique<httplib::Server>();
-  http_->Get(R"(/commands/([A-Za-z0-9_]+))", [this](const httplib::Request& req,
-                                                    httplib::Response& res) {
-    std::optional<std::string> body = Command(req.matches[1]);
-    if (!body) {
-      res.status = 404;
-      res.set_content(nlohmann::json{{"error", "unknown command"}}.dump(), "application/json");
-      return;
-    }
-    res.set_content(*body, "application/json");
-  });
+  http_->Get(
+      R"(/commands/([A-Za-z0-9_]+))", [this](const httplib::Request& req, httplib::Response& res) {
+        std::optional<std::string> body = Command(req.matches[1]);
+        if (!body) {
+          res.status = 404;
+          res.set_content(nlohmann::json{{"error", "unknown command"}}.dump(), "application/json");
+          return;
+        }
+        res.set_content(*body, "application/json");
+      });
   http_->Get("/commands", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(
         R"({"commands":["ruok","srvr","stat","mntr","conf","cons","wchs","wchp","dump","hash"]})",
@@ -142,8 +144,7 @@ absl::Status AdminServer::Start(const std::string& address, int port) {
     res.set_content(Metrics(), "text/plain; version=0.0.4");
   });
   if (!http_->bind_to_port(address, port)) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot bind admin server to ", address, ":", port));
+    return absl::UnavailableError(absl::StrCat("cannot bind admin server to ", address, ":", port));
   }
   thread_ = std::thread([this] { http_->listen_after_bind(); });
   return absl::OkStatus();

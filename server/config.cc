@@ -30,8 +30,8 @@ absl::Status ParseInt(absl::string_view key, absl::string_view value, int64_t mi
 }
 
 template <typename T>
-absl::Status ParseIntInto(absl::string_view key, absl::string_view value, int64_t min,
-                          int64_t max, T* out) {
+absl::Status ParseIntInto(absl::string_view key, absl::string_view value, int64_t min, int64_t max,
+                          T* out) {
   int64_t v = 0;
   if (absl::Status s = ParseInt(key, value, min, max, &v); !s.ok()) return s;
   *out = static_cast<T>(v);
@@ -80,11 +80,10 @@ absl::Status ParseServerLine(absl::string_view key, absl::string_view value, Pee
 // configs people copy; accepted and ignored.
 bool IsIgnoredKey(absl::string_view key) {
   return absl::StartsWith(key, "autopurge.") || absl::StartsWith(key, "4lw.") ||
-         absl::StartsWith(key, "metricsProvider.") || key == "preAllocSize" ||
-         key == "snapCount" || key == "standaloneEnabled" || key == "reconfigEnabled" ||
-         key == "dynamicConfigFile" || key == "dataLogDir" || key == "globalOutstandingLimit" ||
-         key == "quorumListenOnAllIPs" || key == "electionAlg" || key == "syncEnabled" ||
-         key == "clientPortAddress6";
+         absl::StartsWith(key, "metricsProvider.") || key == "preAllocSize" || key == "snapCount" ||
+         key == "standaloneEnabled" || key == "reconfigEnabled" || key == "dynamicConfigFile" ||
+         key == "dataLogDir" || key == "globalOutstandingLimit" || key == "quorumListenOnAllIPs" ||
+         key == "electionAlg" || key == "syncEnabled" || key == "clientPortAddress6";
 }
 
 }  // namespace
@@ -180,8 +179,7 @@ absl::StatusOr<ServerConfig> LoadConfig(const std::string& path) {
     return Invalid(absl::StrCat(config->data_dir, "/myid is missing (needed with server.N)"));
   }
   if (!config->standalone() && !config->servers.contains(config->my_id)) {
-    return Invalid(absl::StrCat("myid ", config->my_id, " has no server.", config->my_id,
-                                " line"));
+    return Invalid(absl::StrCat("myid ", config->my_id, " has no server.", config->my_id, " line"));
   }
   return config;
 }

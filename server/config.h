@@ -27,14 +27,14 @@ struct ServerConfig {
   bool admin_enabled = true;
   std::string admin_address = "0.0.0.0";
   int admin_port = 8080;
-  int max_client_cnxns = 60;  // per client IP; 0 = unlimited
-  int min_session_timeout_ms = 0;  // 0: 2 x tickTime
-  int max_session_timeout_ms = 0;  // 0: 20 x tickTime
-  int init_limit = 10;             // ticks
-  int sync_limit = 5;              // ticks
+  int max_client_cnxns = 60;         // per client IP; 0 = unlimited
+  int min_session_timeout_ms = 0;    // 0: 2 x tickTime
+  int max_session_timeout_ms = 0;    // 0: 20 x tickTime
+  int init_limit = 10;               // ticks
+  int sync_limit = 5;                // ticks
   int64_t max_data_bytes = 1 << 20;  // jute.maxbuffer
   bool extended_types_enabled = true;
-  int64_t my_id = 0;  // from <dataDir>/myid; 0 in standalone without one
+  int64_t my_id = 0;                       // from <dataDir>/myid; 0 in standalone without one
   std::map<int64_t, PeerAddress> servers;  // server.N lines
 
   bool standalone() const { return servers.size() <= 1; }

@@ -39,7 +39,7 @@ void Connection::Reply(proto::Response response) {
   queue_.push_back(std::move(item));
 }
 
-bool Connection::CompleteWrite(proto::Response response) {
+void Connection::CompleteWrite(proto::Response response, const ReadFn& execute) {
   std::lock_guard<std::mutex> lock(mu_);
   for (Item& item : queue_) {
     if (item.is_write && !item.done) {
@@ -49,12 +49,6 @@ bool Connection::CompleteWrite(proto::Response response) {
       break;
     }
   }
-  PopDoneLocked(nullptr);
-  return !queue_.empty() && !queue_.front().is_write && !queue_.front().done;
-}
-
-void Connection::Drain(const ReadFn& execute) {
-  std::lock_guard<std::mutex> lock(mu_);
   PopDoneLocked(&execute);
 }
 

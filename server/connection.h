@@ -42,11 +42,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Sends a reply that depends on nothing queued (errors found before the
   // pipeline); it still waits behind queued items.
   void Reply(proto::Response response);
-  // The oldest unfinished write finished with this response. Returns true
-  // when reads are now at the head and need Drain.
-  bool CompleteWrite(proto::Response response);
-  // Runs queued reads at the head; the caller holds the tree lock (shared).
-  void Drain(const ReadFn& execute);
+  // The oldest unfinished write finished with this response. Reads queued
+  // right behind it run now, before any later write is applied, so each read
+  // sees exactly the session's earlier writes. The caller holds the tree lock.
+  void CompleteWrite(proto::Response response, const ReadFn& execute);
   // A watch event: goes out at once, ahead of anything still queued.
   void Event(proto::Response event);
 

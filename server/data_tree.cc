@@ -83,10 +83,10 @@ uint64_t DataTree::HashNode(absl::string_view path, const Znode& node) const {
   h.Add(static_cast<int64_t>(node.data.size()));
   h.Add(node.data);
   const StatData& s = node.stat;
-  for (int64_t v : {s.czxid, s.mzxid, s.pzxid, s.ctime, s.mtime, s.ephemeral_owner,
-                    int64_t{s.version}, int64_t{s.cversion}, int64_t{s.aversion},
-                    static_cast<int64_t>(node.children.size()), node.ttl_ms,
-                    int64_t{node.container}}) {
+  for (int64_t v :
+       {s.czxid, s.mzxid, s.pzxid, s.ctime, s.mtime, s.ephemeral_owner, int64_t{s.version},
+        int64_t{s.cversion}, int64_t{s.aversion}, static_cast<int64_t>(node.children.size()),
+        node.ttl_ms, int64_t{node.container}}) {
     h.Add(v);
   }
   return h.value();
@@ -216,7 +216,7 @@ absl::Status DataTree::LoadNode(const std::string& path, const proto::ZnodeRecor
   }
   const proto::Stat& s = record.stat();
   node->data = record.data();
-  node->stat = StatData{s.czxid(),   s.mzxid(),   s.pzxid(),    s.ctime(),   s.mtime(),
+  node->stat = StatData{s.czxid(),           s.mzxid(),   s.pzxid(),    s.ctime(),   s.mtime(),
                         s.ephemeral_owner(), s.version(), s.cversion(), s.aversion()};
   node->acl_id = acls_.Intern(record.acl());
   node->container = record.container();

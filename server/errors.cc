@@ -79,34 +79,62 @@ proto::ErrorCode ErrorCodeOf(const absl::Status& status) {
 
 absl::string_view ErrorName(proto::ErrorCode code) {
   switch (code) {
-    case proto::OK: return "OK";
-    case proto::SYSTEM_ERROR: return "SystemError";
-    case proto::RUNTIME_INCONSISTENCY: return "RuntimeInconsistency";
-    case proto::DATA_INCONSISTENCY: return "DataInconsistency";
-    case proto::CONNECTION_LOSS: return "ConnectionLoss";
-    case proto::MARSHALLING_ERROR: return "MarshallingError";
-    case proto::UNIMPLEMENTED: return "Unimplemented";
-    case proto::OPERATION_TIMEOUT: return "OperationTimeout";
-    case proto::BAD_ARGUMENTS: return "BadArguments";
-    case proto::UNKNOWN_SESSION: return "UnknownSession";
-    case proto::API_ERROR: return "APIError";
-    case proto::NO_NODE: return "NoNode";
-    case proto::NO_AUTH: return "NoAuth";
-    case proto::BAD_VERSION: return "BadVersion";
-    case proto::NO_CHILDREN_FOR_EPHEMERALS: return "NoChildrenForEphemerals";
-    case proto::NODE_EXISTS: return "NodeExists";
-    case proto::NOT_EMPTY: return "NotEmpty";
-    case proto::SESSION_EXPIRED: return "SessionExpired";
-    case proto::INVALID_CALLBACK: return "InvalidCallback";
-    case proto::INVALID_ACL: return "InvalidACL";
-    case proto::AUTH_FAILED: return "AuthFailed";
-    case proto::SESSION_MOVED: return "SessionMoved";
-    case proto::NOT_READ_ONLY: return "NotReadOnly";
-    case proto::NO_WATCHER: return "NoWatcher";
-    case proto::REQUEST_TIMEOUT: return "RequestTimeout";
-    case proto::QUOTA_EXCEEDED: return "QuotaExceeded";
-    case proto::THROTTLED_OP: return "Throttled";
-    default: return "Error";
+    case proto::OK:
+      return "OK";
+    case proto::SYSTEM_ERROR:
+      return "SystemError";
+    case proto::RUNTIME_INCONSISTENCY:
+      return "RuntimeInconsistency";
+    case proto::DATA_INCONSISTENCY:
+      return "DataInconsistency";
+    case proto::CONNECTION_LOSS:
+      return "ConnectionLoss";
+    case proto::MARSHALLING_ERROR:
+      return "MarshallingError";
+    case proto::UNIMPLEMENTED:
+      return "Unimplemented";
+    case proto::OPERATION_TIMEOUT:
+      return "OperationTimeout";
+    case proto::BAD_ARGUMENTS:
+      return "BadArguments";
+    case proto::UNKNOWN_SESSION:
+      return "UnknownSession";
+    case proto::API_ERROR:
+      return "APIError";
+    case proto::NO_NODE:
+      return "NoNode";
+    case proto::NO_AUTH:
+      return "NoAuth";
+    case proto::BAD_VERSION:
+      return "BadVersion";
+    case proto::NO_CHILDREN_FOR_EPHEMERALS:
+      return "NoChildrenForEphemerals";
+    case proto::NODE_EXISTS:
+      return "NodeExists";
+    case proto::NOT_EMPTY:
+      return "NotEmpty";
+    case proto::SESSION_EXPIRED:
+      return "SessionExpired";
+    case proto::INVALID_CALLBACK:
+      return "InvalidCallback";
+    case proto::INVALID_ACL:
+      return "InvalidACL";
+    case proto::AUTH_FAILED:
+      return "AuthFailed";
+    case proto::SESSION_MOVED:
+      return "SessionMoved";
+    case proto::NOT_READ_ONLY:
+      return "NotReadOnly";
+    case proto::NO_WATCHER:
+      return "NoWatcher";
+    case proto::REQUEST_TIMEOUT:
+      return "RequestTimeout";
+    case proto::QUOTA_EXCEEDED:
+      return "QuotaExceeded";
+    case proto::THROTTLED_OP:
+      return "Throttled";
+    default:
+      return "Error";
   }
 }
 

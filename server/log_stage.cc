@@ -11,7 +11,9 @@ LogStage::LogStage(storage::TxnLog* log, size_t capacity, std::function<void(Bat
 
 LogStage::~LogStage() { Stop(); }
 
-void LogStage::Start() { thread_ = std::thread([this] { Run(); }); }
+void LogStage::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void LogStage::Stop() {
   queue_.Close();

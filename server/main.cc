@@ -27,12 +27,12 @@ int main(int argc, char** argv) {
   if (argc != 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     return Fail(2, "usage: zabkeeper-server CONFIG (a zoo.cfg-style file)");
   }
-  absl::StatusOr<zabkeeper::server::ServerConfig> config =
-      zabkeeper::server::LoadConfig(argv[1]);
+  absl::StatusOr<zabkeeper::server::ServerConfig> config = zabkeeper::server::LoadConfig(argv[1]);
   if (!config.ok()) return Fail(2, std::string(config.status().message()));
   if (!config->standalone()) {
-    return Fail(2, "invalid config: ensemble mode (several server.N lines) is not available in "
-                   "this build yet; remove the server.N lines to run standalone");
+    return Fail(2,
+                "invalid config: ensemble mode (several server.N lines) is not available in "
+                "this build yet; remove the server.N lines to run standalone");
   }
 
   // Block the stop signals in every thread; main waits for them below.
@@ -54,8 +54,8 @@ int main(int argc, char** argv) {
   builder.RegisterService(&service);
   // Requests larger than the data limit must reach the server to be refused
   // with a clear error instead of a transport failure.
-  builder.SetMaxReceiveMessageSize(static_cast<int>(
-      std::min<int64_t>(4 * config->max_data_bytes + (16 << 20), 1 << 30)));
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(std::min<int64_t>(4 * config->max_data_bytes + (16 << 20), 1 << 30)));
   builder.SetMaxSendMessageSize(-1);
   std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
   if (grpc_server == nullptr || bound_port == 0) {

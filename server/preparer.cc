@@ -49,9 +49,7 @@ absl::Status ValidateAcl(const google::protobuf::RepeatedPtrField<proto::Acl>& a
   return absl::OkStatus();
 }
 
-void SetErrorTxn(proto::ErrorCode code, proto::Txn* txn) {
-  txn->mutable_error()->set_err(code);
-}
+void SetErrorTxn(proto::ErrorCode code, proto::Txn* txn) { txn->mutable_error()->set_err(code); }
 
 }  // namespace
 
@@ -110,8 +108,8 @@ proto::Txn Preparer::Prepare(const DataTree& tree, int64_t session_id,
 }
 
 absl::Status Preparer::PrepareCreate(const DataTree& tree, Overlay& scratch, int64_t session_id,
-                                     const proto::CreateRequest& req, int64_t zxid,
-                                     int64_t time_ms, proto::Txn* txn) {
+                                     const proto::CreateRequest& req, int64_t zxid, int64_t time_ms,
+                                     proto::Txn* txn) {
   const proto::CreateMode mode = req.mode();
   if (!proto::CreateMode_IsValid(mode)) {
     return ZkError(proto::BAD_ARGUMENTS, absl::StrCat("unknown create mode ", mode));
@@ -331,8 +329,8 @@ proto::Txn Preparer::PrepareCreateSession(int64_t session_id, int32_t timeout_ms
   return txn;
 }
 
-proto::Txn Preparer::PrepareCloseSession(const DataTree& tree, int64_t session_id,
-                                         int64_t zxid, int64_t time_ms) {
+proto::Txn Preparer::PrepareCloseSession(const DataTree& tree, int64_t session_id, int64_t zxid,
+                                         int64_t time_ms) {
   proto::Txn txn;
   txn.set_session_id(session_id);
   txn.set_time_ms(time_ms);

@@ -25,8 +25,8 @@
 namespace zabkeeper::server {
 
 struct PreparerLimits {
-  size_t max_data_bytes = 1 << 20;  // ZooKeeper's jute.maxbuffer, 1 MiB
-  bool extended_types_enabled = true;  // TTL nodes
+  size_t max_data_bytes = 1 << 20;              // ZooKeeper's jute.maxbuffer, 1 MiB
+  bool extended_types_enabled = true;           // TTL nodes
   int64_t max_ttl_ms = (int64_t{1} << 40) - 1;  // ZooKeeper's EphemeralType.TTL max
 };
 

@@ -160,14 +160,13 @@ absl::Status StateMachine::LoadFrom(const storage::StateStore& store) {
   sessions_.clear();
   dirty_paths_.clear();
   dirty_sessions_.clear();
-  absl::Status status = store.Load(
-      [this](const std::string& path, const proto::ZnodeRecord& record) {
-        return tree_.LoadNode(path, record);
-      },
-      [this](const proto::SessionRecord& record) {
-        sessions_[record.session_id()] = record;
-        return absl::OkStatus();
-      });
+  absl::Status status =
+      store.Load([this](const std::string& path,
+                        const proto::ZnodeRecord& record) { return tree_.LoadNode(path, record); },
+                 [this](const proto::SessionRecord& record) {
+                   sessions_[record.session_id()] = record;
+                   return absl::OkStatus();
+                 });
   last_applied_ = store.LastApplied();
   return status;
 }

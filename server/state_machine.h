@@ -24,8 +24,8 @@ namespace zabkeeper::server {
 struct ApplyResult {
   proto::ErrorCode err = proto::OK;
   std::string error_detail;
-  std::string path;  // create: the final path
-  proto::Stat stat;  // create, setData, setACL: the node's new stat
+  std::string path;                    // create: the final path
+  proto::Stat stat;                    // create, setData, setACL: the node's new stat
   std::vector<proto::OpResult> multi;  // multi: one result per op
   bool has_stat = false;
 };

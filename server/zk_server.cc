@@ -45,35 +45,57 @@ proto::Response ErrorResponse(int64_t xid, proto::OpCode op, proto::ErrorCode co
 
 proto::OpCode OpOf(const proto::Request& request) {
   switch (request.body_case()) {
-    case proto::Request::kConnect: return proto::OP_CREATE_SESSION;
-    case proto::Request::kCreate: return proto::OP_CREATE;
-    case proto::Request::kDelete: return proto::OP_DELETE;
-    case proto::Request::kExists: return proto::OP_EXISTS;
-    case proto::Request::kGetData: return proto::OP_GET_DATA;
-    case proto::Request::kSetData: return proto::OP_SET_DATA;
-    case proto::Request::kGetChildren: return proto::OP_GET_CHILDREN2;
-    case proto::Request::kSync: return proto::OP_SYNC;
-    case proto::Request::kMulti: return proto::OP_MULTI;
-    case proto::Request::kPing: return proto::OP_PING;
-    case proto::Request::kClose: return proto::OP_CLOSE_SESSION;
-    case proto::Request::kSetWatches: return proto::OP_SET_WATCHES;
-    case proto::Request::kGetAcl: return proto::OP_GET_ACL;
-    case proto::Request::kSetAcl: return proto::OP_SET_ACL;
-    case proto::Request::kAuth: return proto::OP_AUTH;
-    case proto::Request::kAddWatch: return proto::OP_ADD_WATCH;
-    case proto::Request::kRemoveWatches: return proto::OP_REMOVE_WATCHES;
-    case proto::Request::kCheckWatches: return proto::OP_CHECK_WATCHES;
-    case proto::Request::kGetEphemerals: return proto::OP_GET_EPHEMERALS;
-    case proto::Request::kGetAllChildrenNumber: return proto::OP_GET_ALL_CHILDREN_NUMBER;
-    case proto::Request::kWhoAmI: return proto::OP_WHO_AM_I;
-    case proto::Request::kMultiRead: return proto::OP_MULTI_READ;
-    case proto::Request::BODY_NOT_SET: return proto::OP_ERROR;
+    case proto::Request::kConnect:
+      return proto::OP_CREATE_SESSION;
+    case proto::Request::kCreate:
+      return proto::OP_CREATE;
+    case proto::Request::kDelete:
+      return proto::OP_DELETE;
+    case proto::Request::kExists:
+      return proto::OP_EXISTS;
+    case proto::Request::kGetData:
+      return proto::OP_GET_DATA;
+    case proto::Request::kSetData:
+      return proto::OP_SET_DATA;
+    case proto::Request::kGetChildren:
+      return proto::OP_GET_CHILDREN2;
+    case proto::Request::kSync:
+      return proto::OP_SYNC;
+    case proto::Request::kMulti:
+      return proto::OP_MULTI;
+    case proto::Request::kPing:
+      return proto::OP_PING;
+    case proto::Request::kClose:
+      return proto::OP_CLOSE_SESSION;
+    case proto::Request::kSetWatches:
+      return proto::OP_SET_WATCHES;
+    case proto::Request::kGetAcl:
+      return proto::OP_GET_ACL;
+    case proto::Request::kSetAcl:
+      return proto::OP_SET_ACL;
+    case proto::Request::kAuth:
+      return proto::OP_AUTH;
+    case proto::Request::kAddWatch:
+      return proto::OP_ADD_WATCH;
+    case proto::Request::kRemoveWatches:
+      return proto::OP_REMOVE_WATCHES;
+    case proto::Request::kCheckWatches:
+      return proto::OP_CHECK_WATCHES;
+    case proto::Request::kGetEphemerals:
+      return proto::OP_GET_EPHEMERALS;
+    case proto::Request::kGetAllChildrenNumber:
+      return proto::OP_GET_ALL_CHILDREN_NUMBER;
+    case proto::Request::kWhoAmI:
+      return proto::OP_WHO_AM_I;
+    case proto::Request::kMultiRead:
+      return proto::OP_MULTI_READ;
+    case proto::Request::BODY_NOT_SET:
+      return proto::OP_ERROR;
   }
   return proto::OP_ERROR;
 }
 
-proto::Response WatchEventResponse(proto::EventType type, const std::string& path,
-                                   int64_t zxid) {
+proto::Response WatchEventResponse(proto::EventType type, const std::string& path, int64_t zxid) {
   proto::Response r;
   r.set_xid(-1);
   r.set_zxid(zxid);
@@ -130,8 +152,8 @@ absl::Status ZkServer::Recover() {
     for (const storage::LogEntry& e : *entries) {
       proto::Txn txn;
       if (!txn.ParseFromString(e.payload)) {
-        return absl::DataLossError(absl::StrCat("corrupt txn in log at zxid 0x",
-                                                absl::Hex(e.zxid)));
+        return absl::DataLossError(
+            absl::StrCat("corrupt txn in log at zxid 0x", absl::Hex(e.zxid)));
       }
       ChangeSet changes;
       state_.Apply(e.zxid, txn, &changes);
@@ -164,9 +186,8 @@ absl::Status ZkServer::Recover() {
 ZkServer::~ZkServer() { Stop(); }
 
 void ZkServer::Start() {
-  log_stage_ = std::make_unique<LogStage>(txn_log_.get(), kMaxInFlight, [this](LogStage::Batch b) {
-    apply_queue_.Push(std::move(b));
-  });
+  log_stage_ = std::make_unique<LogStage>(
+      txn_log_.get(), kMaxInFlight, [this](LogStage::Batch b) { apply_queue_.Push(std::move(b)); });
   log_stage_->Start();
   apply_thread_ = std::thread([this] { ApplyLoop(); });
   expiry_thread_ = std::thread([this] { ExpiryLoop(); });
@@ -257,8 +278,8 @@ void ZkServer::HandleRequest(const std::shared_ptr<Connection>& conn,
     return;
   }
   if (!tracker_.Touch(sid)) {
-    conn->Reply(ErrorResponse(request.xid(), op, proto::SESSION_EXPIRED,
-                              "session expired or closing"));
+    conn->Reply(
+        ErrorResponse(request.xid(), op, proto::SESSION_EXPIRED, "session expired or closing"));
     conn->CloseStream();
     return;
   }
@@ -281,10 +302,10 @@ void ZkServer::HandleRequest(const std::shared_ptr<Connection>& conn,
   ++reads_;
   const std::string& peer = conn->peer();
   std::shared_lock<std::shared_mutex> tree(tree_mu_);
-  conn->Read(request, [this, sid, &peer](const proto::Request& r,
-                                         std::vector<proto::Response>* out) {
-    ExecuteRead(sid, peer, r, out);
-  });
+  conn->Read(request,
+             [this, sid, &peer](const proto::Request& r, std::vector<proto::Response>* out) {
+               ExecuteRead(sid, peer, r, out);
+             });
 }
 
 void ZkServer::HandleConnect(const std::shared_ptr<Connection>& conn,
@@ -296,8 +317,8 @@ void ZkServer::HandleConnect(const std::shared_ptr<Connection>& conn,
     return;
   }
   const proto::ConnectRequest& req = request.connect();
-  const int32_t timeout = std::clamp(req.timeout_ms(), config_.MinSessionTimeout(),
-                                     config_.MaxSessionTimeout());
+  const int32_t timeout =
+      std::clamp(req.timeout_ms(), config_.MinSessionTimeout(), config_.MaxSessionTimeout());
   if (req.session_id() == 0) {
     const int64_t sid = tracker_.NextSessionId();
     conn->set_session_id(sid);
@@ -330,11 +351,11 @@ void ZkServer::HandleConnect(const std::shared_ptr<Connection>& conn,
       return;
     }
     if (req.last_zxid_seen() > static_cast<int64_t>(state_.last_applied())) {
-      conn->Reply(ErrorResponse(
-          xid, proto::OP_CREATE_SESSION, proto::CONNECTION_LOSS,
-          absl::StrCat("this server is behind the client: client saw zxid 0x",
-                       absl::Hex(req.last_zxid_seen()), ", server has 0x",
-                       absl::Hex(state_.last_applied()), "; try another server")));
+      conn->Reply(
+          ErrorResponse(xid, proto::OP_CREATE_SESSION, proto::CONNECTION_LOSS,
+                        absl::StrCat("this server is behind the client: client saw zxid 0x",
+                                     absl::Hex(req.last_zxid_seen()), ", server has 0x",
+                                     absl::Hex(state_.last_applied()), "; try another server")));
       conn->CloseStream();
       return;
     }
@@ -373,8 +394,8 @@ void ZkServer::ExecuteRead(int64_t session_id, const std::string& peer,
   FillRead(session_id, peer, request, &response);
 }
 
-void ZkServer::FillRead(int64_t session_id, const std::string& peer,
-                        const proto::Request& request, proto::Response* response) {
+void ZkServer::FillRead(int64_t session_id, const std::string& peer, const proto::Request& request,
+                        proto::Response* response) {
   const DataTree& tree = state_.tree();
   auto fail = [&](const absl::Status& status) {
     response->set_err(ErrorCodeOf(status));
@@ -580,8 +601,7 @@ void ZkServer::Enqueue(std::unique_ptr<Proposal> p) {
   }
 }
 
-void ZkServer::SubmitWrite(const std::shared_ptr<Connection>& conn,
-                           const proto::Request& request) {
+void ZkServer::SubmitWrite(const std::shared_ptr<Connection>& conn, const proto::Request& request) {
   AcquireInFlight();
   conn->ExpectWrite(request.xid());
   auto p = std::make_unique<Proposal>();
@@ -642,13 +662,12 @@ void ZkServer::ApplyLoop() {
 }
 
 void ZkServer::ApplyBatch(LogStage::Batch batch, bool reply) {
-  std::vector<std::shared_ptr<Connection>> to_drain;
   storage::StateBatch state_batch;
   int64_t last = 0;
   {
     std::unique_lock<std::shared_mutex> tree(tree_mu_);
     for (auto& p : batch) {
-      ApplyOne(*p, reply, &to_drain);
+      ApplyOne(*p, reply);
       last = p->zxid;
     }
     state_batch = state_.TakeBatch();
@@ -660,21 +679,10 @@ void ZkServer::ApplyBatch(LogStage::Batch batch, bool reply) {
     std::lock_guard<std::mutex> prep(prep_mu_);
     preparer_.Applied(last);
   }
-  if (!to_drain.empty()) {
-    std::shared_lock<std::shared_mutex> tree(tree_mu_);
-    for (const auto& conn : to_drain) {
-      const int64_t sid = conn->session_id();
-      const std::string& peer = conn->peer();
-      conn->Drain([this, sid, &peer](const proto::Request& r, std::vector<proto::Response>* out) {
-        ExecuteRead(sid, peer, r, out);
-      });
-    }
-  }
   ReleaseInFlight(batch.size());
 }
 
-void ZkServer::ApplyOne(Proposal& p, bool reply,
-                        std::vector<std::shared_ptr<Connection>>* to_drain) {
+void ZkServer::ApplyOne(Proposal& p, bool reply) {
   ChangeSet changes;
   ApplyResult result = state_.Apply(static_cast<uint64_t>(p.zxid), p.txn, &changes);
   const int64_t sid = p.txn.session_id();
@@ -717,8 +725,7 @@ void ZkServer::ApplyOne(Proposal& p, bool reply,
   response.set_op(p.op);
   response.set_err(result.err);
   if (result.err != proto::OK) {
-    response.set_error_message(!p.error_detail.empty() ? p.error_detail
-                                                       : result.error_detail);
+    response.set_error_message(!p.error_detail.empty() ? p.error_detail : result.error_detail);
   }
   switch (p.txn.body_case()) {
     case proto::Txn::kCreate:
@@ -745,7 +752,11 @@ void ZkServer::ApplyOne(Proposal& p, bool reply,
     default:
       break;
   }
-  if (p.conn->CompleteWrite(std::move(response))) to_drain->push_back(p.conn);
+  const std::string& peer = p.conn->peer();
+  p.conn->CompleteWrite(std::move(response), [this, sid, &peer](const proto::Request& r,
+                                                                std::vector<proto::Response>* out) {
+    ExecuteRead(sid, peer, r, out);
+  });
   if (p.kind == ProposalKind::kCloseSession) p.conn->CloseStream();
 }
 

@@ -104,18 +104,17 @@ class ZkServer {
 
   // Write path.
   void SubmitWrite(const std::shared_ptr<Connection>& conn, const proto::Request& request);
-  void SubmitCreateSession(const std::shared_ptr<Connection>& conn, int64_t xid,
-                           int64_t session_id, int32_t timeout_ms, const std::string& password);
-  void SubmitCloseSession(const std::shared_ptr<Connection>& conn, int64_t xid,
-                          int64_t session_id, ProposalKind kind);
+  void SubmitCreateSession(const std::shared_ptr<Connection>& conn, int64_t xid, int64_t session_id,
+                           int32_t timeout_ms, const std::string& password);
+  void SubmitCloseSession(const std::shared_ptr<Connection>& conn, int64_t xid, int64_t session_id,
+                          ProposalKind kind);
   void Enqueue(std::unique_ptr<Proposal> proposal);
   int64_t NextZxidLocked();
   void AcquireInFlight();
   void ReleaseInFlight(size_t n);
   void ApplyLoop();
   void ApplyBatch(LogStage::Batch batch, bool reply);
-  void ApplyOne(Proposal& p, bool reply,
-                std::vector<std::shared_ptr<Connection>>* to_drain);
+  void ApplyOne(Proposal& p, bool reply);
   void ExpiryLoop();
 
   std::shared_ptr<Connection> ConnOf(int64_t session_id) const;

@@ -29,7 +29,7 @@ struct Znode {
   StatData stat;
   uint32_t acl_id = 0;  // index into the tree's AclTable
   bool container = false;
-  int64_t ttl_ms = 0;  // > 0 for TTL nodes
+  int64_t ttl_ms = 0;                     // > 0 for TTL nodes
   absl::btree_set<std::string> children;  // names, sorted
 
   // The stat as ZooKeeper 3.8 reports it. It stores cversion as the number of

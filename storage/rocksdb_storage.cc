@@ -138,13 +138,11 @@ absl::StatusOr<std::vector<LogEntry>> RocksTxnLog::ReadAfter(uint64_t after,
 absl::Status RocksTxnLog::TruncateAfter(uint64_t zxid) {
   std::lock_guard<std::mutex> lock(write_mu_);
   rocksdb::WriteBatch batch;
-  batch.DeleteRange(rocks_->log(), EncodeBigEndian64(zxid + 1),
-                    EncodeBigEndian64(~uint64_t{0}));
+  batch.DeleteRange(rocks_->log(), EncodeBigEndian64(zxid + 1), EncodeBigEndian64(~uint64_t{0}));
   batch.Delete(rocks_->log(), EncodeBigEndian64(~uint64_t{0}));
   rocksdb::WriteOptions options;
   options.sync = true;
-  if (absl::Status s = FromRocks(rocks_->db()->Write(options, &batch), "truncate log");
-      !s.ok()) {
+  if (absl::Status s = FromRocks(rocks_->db()->Write(options, &batch), "truncate log"); !s.ok()) {
     return s;
   }
   return RefreshBounds();
@@ -154,8 +152,7 @@ absl::Status RocksTxnLog::PurgeBefore(uint64_t zxid) {
   std::lock_guard<std::mutex> lock(write_mu_);
   rocksdb::WriteBatch batch;
   batch.DeleteRange(rocks_->log(), EncodeBigEndian64(0), EncodeBigEndian64(zxid));
-  if (absl::Status s = FromRocks(rocks_->db()->Write(rocksdb::WriteOptions(), &batch),
-                                 "purge log");
+  if (absl::Status s = FromRocks(rocks_->db()->Write(rocksdb::WriteOptions(), &batch), "purge log");
       !s.ok()) {
     return s;
   }
@@ -229,7 +226,8 @@ absl::Status RocksStateStore::Load(
     proto::ZnodeRecord record;
     for (it->SeekToFirst(); status.ok() && it->Valid(); it->Next()) {
       if (!record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-        status = absl::DataLossError(absl::StrCat("corrupt znode record at ", it->key().ToString()));
+        status =
+            absl::DataLossError(absl::StrCat("corrupt znode record at ", it->key().ToString()));
         break;
       }
       status = on_node(it->key().ToString(), record);
