@@ -308,7 +308,8 @@ void Cluster::Deliver(Event& e) {
 
 void Cluster::ScheduleFlush(int i) {
   Disk& d = nodes_[i].disk;
-  if (d.flush_scheduled || d.pending.empty() || d.stalled) return;
+  if (d.flush_scheduled || !Live(i)) return;
+  if ((d.pending.empty() || d.stalled) && d.pending_meta.empty()) return;
   d.flush_scheduled = true;
   int64_t delay = d.slow ? rng_.Range(config_.slow_disk_min, config_.slow_disk_max)
                          : rng_.Range(config_.disk_min, config_.disk_max);
@@ -321,11 +322,10 @@ void Cluster::StallDisk(int i, bool stalled) {
   if (!stalled) ScheduleFlush(i);
 }
 
-bool Cluster::PersistOps(int i, size_t count) {
-  Disk& d = nodes_[i].disk;
-  count = std::min(count, d.pending.size());
+void Cluster::PersistOps(std::deque<PendingOp>& q, Disk& d, size_t count) {
+  count = std::min(count, q.size());
   for (size_t k = 0; k < count; ++k) {
-    PendingOp& op = d.pending.front();
+    PendingOp& op = q.front();
     switch (op.kind) {
       case PendingOp::kAppend:
         d.log.push_back(std::move(op.entry));
@@ -337,45 +337,45 @@ bool Cluster::PersistOps(int i, size_t count) {
         d.current = op.epoch;
         break;
     }
-    d.pending.pop_front();
+    q.pop_front();
   }
-  return count > 0;
 }
 
 void Cluster::Flush(int i) {
   Disk& d = nodes_[i].disk;
-  if (d.stalled) return;
   // Group commit: everything pending now becomes durable, then the core hears
   // about it in write order.
-  std::vector<PendingOp> done(std::make_move_iterator(d.pending.begin()),
-                              std::make_move_iterator(d.pending.end()));
-  d.pending.clear();
+  std::vector<PendingOp> done;
+  if (!d.stalled) {
+    done.assign(std::make_move_iterator(d.pending.begin()),
+                std::make_move_iterator(d.pending.end()));
+    d.pending.clear();
+  }
+  std::vector<PendingOp> meta(std::make_move_iterator(d.pending_meta.begin()),
+                              std::make_move_iterator(d.pending_meta.end()));
+  d.pending_meta.clear();
   std::optional<Zxid> appended;
   for (PendingOp& op : done) {
-    switch (op.kind) {
-      case PendingOp::kAppend:
-        appended = op.entry.zxid;
-        d.log.push_back(std::move(op.entry));
-        break;
-      case PendingOp::kAccepted:
-        d.accepted = op.epoch;
-        break;
-      case PendingOp::kCurrent:
-        d.current = op.epoch;
-        break;
-    }
+    appended = op.entry.zxid;
+    d.log.push_back(std::move(op.entry));
+  }
+  for (const PendingOp& op : meta) {
+    if (op.kind == PendingOp::kAccepted) d.accepted = op.epoch;
+    if (op.kind == PendingOp::kCurrent) d.current = op.epoch;
   }
   Trace([&] {
-    return absl::StrCat("n", i, " disk flushed ", done.size(), " writes",
-                        appended ? absl::StrCat(" through ", appended->ToString()) : "");
+    return absl::StrCat("n", i, " disk flushed ", done.size(), " appends",
+                        appended ? absl::StrCat(" through ", appended->ToString()) : "", ", ",
+                        meta.size(), " epoch writes");
   });
   Peer* p = Live(i);
   if (appended) p->Persisted(*appended);
-  for (const PendingOp& op : done) {
+  for (const PendingOp& op : meta) {
     if (op.kind == PendingOp::kAccepted) p->AcceptedEpochPersisted(op.epoch);
     if (op.kind == PendingOp::kCurrent) p->CurrentEpochPersisted(op.epoch);
   }
   ProcessReady(i);
+  ScheduleFlush(i);
 }
 
 void Cluster::ProcessReady(int i) {
@@ -427,10 +427,10 @@ void Cluster::ProcessReadyLoop(int i) {
       d.pending.push_back(PendingOp{PendingOp::kAppend, std::move(e), 0});
     }
     if (r.persist_accepted_epoch) {
-      d.pending.push_back(PendingOp{PendingOp::kAccepted, {}, *r.persist_accepted_epoch});
+      d.pending_meta.push_back(PendingOp{PendingOp::kAccepted, {}, *r.persist_accepted_epoch});
     }
     if (r.persist_current_epoch) {
-      d.pending.push_back(PendingOp{PendingOp::kCurrent, {}, *r.persist_current_epoch});
+      d.pending_meta.push_back(PendingOp{PendingOp::kCurrent, {}, *r.persist_current_epoch});
     }
     for (const LogEntry& e : r.commit) {
       d.sm.count++;
@@ -474,15 +474,21 @@ void Cluster::Crash(int i, std::optional<size_t> survive_ops) {
   Node& n = nodes_[i];
   if (!n.peer) return;
   Disk& d = n.disk;
-  size_t survive = survive_ops
-                       ? *survive_ops
-                       : static_cast<size_t>(rng_.Range(0, static_cast<int64_t>(d.pending.size())));
-  PersistOps(i, survive);
+  auto pick = [&](size_t n) {
+    return survive_ops ? std::min(*survive_ops, n)
+                       : static_cast<size_t>(rng_.Range(0, static_cast<int64_t>(n)));
+  };
+  const size_t log_survive = pick(d.pending.size());
+  const size_t meta_survive = pick(d.pending_meta.size());
+  PersistOps(d.pending, d, log_survive);
+  PersistOps(d.pending_meta, d, meta_survive);
   Trace([&] {
-    return absl::StrCat("CRASH n", i, " (", survive, " unreported writes survive, ",
-                        d.pending.size(), " lost)");
+    return absl::StrCat("CRASH n", i, " (", log_survive, " appends and ", meta_survive,
+                        " epoch writes survive unreported; ",
+                        d.pending.size() + d.pending_meta.size(), " writes lost)");
   });
   d.pending.clear();
+  d.pending_meta.clear();
   d.flush_scheduled = false;
   n.peer.reset();
   ++n.incarnation;
@@ -495,6 +501,7 @@ void Cluster::Restart(int i) {
   Node& n = nodes_[i];
   if (n.peer) return;
   ++n.incarnation;
+  n.disk.flush_scheduled = false;
   PeerConfig pc = config_.peer;
   pc.sid = Sid(i);
   pc.voters.clear();

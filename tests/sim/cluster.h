@@ -67,7 +67,8 @@ class Cluster {
 
   // ---- Faults --------------------------------------------------------------
   // Crash: the node loses all pending disk writes except the first
-  // `survive_ops` (nullopt: a random prefix) and all its connections.
+  // `survive_ops` of each file (nullopt: a random prefix of each) and all its
+  // connections.
   void Crash(int i, std::optional<size_t> survive_ops = 0);
   void Restart(int i);
   bool up(int i) const { return nodes_[i].peer != nullptr; }
@@ -79,9 +80,12 @@ class Cluster {
   void Block(int from, int to);
   void UnblockAll();
   void SetSlowDisk(int i, bool slow) { nodes_[i].disk.slow = slow; }
-  // A stalled disk completes nothing until released (then flushes normally).
+  // A stalled log completes no append until released (epoch files still
+  // complete: they are separate files).
   void StallDisk(int i, bool stalled);
-  size_t PendingDiskOps(int i) const { return nodes_[i].disk.pending.size(); }
+  size_t PendingDiskOps(int i) const {
+    return nodes_[i].disk.pending.size() + nodes_[i].disk.pending_meta.size();
+  }
 
   // Hooks (scenarios): called for each message when sent / before delivery.
   std::function<Action(int from, int to, const zabkeeper::zab::PeerMessage&)> on_send;
@@ -120,8 +124,11 @@ class Cluster {
     Epoch current = 0;
     std::vector<LogEntry> log;  // durable
     StateMachine sm;            // durable, updated at apply
-    std::deque<PendingOp> pending;
-    Zxid last_written;  // last zxid of durable log + pending appends
+    // Two independent files, as in ZooKeeper (txn log vs. epoch files): an
+    // epoch write can complete while log appends still wait, and vice versa.
+    std::deque<PendingOp> pending;       // log appends
+    std::deque<PendingOp> pending_meta;  // epoch writes
+    Zxid last_written;                   // last zxid of durable log + pending appends
     bool flush_scheduled = false;
     bool slow = false;
     bool stalled = false;
@@ -169,7 +176,7 @@ class Cluster {
   void ScheduleFlush(int i);
   void ProcessReady(int i);
   void ProcessReadyLoop(int i);
-  bool PersistOps(int i, size_t count);
+  void PersistOps(std::deque<PendingOp>& q, Disk& d, size_t count);
   Peer* Live(int i) { return nodes_[i].peer.get(); }
   void Trace(const std::function<std::string()>& text);
 

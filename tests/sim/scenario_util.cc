@@ -63,11 +63,20 @@ std::vector<Zxid> CommitOnLeader(Cluster& c, int n, const std::string& tag, std:
   return out;
 }
 
+void Isolate(Cluster& c, std::vector<int> nodes) {
+  std::vector<int> groups(static_cast<size_t>(c.size()), 0);
+  int g = 1;
+  for (int i : nodes) groups[static_cast<size_t>(i)] = g++;
+  c.Partition(groups);
+}
+
+void RunTicks(Cluster& c, int ticks) { c.RunFor(static_cast<int64_t>(ticks) * 10); }
+
 bool DurableLogHas(const Cluster& c, int node, Zxid z) {
   for (const LogEntry& e : c.durable_log(node)) {
     if (e.zxid == z) return true;
   }
-  return c.state(node).last >= z;
+  return false;
 }
 
 }  // namespace zab::sim

@@ -24,6 +24,11 @@ std::vector<Zxid> CommitOnLeader(Cluster& c, int n, const std::string& tag,
 bool AppliedEverywhere(const Cluster& c, Zxid z, const std::vector<int>& nodes);
 bool DurableLogHas(const Cluster& c, int node, Zxid z);
 
+// Partition node `i` away from everyone else (others stay together).
+void Isolate(Cluster& c, std::vector<int> nodes);
+// Runs for `ticks` ticks of simulated time.
+void RunTicks(Cluster& c, int ticks);
+
 // Message kinds, for hooks.
 inline bool IsProposal(const zabkeeper::zab::PeerMessage& m) { return m.has_proposal(); }
 inline bool IsNewLeader(const zabkeeper::zab::PeerMessage& m) { return m.has_new_leader(); }
