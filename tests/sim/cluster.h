@@ -83,6 +83,12 @@ class Cluster {
   // A stalled log completes no append until released (epoch files still
   // complete: they are separate files).
   void StallDisk(int i, bool stalled);
+  // Overwrites a crashed node's epoch files (models ZOOKEEPER-2307's torn
+  // epoch update: currentEpoch ahead of acceptedEpoch on disk).
+  void SetDurableEpochs(int i, Epoch accepted, Epoch current) {
+    nodes_[i].disk.accepted = accepted;
+    nodes_[i].disk.current = current;
+  }
   size_t PendingDiskOps(int i) const {
     return nodes_[i].disk.pending.size() + nodes_[i].disk.pending_meta.size();
   }
