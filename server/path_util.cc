@@ -37,6 +37,9 @@ int32_t NextCodePoint(absl::string_view s, size_t& i) {
     if ((b & 0xC0) != 0x80) return -1;
     cp = (cp << 6) | (b & 0x3F);
   }
+  // Overlong forms are malformed (Java decodes them to U+FFFD, which is rejected).
+  static constexpr int32_t kMinForLen[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMinForLen[len]) return -1;
   i += len;
   return cp;
 }

@@ -119,7 +119,8 @@ absl::Status Preparer::PrepareCreate(const DataTree& tree, Overlay& scratch, int
       !s.ok()) {
     return s;
   }
-  if (req.path() == "/") return ZkError(proto::NODE_EXISTS, "/");
+  // A sequential create of "/" names a root child ("/0000000008"), as in ZooKeeper.
+  if (req.path() == "/" && !sequential) return ZkError(proto::NODE_EXISTS, "/");
   if (IsTtl(mode)) {
     if (!limits_.extended_types_enabled) {
       return ZkError(proto::UNIMPLEMENTED, "TTL nodes are disabled (extendedTypesEnabled)");
@@ -140,7 +141,7 @@ absl::Status Preparer::PrepareCreate(const DataTree& tree, Overlay& scratch, int
     return ZkError(proto::SESSION_EXPIRED, "session is closing");
   }
 
-  const std::string parent_path(ParentPath(req.path()));
+  const std::string parent_path(req.path() == "/" ? "/" : ParentPath(req.path()));
   NodeView parent = Lookup(tree, scratch, parent_path);
   if (!parent.exists) return ZkError(proto::NO_NODE, absl::StrCat("parent ", parent_path));
   std::string path = req.path();
@@ -334,6 +335,7 @@ proto::Txn Preparer::PrepareCloseSession(const DataTree& tree, int64_t session_i
   proto::Txn txn;
   txn.set_session_id(session_id);
   txn.set_time_ms(time_ms);
+  txn.mutable_close_session();  // the body, even when there is nothing to delete
   absl::btree_set<std::string> paths;
   for (const std::string& path : tree.EphemeralsOf(session_id)) paths.insert(path);
   for (const auto& [path, view] : pending_) {
