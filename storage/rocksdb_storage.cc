@@ -136,6 +136,7 @@ absl::StatusOr<std::vector<LogEntry>> RocksTxnLog::ReadAfter(uint64_t after,
 }
 
 absl::Status RocksTxnLog::TruncateAfter(uint64_t zxid) {
+  if (zxid == ~uint64_t{0}) return absl::OkStatus();  // nothing is after it (zxid + 1 wraps)
   std::lock_guard<std::mutex> lock(write_mu_);
   rocksdb::WriteBatch batch;
   batch.DeleteRange(rocks_->log(), EncodeBigEndian64(zxid + 1), EncodeBigEndian64(~uint64_t{0}));

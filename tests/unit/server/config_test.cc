@@ -2,6 +2,7 @@
 // each bad one fails with a one-line reason that names the offending key.
 #include "server/config.h"
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,9 @@ struct BadCase {
   std::string mention;  // must appear in the error
   bool replace_base = false;
 };
+
+// Readable test parameter in gtest output.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
 
 std::vector<BadCase> BadCases() {
   return {

@@ -241,6 +241,23 @@ TEST(DataTree, ForEach_VisitsParentsBeforeChildren) {
   }
 }
 
+// Deliberate difference: ZooKeeper returns children in HashSet order (observed
+// §9: "aa zz a b B c 9 10 _ a0"); zabkeeper keeps and returns them sorted.
+TEST(DataTree, Children_AreKeptSortedBytewise) {
+  testing::TreeHarness h;
+  h.MustWrite(testing::Create("/o"));
+  for (const char* n : {"b", "a", "c", "10", "9", "aa", "B", "_", "zz", "a0"}) {
+    h.MustWrite(testing::Create(std::string("/o/") + n));
+  }
+  EXPECT_THAT(h.Find("/o")->children,
+              ElementsAre("10", "9", "B", "_", "a", "a0", "aa", "b", "c", "zz"));
+  proto::Stat s = h.StatOf("/o");
+  EXPECT_EQ(s.cversion(), 10);
+  EXPECT_EQ(s.num_children(), 10);
+  EXPECT_EQ(s.pzxid(), h.last_zxid());
+  EXPECT_EQ(s.mzxid(), s.czxid());
+}
+
 TEST(AclTable, Intern_SharesIdsAndEmptyIsOpen) {
   AclTable table;
   google::protobuf::RepeatedPtrField<proto::Acl> read;

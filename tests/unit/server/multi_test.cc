@@ -1,6 +1,7 @@
 // multi: all-or-nothing at one zxid, per-op results as ZooKeeper 3.8 reports
 // them (observed §6): OK before the failing op, its code, RUNTIME_INCONSISTENCY
 // after it.
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,9 @@ struct FailCase {
   std::vector<proto::ErrorCode> codes;
   proto::ErrorCode overall;
 };
+
+// Readable test parameter in gtest output.
+void PrintTo(const FailCase& c, std::ostream* os) { *os << c.name; }
 
 std::vector<FailCase> FailCases() {
   const auto OK = proto::OK;

@@ -2,6 +2,7 @@
 // against 3.8 (docs/ZOOKEEPER_OBSERVED.md §1b/§1c), and the path helpers.
 #include "server/path_util.h"
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct PathCase {
   std::string path;
   bool valid;
 };
+
+// Readable test parameter in gtest output.
+void PrintTo(const PathCase& c, std::ostream* os) { *os << c.name; }
 
 std::vector<PathCase> PathCases() {
   return {
@@ -96,6 +100,9 @@ struct SeqCase {
   std::string path;
   bool valid;
 };
+
+// Readable test parameter in gtest output.
+void PrintTo(const SeqCase& c, std::ostream* os) { *os << c.path; }
 
 class SequentialPrefixTable : public ::testing::TestWithParam<SeqCase> {};
 

@@ -2,6 +2,7 @@
 // to what Apache ZooKeeper 3.8 was observed to do (docs/ZOOKEEPER_OBSERVED.md).
 // Deliberate differences: strict server-side path validation (BAD_ARGUMENTS),
 // oversize data is BAD_ARGUMENTS (not a dropped connection).
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ struct ErrorCase {
   proto::Request request;
   proto::ErrorCode want;
 };
+
+// Readable test parameter in gtest output.
+void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.name; }
 
 std::string Bytes(size_t n) { return std::string(n, 'z'); }
 

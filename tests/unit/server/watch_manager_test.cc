@@ -3,6 +3,7 @@
 // watches of the path, NodeChildrenChanged fires child watches of the parent.
 #include "server/watch_manager.h"
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct FireCase {
   bool fires_data;
   bool fires_child;
 };
+
+// Readable test parameter in gtest output.
+void PrintTo(const FireCase& c, std::ostream* os) { *os << c.name; }
 
 class WatchFireTable : public ::testing::TestWithParam<FireCase> {};
 
