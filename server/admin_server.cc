@@ -51,6 +51,20 @@ std::optional<std::string> AdminServer::Command(const std::string& name) const {
     out["reads"] = s.reads;
     out["writes"] = s.writes;
     out["digest"] = s.digest;
+    if (server_->ensemble()) {
+      DriverStatus d = server_->EnsembleStatus();
+      out["leader_id"] = d.leader;
+      out["peers_up"] = d.peers_up;
+      out["last_logged_zxid"] = d.last_zxid;
+      out["committed_zxid"] = d.committed_zxid;
+      out["elections"] = d.counters.elections;
+      out["proposals"] = d.counters.proposals;
+      out["commits"] = d.counters.commits;
+      out["sync_diff"] = d.counters.sync_diff;
+      out["sync_trunc"] = d.counters.sync_trunc;
+      out["sync_snap"] = d.counters.sync_snap;
+      out["epochs_established"] = d.counters.established;
+    }
   } else if (name == "conf") {
     const ServerConfig& c = server_->config();
     out = {{"command", "conf"},

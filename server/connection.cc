@@ -39,17 +39,22 @@ void Connection::Reply(proto::Response response) {
   queue_.push_back(std::move(item));
 }
 
-void Connection::CompleteWrite(proto::Response response, const ReadFn& execute) {
+bool Connection::CompleteWrite(proto::Response response, const ReadFn& execute) {
   std::lock_guard<std::mutex> lock(mu_);
   for (Item& item : queue_) {
     if (item.is_write && !item.done) {
-      DCHECK_EQ(item.xid, response.xid());
+      if (item.xid != response.xid()) {
+        LOG(WARNING) << "reply for xid " << response.xid() << " while xid " << item.xid
+                     << " is the oldest pending write of session 0x" << std::hex << session_id();
+        return false;
+      }
       item.done = true;
       item.response = std::move(response);
-      break;
+      PopDoneLocked(&execute);
+      return true;
     }
   }
-  PopDoneLocked(&execute);
+  return false;
 }
 
 void Connection::PopDoneLocked(const ReadFn* execute) {

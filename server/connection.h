@@ -45,7 +45,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The oldest unfinished write finished with this response. Reads queued
   // right behind it run now, before any later write is applied, so each read
   // sees exactly the session's earlier writes. The caller holds the tree lock.
-  void CompleteWrite(proto::Response response, const ReadFn& execute);
+  // Returns false (and changes nothing) when the oldest unfinished write is
+  // not response.xid(): that reply belongs to a request this stream never
+  // sent or already gave up on.
+  bool CompleteWrite(proto::Response response, const ReadFn& execute);
   // A watch event: goes out at once, ahead of anything still queued.
   void Event(proto::Response event);
 

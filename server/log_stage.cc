@@ -18,6 +18,22 @@ void LogStage::Start() {
 void LogStage::Stop() {
   queue_.Close();
   if (thread_.joinable()) thread_.join();
+  std::lock_guard<std::mutex> lock(flush_mu_);
+  stopped_ = true;
+  flush_cv_.notify_all();
+}
+
+bool LogStage::Append(std::unique_ptr<Proposal> proposal) {
+  {
+    std::lock_guard<std::mutex> lock(flush_mu_);
+    ++appended_;
+  }
+  return queue_.Push(std::move(proposal));
+}
+
+void LogStage::Flush() {
+  std::unique_lock<std::mutex> lock(flush_mu_);
+  flush_cv_.wait(lock, [&] { return stopped_ || written_ >= appended_; });
 }
 
 void LogStage::Run() {
@@ -38,7 +54,11 @@ void LogStage::Run() {
                         .count();
     txns_ += batch.size();
     ++syncs_;
+    const size_t n = batch.size();
     next_(std::move(batch));
+    std::lock_guard<std::mutex> lock(flush_mu_);
+    written_ += n;
+    flush_cv_.notify_all();
   }
 }
 

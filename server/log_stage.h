@@ -6,8 +6,10 @@
 #define ZABKEEPER_SERVER_LOG_STAGE_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -29,7 +31,9 @@ class LogStage {
   void Start();
   // Writes what is queued, then stops the thread.
   void Stop();
-  bool Append(std::unique_ptr<Proposal> proposal) { return queue_.Push(std::move(proposal)); }
+  bool Append(std::unique_ptr<Proposal> proposal);
+  // Waits until everything appended so far is written and handed on.
+  void Flush();
 
   uint64_t txns_logged() const { return txns_.load(); }
   uint64_t syncs() const { return syncs_.load(); }
@@ -43,6 +47,11 @@ class LogStage {
   BoundedQueue<std::unique_ptr<Proposal>> queue_;
   std::function<void(Batch)> next_;
   std::thread thread_;
+  std::mutex flush_mu_;
+  std::condition_variable flush_cv_;
+  uint64_t appended_ = 0;  // guarded by flush_mu_
+  uint64_t written_ = 0;   // guarded by flush_mu_
+  bool stopped_ = false;   // guarded by flush_mu_
   std::atomic<uint64_t> txns_{0};
   std::atomic<uint64_t> syncs_{0};
   std::atomic<uint64_t> sync_micros_{0};

@@ -29,11 +29,6 @@ int main(int argc, char** argv) {
   }
   absl::StatusOr<zabkeeper::server::ServerConfig> config = zabkeeper::server::LoadConfig(argv[1]);
   if (!config.ok()) return Fail(2, std::string(config.status().message()));
-  if (!config->standalone()) {
-    return Fail(2,
-                "invalid config: ensemble mode (several server.N lines) is not available in "
-                "this build yet; remove the server.N lines to run standalone");
-  }
 
   // Block the stop signals in every thread; main waits for them below.
   sigset_t signals;
@@ -44,7 +39,7 @@ int main(int argc, char** argv) {
 
   auto server = zabkeeper::server::ZkServer::Open(*config);
   if (!server.ok()) return Fail(1, std::string(server.status().message()));
-  (*server)->Start();
+  if (absl::Status s = (*server)->Start(); !s.ok()) return Fail(1, std::string(s.message()));
 
   zabkeeper::server::ClientService service(server->get());
   grpc::ServerBuilder builder;
@@ -69,7 +64,8 @@ int main(int argc, char** argv) {
       return Fail(1, std::string(s.message()));
     }
   }
-  LOG(INFO) << "zabkeeper-server standalone: clients on " << address << ", admin on "
+  LOG(INFO) << "zabkeeper-server " << (config->standalone() ? "standalone" : "ensemble member")
+            << " id " << config->my_id << ": clients on " << address << ", admin on "
             << config->admin_address << ":" << config->admin_port;
 
   int signal = 0;

@@ -145,37 +145,61 @@ absl::Status ZkServer::Recover() {
   if (absl::Status s = state_.LoadFrom(*state_store_); !s.ok()) return s;
   uint64_t loaded_at = state_.last_applied();
   size_t replayed = 0;
-  while (true) {
-    auto entries = txn_log_->ReadAfter(state_.last_applied(), kReplayChunk);
-    if (!entries.ok()) return entries.status();
-    if (entries->empty()) break;
-    for (const storage::LogEntry& e : *entries) {
-      proto::Txn txn;
-      if (!txn.ParseFromString(e.payload)) {
-        return absl::DataLossError(
-            absl::StrCat("corrupt txn in log at zxid 0x", absl::Hex(e.zxid)));
+  if (config_.standalone()) {
+    // Standalone: every logged txn was committed; roll the state forward.
+    while (true) {
+      auto entries = txn_log_->ReadAfter(state_.last_applied(), kReplayChunk);
+      if (!entries.ok()) return entries.status();
+      if (entries->empty()) break;
+      for (const storage::LogEntry& e : *entries) {
+        proto::Txn txn;
+        if (!txn.ParseFromString(e.payload)) {
+          return absl::DataLossError(
+              absl::StrCat("corrupt txn in log at zxid 0x", absl::Hex(e.zxid)));
+        }
+        ChangeSet changes;
+        state_.Apply(e.zxid, txn, &changes);
+        ++replayed;
       }
-      ChangeSet changes;
-      state_.Apply(e.zxid, txn, &changes);
-      ++replayed;
+    }
+    if (replayed > 0) {
+      if (absl::Status s = state_store_->Write(state_.TakeBatch()); !s.ok()) return s;
+    }
+    last_proposed_zxid_ =
+        static_cast<int64_t>(std::max(state_.last_applied(), txn_log_->LastZxid()));
+    uint32_t epoch = std::max<uint32_t>(
+        {epoch_store_->CurrentEpoch(), static_cast<uint32_t>(last_proposed_zxid_ >> 32), 1u});
+    if (epoch != epoch_store_->CurrentEpoch()) {
+      if (absl::Status s = epoch_store_->SetAcceptedEpoch(epoch); !s.ok()) return s;
+      if (absl::Status s = epoch_store_->SetCurrentEpoch(epoch); !s.ok()) return s;
+    }
+  } else {
+    // Ensemble: the log tail may hold uncommitted txns; the ZAB core decides
+    // (commit, or TRUNC by the new leader). It gets the whole retained log.
+    recovered_.accepted_epoch = epoch_store_->AcceptedEpoch();
+    recovered_.current_epoch = epoch_store_->CurrentEpoch();
+    recovered_.applied = ::zab::Zxid::FromRaw(state_.last_applied());
+    uint64_t after = 0;
+    while (true) {
+      auto entries = txn_log_->ReadAfter(after, kReplayChunk);
+      if (!entries.ok()) return entries.status();
+      if (entries->empty()) break;
+      for (storage::LogEntry& e : *entries) {
+        after = e.zxid;
+        if (e.zxid <= state_.last_applied()) retained_zxids_.push_back(e.zxid);
+        recovered_.log.push_back(
+            ::zab::LogEntry{::zab::Zxid::FromRaw(e.zxid), std::move(e.payload)});
+      }
     }
   }
-  if (replayed > 0) {
-    if (absl::Status s = state_store_->Write(state_.TakeBatch()); !s.ok()) return s;
-  }
-  last_proposed_zxid_ = static_cast<int64_t>(std::max(state_.last_applied(), txn_log_->LastZxid()));
-  uint32_t epoch = std::max<uint32_t>(
-      {epoch_store_->CurrentEpoch(), static_cast<uint32_t>(last_proposed_zxid_ >> 32), 1u});
-  if (epoch != epoch_store_->CurrentEpoch()) {
-    if (absl::Status s = epoch_store_->SetAcceptedEpoch(epoch); !s.ok()) return s;
-    if (absl::Status s = epoch_store_->SetCurrentEpoch(epoch); !s.ok()) return s;
-  }
+  last_applied_ = state_.last_applied();
   // Sessions continue if their clients come back within their timeout.
   for (const auto& [id, record] : state_.sessions()) tracker_.Track(id, record.timeout_ms());
   LOG(INFO) << "recovered " << state_.tree().node_count() << " znodes and "
             << state_.sessions().size() << " sessions at zxid 0x" << std::hex
             << state_.last_applied() << std::dec << " (state at 0x" << std::hex << loaded_at
-            << std::dec << ", replayed " << replayed << " txns) in "
+            << std::dec << ", replayed " << replayed << " txns, log has " << recovered_.log.size()
+            << " for the ZAB core) in "
             << std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::steady_clock::now() - start)
                    .count()
@@ -185,13 +209,41 @@ absl::Status ZkServer::Recover() {
 
 ZkServer::~ZkServer() { Stop(); }
 
-void ZkServer::Start() {
-  log_stage_ = std::make_unique<LogStage>(
-      txn_log_.get(), kMaxInFlight, [this](LogStage::Batch b) { apply_queue_.Push(std::move(b)); });
+absl::Status ZkServer::Start() {
+  if (config_.standalone()) {
+    log_stage_ =
+        std::make_unique<LogStage>(txn_log_.get(), kMaxInFlight, [this](LogStage::Batch batch) {
+          ApplyItem item;
+          item.entries.reserve(batch.size());
+          for (auto& p : batch) {
+            item.entries.push_back(
+                ::zab::LogEntry{::zab::Zxid::FromRaw(p->zxid), std::move(p->payload)});
+          }
+          {
+            std::lock_guard<std::mutex> lock(apply_idle_mu_);
+            ++apply_enqueued_;
+          }
+          apply_queue_.Push(std::move(item));
+        });
+  } else {
+    serving_ = false;
+    expiry_enabled_ = false;
+    role_state_ = "looking";
+    driver_ = std::make_unique<EnsembleDriver>(this, config_);
+    // The core caps outstanding proposals itself; the log queue only needs
+    // room for what a follower receives between two fsyncs.
+    log_stage_ = std::make_unique<LogStage>(txn_log_.get(), 1 << 20, [this](LogStage::Batch batch) {
+      driver_->OnPersisted(static_cast<uint64_t>(batch.back()->zxid));
+    });
+  }
   log_stage_->Start();
   apply_thread_ = std::thread([this] { ApplyLoop(); });
   expiry_thread_ = std::thread([this] { ExpiryLoop(); });
   started_ = true;
+  if (driver_) {
+    if (absl::Status s = driver_->Start(std::move(recovered_)); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 void ZkServer::Stop() {
@@ -202,6 +254,7 @@ void ZkServer::Stop() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
+  if (driver_) driver_->Stop();
   if (expiry_thread_.joinable()) expiry_thread_.join();
   log_stage_->Stop();  // writes what is queued
   apply_queue_.Close();
@@ -262,6 +315,14 @@ void ZkServer::HandleRequest(const std::shared_ptr<Connection>& conn,
                              const proto::Request& request) {
   ++requests_;
   const proto::OpCode op = OpOf(request);
+  if (!serving_.load()) {
+    // Like ZooKeeper: a server without a quorum serves nobody; the client
+    // reattaches its session to another server.
+    conn->Reply(ErrorResponse(request.xid(), op, proto::CONNECTION_LOSS,
+                              "this server is not serving (no quorum); try another server"));
+    conn->CloseStream();
+    return;
+  }
   if (request.body_case() == proto::Request::kConnect) {
     HandleConnect(conn, request);
     return;
@@ -283,19 +344,27 @@ void ZkServer::HandleRequest(const std::shared_ptr<Connection>& conn,
     conn->CloseStream();
     return;
   }
+  if (driver_) {
+    std::lock_guard<std::mutex> lock(touched_mu_);
+    touched_.insert(sid);
+  }
   switch (request.body_case()) {
     case proto::Request::kCreate:
     case proto::Request::kDelete:
     case proto::Request::kSetData:
     case proto::Request::kSetAcl:
     case proto::Request::kMulti:
-      ++writes_;
-      SubmitWrite(conn, request);
-      return;
     case proto::Request::kClose:
       ++writes_;
-      SubmitCloseSession(conn, request.xid(), sid, ProposalKind::kCloseSession);
+      Submit(conn, WriteRequest{sid, request});
       return;
+    case proto::Request::kSync:
+      if (driver_) {
+        // The leader says up to which zxid; done once applied here.
+        Submit(conn, WriteRequest{sid, request});
+        return;
+      }
+      break;
     default:
       break;
   }
@@ -326,7 +395,12 @@ void ZkServer::HandleConnect(const std::shared_ptr<Connection>& conn,
       std::lock_guard<std::mutex> lock(conns_mu_);
       session_conns_[sid] = conn;
     }
-    SubmitCreateSession(conn, xid, sid, timeout, RandomPassword());
+    WriteRequest write{sid, request};
+    proto::ConnectRequest* c = write.request.mutable_connect();
+    c->set_session_id(sid);
+    c->set_password(RandomPassword());
+    c->set_timeout_ms(timeout);
+    Submit(conn, std::move(write));
     return;
   }
   // Reattach an existing session.
@@ -594,170 +668,417 @@ int64_t ZkServer::NextZxidLocked() {
   return last_proposed_zxid_;
 }
 
-void ZkServer::Enqueue(std::unique_ptr<Proposal> p) {
-  p->txn.SerializeToString(&p->payload);
+void ZkServer::Submit(const std::shared_ptr<Connection>& conn, WriteRequest write) {
+  if (conn) conn->ExpectWrite(write.request.xid());
+  if (driver_) {
+    driver_->SubmitWrite(std::move(write));
+  } else {
+    SubmitStandalone(std::move(write));
+  }
+}
+
+void ZkServer::SubmitStandalone(WriteRequest write) {
+  AcquireInFlight();
+  auto p = std::make_unique<Proposal>();
+  std::lock_guard<std::mutex> prep(prep_mu_);
+  p->zxid = NextZxidLocked();
+  PrepareLocked(write, p->zxid).SerializeToString(&p->payload);
   if (!log_stage_->Append(std::move(p))) {
     LOG(WARNING) << "write dropped: server is stopping";
   }
 }
 
-void ZkServer::SubmitWrite(const std::shared_ptr<Connection>& conn, const proto::Request& request) {
-  AcquireInFlight();
-  conn->ExpectWrite(request.xid());
-  auto p = std::make_unique<Proposal>();
-  p->kind = ProposalKind::kWrite;
-  p->conn = conn;
-  p->xid = request.xid();
-  p->op = OpOf(request);
+proto::Txn ZkServer::PrepareWrite(const WriteRequest& write, int64_t zxid) {
   std::lock_guard<std::mutex> prep(prep_mu_);
-  {
-    std::shared_lock<std::shared_mutex> tree(tree_mu_);
-    p->zxid = NextZxidLocked();
-    p->txn = preparer_.Prepare(state_.tree(), conn->session_id(), request, p->zxid, WallMillis(),
-                               &p->error_detail);
-  }
-  Enqueue(std::move(p));
+  return PrepareLocked(write, zxid);
 }
 
-void ZkServer::SubmitCreateSession(const std::shared_ptr<Connection>& conn, int64_t xid,
-                                   int64_t session_id, int32_t timeout_ms,
-                                   const std::string& password) {
-  AcquireInFlight();
-  conn->ExpectWrite(xid);
-  auto p = std::make_unique<Proposal>();
-  p->kind = ProposalKind::kCreateSession;
-  p->conn = conn;
-  p->xid = xid;
-  p->op = proto::OP_CREATE_SESSION;
-  std::lock_guard<std::mutex> prep(prep_mu_);
-  p->zxid = NextZxidLocked();
-  p->txn = preparer_.PrepareCreateSession(session_id, timeout_ms, password, WallMillis());
-  Enqueue(std::move(p));
+proto::Txn ZkServer::PrepareLocked(const WriteRequest& write, int64_t zxid) {
+  const int64_t now = WallMillis();
+  std::shared_lock<std::shared_mutex> tree(tree_mu_);
+  if (write.expire || write.request.has_close()) {
+    proto::Txn txn = preparer_.PrepareCloseSession(state_.tree(), write.session_id, zxid, now);
+    txn.set_cxid(write.request.xid());
+    txn.mutable_close_session()->set_expired(write.expire);
+    return txn;
+  }
+  if (write.request.has_connect()) {
+    const proto::ConnectRequest& c = write.request.connect();
+    proto::Txn txn =
+        preparer_.PrepareCreateSession(write.session_id, c.timeout_ms(), c.password(), now);
+    txn.set_cxid(write.request.xid());
+    return txn;
+  }
+  std::string detail;
+  proto::Txn txn =
+      preparer_.Prepare(state_.tree(), write.session_id, write.request, zxid, now, &detail);
+  if (txn.has_error() && !detail.empty()) txn.mutable_error()->set_detail(detail);
+  if (txn.has_multi() && !detail.empty()) {
+    for (proto::Txn& sub : *txn.mutable_multi()->mutable_txns()) {
+      if (sub.has_error() && sub.error().err() != proto::OK &&
+          sub.error().err() != proto::RUNTIME_INCONSISTENCY) {
+        sub.mutable_error()->set_detail(detail);
+      }
+    }
+  }
+  return txn;
 }
 
-void ZkServer::SubmitCloseSession(const std::shared_ptr<Connection>& conn, int64_t xid,
-                                  int64_t session_id, ProposalKind kind) {
-  AcquireInFlight();
-  if (conn) conn->ExpectWrite(xid);
-  auto p = std::make_unique<Proposal>();
-  p->kind = kind;
-  p->conn = conn;
-  p->xid = xid;
-  p->op = proto::OP_CLOSE_SESSION;
+void ZkServer::ResetPreparer() {
   std::lock_guard<std::mutex> prep(prep_mu_);
-  {
-    std::shared_lock<std::shared_mutex> tree(tree_mu_);
-    p->zxid = NextZxidLocked();
-    p->txn = preparer_.PrepareCloseSession(state_.tree(), session_id, p->zxid, WallMillis());
-  }
-  Enqueue(std::move(p));
+  preparer_.Reset();
 }
+
+void ZkServer::AppendToLog(std::vector<::zab::LogEntry> entries) {
+  for (::zab::LogEntry& e : entries) {
+    auto p = std::make_unique<Proposal>();
+    p->zxid = static_cast<int64_t>(e.zxid.raw());
+    p->payload = std::move(e.txn);
+    log_stage_->Append(std::move(p));
+  }
+}
+
+absl::Status ZkServer::TruncateLog(uint64_t zxid) {
+  log_stage_->Flush();  // no append may land after the truncation
+  return txn_log_->TruncateAfter(zxid);
+}
+
+absl::Status ZkServer::InstallSnapshot(uint64_t zxid, const std::string& data) {
+  proto::StateSnapshot snapshot;
+  if (!snapshot.ParseFromString(data)) return absl::DataLossError("corrupt snapshot from leader");
+  log_stage_->Flush();
+  WaitApplyIdle();
+  storage::StateBatch full;
+  full.last_applied = zxid;
+  for (proto::StateSnapshot::Node& n : *snapshot.mutable_nodes()) {
+    full.nodes.emplace_back(n.path(), std::move(*n.mutable_record()));
+  }
+  for (const proto::SessionRecord& r : snapshot.sessions()) {
+    full.sessions.emplace_back(r.session_id(), r);
+  }
+  // Log first: a crash in between leaves the old state with an empty log,
+  // which simply syncs again; the reverse could pair new state with old txns.
+  if (absl::Status s = txn_log_->TruncateAfter(0); !s.ok()) return s;
+  if (absl::Status s = state_store_->ReplaceAll(full); !s.ok()) return s;
+  {
+    std::unique_lock<std::shared_mutex> tree(tree_mu_);
+    if (absl::Status s = state_.LoadFrom(*state_store_); !s.ok()) return s;
+    last_applied_ = state_.last_applied();
+    for (const auto& [id, record] : state_.sessions()) tracker_.Track(id, record.timeout_ms());
+  }
+  {
+    std::lock_guard<std::mutex> prep(prep_mu_);
+    preparer_.Reset();
+  }
+  retained_zxids_.clear();
+  LOG(INFO) << "installed snapshot at zxid 0x" << std::hex << zxid << std::dec << ": "
+            << snapshot.nodes_size() << " znodes, " << snapshot.sessions_size() << " sessions";
+  return absl::OkStatus();
+}
+
+absl::Status ZkServer::PersistAcceptedEpoch(uint32_t epoch) {
+  return epoch_store_->SetAcceptedEpoch(epoch);
+}
+
+absl::Status ZkServer::PersistCurrentEpoch(uint32_t epoch) {
+  return epoch_store_->SetCurrentEpoch(epoch);
+}
+
+void ZkServer::EnqueueCommitted(std::vector<::zab::LogEntry> entries) {
+  ApplyItem item;
+  item.entries = std::move(entries);
+  {
+    std::lock_guard<std::mutex> lock(apply_idle_mu_);
+    ++apply_enqueued_;
+  }
+  apply_queue_.Push(std::move(item));
+}
+
+void ZkServer::EnqueueSnapshotRequest(uint64_t follower, uint64_t zxid) {
+  ApplyItem item;
+  item.snapshot = true;
+  item.follower = follower;
+  item.snapshot_zxid = zxid;
+  {
+    std::lock_guard<std::mutex> lock(apply_idle_mu_);
+    ++apply_enqueued_;
+  }
+  apply_queue_.Push(std::move(item));
+}
+
+void ZkServer::WaitApplyIdle() {
+  std::unique_lock<std::mutex> lock(apply_idle_mu_);
+  apply_idle_cv_.wait(lock, [&] { return apply_done_ >= apply_enqueued_ || stopping_; });
+}
+
+void ZkServer::SetRole(const std::string& state, bool serving, bool leader) {
+  {
+    std::lock_guard<std::mutex> lock(role_mu_);
+    role_state_ = state;
+  }
+  const bool was_serving = serving_.exchange(serving);
+  if (leader) {
+    // The new leader owns expiry; every session gets a full timeout from now
+    // so a leader change never expires a healthy session.
+    std::shared_lock<std::shared_mutex> tree(tree_mu_);
+    for (const auto& [id, record] : state_.sessions()) tracker_.Track(id, record.timeout_ms());
+  }
+  expiry_enabled_ = leader;
+  if (was_serving && !serving) CloseAllClientStreams();
+}
+
+void ZkServer::CloseAllClientStreams() {
+  std::vector<std::shared_ptr<Connection>> conns;
+  {
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    for (auto& [sid, conn] : session_conns_) conns.push_back(conn);
+    session_conns_.clear();
+  }
+  for (auto& conn : conns) {
+    watches_.RemoveSession(conn->session_id());
+    conn->CloseStream();
+  }
+}
+
+void ZkServer::FailWrite(int64_t session_id, int64_t xid, proto::ErrorCode code,
+                         const std::string& message) {
+  std::shared_ptr<Connection> conn = ConnOf(session_id);
+  if (!conn) return;
+  std::shared_lock<std::shared_mutex> tree(tree_mu_);
+  const std::string& peer = conn->peer();
+  conn->CompleteWrite(
+      ErrorResponse(xid, proto::OP_ERROR, code, message),
+      [this, session_id, &peer](const proto::Request& r, std::vector<proto::Response>* out) {
+        ExecuteRead(session_id, peer, r, out);
+      });
+}
+
+void ZkServer::AddPendingSync(int64_t session_id, int64_t xid, uint64_t zxid) {
+  {
+    std::lock_guard<std::mutex> lock(syncs_mu_);
+    pending_syncs_.push_back(PendingSync{zxid, session_id, xid});
+  }
+  if (last_applied_.load() >= zxid) CompletePendingSyncs();
+}
+
+void ZkServer::CompletePendingSyncs() {
+  std::vector<PendingSync> done;
+  {
+    std::lock_guard<std::mutex> lock(syncs_mu_);
+    const uint64_t applied = last_applied_.load();
+    for (auto it = pending_syncs_.begin(); it != pending_syncs_.end();) {
+      if (it->zxid <= applied) {
+        done.push_back(*it);
+        it = pending_syncs_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const PendingSync& ps : done) {
+    std::shared_ptr<Connection> conn = ConnOf(ps.session_id);
+    if (!conn) continue;
+    proto::Response r;
+    r.set_xid(ps.xid);
+    r.set_op(proto::OP_SYNC);
+    r.set_zxid(static_cast<int64_t>(last_applied_.load()));
+    r.mutable_sync();
+    std::shared_lock<std::shared_mutex> tree(tree_mu_);
+    const std::string& peer = conn->peer();
+    const int64_t sid = ps.session_id;
+    conn->CompleteWrite(std::move(r), [this, sid, &peer](const proto::Request& req,
+                                                         std::vector<proto::Response>* out) {
+      ExecuteRead(sid, peer, req, out);
+    });
+  }
+}
+
+void ZkServer::TouchSessions(const google::protobuf::RepeatedField<int64_t>& sessions) {
+  for (int64_t sid : sessions) tracker_.Touch(sid);
+}
+
+std::vector<int64_t> ZkServer::TakeTouchedSessions() {
+  std::lock_guard<std::mutex> lock(touched_mu_);
+  std::vector<int64_t> out(touched_.begin(), touched_.end());
+  touched_.clear();
+  return out;
+}
+
+// ---- apply path ------------------------------------------------------------
 
 void ZkServer::ApplyLoop() {
   while (true) {
-    std::vector<LogStage::Batch> batches = apply_queue_.PopBatch(64);
-    if (batches.empty()) return;
-    for (LogStage::Batch& batch : batches) ApplyBatch(std::move(batch), /*reply=*/true);
+    std::vector<ApplyItem> items = apply_queue_.PopBatch(64);
+    if (items.empty()) return;
+    for (ApplyItem& item : items) {
+      if (item.snapshot) {
+        proto::StateSnapshot snapshot;
+        {
+          std::shared_lock<std::shared_mutex> tree(tree_mu_);
+          storage::StateBatch full = state_.FullState();
+          snapshot.set_zxid(full.last_applied);
+          for (auto& [path, record] : full.nodes) {
+            proto::StateSnapshot::Node* n = snapshot.add_nodes();
+            n->set_path(path);
+            *n->mutable_record() = std::move(*record);
+          }
+          for (auto& [id, record] : full.sessions) *snapshot.add_sessions() = std::move(*record);
+        }
+        if (snapshot.zxid() != item.snapshot_zxid) {
+          LOG(ERROR) << "snapshot for " << item.follower << " asked at 0x" << std::hex
+                     << item.snapshot_zxid << " but state is at 0x" << snapshot.zxid();
+        }
+        if (driver_) {
+          driver_->OnSnapshotReady(item.follower, item.snapshot_zxid, snapshot.SerializeAsString());
+        }
+      } else {
+        ApplyEntries(item.entries);
+      }
+      {
+        std::lock_guard<std::mutex> lock(apply_idle_mu_);
+        ++apply_done_;
+      }
+      apply_idle_cv_.notify_all();
+    }
   }
 }
 
-void ZkServer::ApplyBatch(LogStage::Batch batch, bool reply) {
+void ZkServer::ApplyEntries(const std::vector<::zab::LogEntry>& entries) {
+  if (entries.empty()) return;
   storage::StateBatch state_batch;
-  int64_t last = 0;
   {
     std::unique_lock<std::shared_mutex> tree(tree_mu_);
-    for (auto& p : batch) {
-      ApplyOne(*p, reply);
-      last = p->zxid;
+    for (const ::zab::LogEntry& e : entries) {
+      proto::Txn txn;
+      if (!txn.ParseFromString(e.txn)) {
+        // Every server logged the same bytes; a txn that does not parse here
+        // is corrupt storage, and applying around it would fork the state.
+        LOG(FATAL) << "corrupt committed txn at " << e.zxid;
+      }
+      ApplyOne(static_cast<int64_t>(e.zxid.raw()), txn);
     }
     state_batch = state_.TakeBatch();
+    last_applied_ = state_.last_applied();
   }
   // Not synced: rides behind the synced log records in the same WAL.
   absl::Status status = state_store_->Write(state_batch);
   CHECK(status.ok()) << "state store write failed: " << status;
   {
     std::lock_guard<std::mutex> prep(prep_mu_);
-    preparer_.Applied(last);
+    preparer_.Applied(static_cast<int64_t>(entries.back().zxid.raw()));
   }
-  ReleaseInFlight(batch.size());
+  for (const ::zab::LogEntry& e : entries) retained_zxids_.push_back(e.zxid.raw());
+  PurgeLog();
+  CompletePendingSyncs();
+  if (driver_) {
+    driver_->OnApplied();
+  } else {
+    ReleaseInFlight(entries.size());
+  }
 }
 
-void ZkServer::ApplyOne(Proposal& p, bool reply) {
+void ZkServer::PurgeLog() {
+  // Keep the most recent kRetainedLogEntries applied txns (for DIFF after a
+  // restart); older ones are in the state store already. Purge in steps.
+  constexpr size_t kRetainedLogEntries = 10000;
+  constexpr size_t kPurgeStep = 1000;
+  if (retained_zxids_.size() < kRetainedLogEntries + kPurgeStep) return;
+  while (retained_zxids_.size() > kRetainedLogEntries) retained_zxids_.pop_front();
+  absl::Status s = txn_log_->PurgeBefore(retained_zxids_.front());
+  if (!s.ok()) LOG(WARNING) << "log purge failed: " << s;
+}
+
+void ZkServer::ApplyOne(int64_t zxid, const proto::Txn& txn) {
   ChangeSet changes;
-  ApplyResult result = state_.Apply(static_cast<uint64_t>(p.zxid), p.txn, &changes);
-  const int64_t sid = p.txn.session_id();
-  std::shared_ptr<Connection> session_conn;
-  if (p.txn.has_create_session()) {
-    tracker_.Track(sid, p.txn.create_session().timeout_ms());
-  } else if (p.txn.has_close_session()) {
+  ApplyResult result = state_.Apply(static_cast<uint64_t>(zxid), txn, &changes);
+  const int64_t sid = txn.session_id();
+  std::shared_ptr<Connection> conn;
+  if (txn.has_close_session()) {
     tracker_.Remove(sid);
     watches_.RemoveSession(sid);
     std::lock_guard<std::mutex> lock(conns_mu_);
     auto it = session_conns_.find(sid);
     if (it != session_conns_.end()) {
-      session_conn = std::move(it->second);
+      conn = std::move(it->second);
       session_conns_.erase(it);
     }
+  } else {
+    if (txn.has_create_session()) tracker_.Track(sid, txn.create_session().timeout_ms());
+    conn = ConnOf(sid);
   }
   for (const TreeEvent& ev : changes.events) {
     for (int64_t watcher : watches_.Trigger(ev.type, ev.path)) {
       if (std::shared_ptr<Connection> c = ConnOf(watcher)) {
-        c->Event(WatchEventResponse(ev.type, ev.path, p.zxid));
+        c->Event(WatchEventResponse(ev.type, ev.path, zxid));
       }
     }
   }
-  if (!reply) return;
+  if (!conn) return;  // the session is attached to another server (or none)
 
-  if (p.kind == ProposalKind::kExpireSession) {
-    if (session_conn) {
-      proto::Response r = WatchEventResponse(proto::NONE, "", p.zxid);
-      r.mutable_watch_event()->set_state(proto::EXPIRED);
-      session_conn->Event(std::move(r));
-      session_conn->CloseStream();
-    }
+  if (txn.has_close_session() && txn.close_session().expired()) {
+    proto::Response r = WatchEventResponse(proto::NONE, "", zxid);
+    r.mutable_watch_event()->set_state(proto::EXPIRED);
+    conn->Event(std::move(r));
+    conn->CloseStream();
     return;
   }
-  if (!p.conn) return;
-
   proto::Response response;
-  response.set_xid(p.xid);
-  response.set_zxid(p.zxid);
-  response.set_op(p.op);
+  response.set_xid(txn.cxid());
+  response.set_zxid(zxid);
   response.set_err(result.err);
   if (result.err != proto::OK) {
-    response.set_error_message(!p.error_detail.empty() ? p.error_detail : result.error_detail);
+    std::string detail = result.error_detail;
+    if (txn.has_error() && !txn.error().detail().empty()) detail = txn.error().detail();
+    for (const proto::Txn& sub : txn.multi().txns()) {
+      if (sub.has_error() && !sub.error().detail().empty()) detail = sub.error().detail();
+    }
+    response.set_error_message(detail);
   }
-  switch (p.txn.body_case()) {
+  switch (txn.body_case()) {
     case proto::Txn::kCreate:
+      response.set_op(proto::OP_CREATE);
       response.mutable_create()->set_path(result.path);
       *response.mutable_create()->mutable_stat() = result.stat;
       break;
+    case proto::Txn::kDelete:
+      response.set_op(proto::OP_DELETE);
+      break;
     case proto::Txn::kSetData:
+      response.set_op(proto::OP_SET_DATA);
+      *response.mutable_stat()->mutable_stat() = result.stat;
+      break;
     case proto::Txn::kSetAcl:
+      response.set_op(proto::OP_SET_ACL);
       *response.mutable_stat()->mutable_stat() = result.stat;
       break;
     case proto::Txn::kMulti: {
+      response.set_op(proto::OP_MULTI);
       proto::MultiResponse* multi = response.mutable_multi();
       for (proto::OpResult& op : result.multi) *multi->add_results() = std::move(op);
       break;
     }
     case proto::Txn::kCreateSession: {
+      response.set_op(proto::OP_CREATE_SESSION);
       proto::ConnectResponse* c = response.mutable_connect();
       c->set_session_id(sid);
-      c->set_password(p.txn.create_session().password());
-      c->set_timeout_ms(p.txn.create_session().timeout_ms());
+      c->set_password(txn.create_session().password());
+      c->set_timeout_ms(txn.create_session().timeout_ms());
       c->set_server_id(config_.my_id);
       break;
     }
+    case proto::Txn::kCloseSession:
+      response.set_op(proto::OP_CLOSE_SESSION);
+      break;
     default:
+      response.set_op(proto::OP_ERROR);
       break;
   }
-  const std::string& peer = p.conn->peer();
-  p.conn->CompleteWrite(std::move(response), [this, sid, &peer](const proto::Request& r,
-                                                                std::vector<proto::Response>* out) {
+  const std::string& peer = conn->peer();
+  conn->CompleteWrite(std::move(response), [this, sid, &peer](const proto::Request& r,
+                                                              std::vector<proto::Response>* out) {
     ExecuteRead(sid, peer, r, out);
   });
-  if (p.kind == ProposalKind::kCloseSession) p.conn->CloseStream();
+  if (txn.has_close_session()) conn->CloseStream();
 }
 
 void ZkServer::ExpiryLoop() {
@@ -767,9 +1088,16 @@ void ZkServer::ExpiryLoop() {
     stop_cv_.wait_for(lock, period, [&] { return stopping_; });
     if (stopping_) return;
     lock.unlock();
+    if (!expiry_enabled_.load()) {
+      lock.lock();
+      continue;
+    }
     for (int64_t sid : tracker_.TakeExpired()) {
       LOG(INFO) << "session 0x" << std::hex << sid << " expired";
-      SubmitCloseSession(nullptr, 0, sid, ProposalKind::kExpireSession);
+      WriteRequest expire;
+      expire.session_id = sid;
+      expire.expire = true;
+      Submit(nullptr, std::move(expire));
     }
     lock.lock();
   }
@@ -779,7 +1107,10 @@ void ZkServer::ExpiryLoop() {
 
 ServerStats ZkServer::Stats() const {
   ServerStats s;
-  s.state = "standalone";
+  {
+    std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(role_mu_));
+    s.state = role_state_;
+  }
   {
     std::shared_lock<std::shared_mutex> tree(tree_mu_);
     s.zxid = static_cast<int64_t>(state_.last_applied());
@@ -789,6 +1120,7 @@ ServerStats ZkServer::Stats() const {
     for (const auto& [sid, paths] : state_.tree().ephemerals()) s.ephemerals_count += paths.size();
   }
   s.epoch = epoch_store_->CurrentEpoch();
+  if (driver_) s.epoch = driver_->Status().epoch;
   {
     std::lock_guard<std::mutex> lock(conns_mu_);
     s.connection_count = connection_count_;
@@ -807,6 +1139,10 @@ ServerStats ZkServer::Stats() const {
   s.reads = reads_.load();
   s.writes = writes_.load();
   return s;
+}
+
+DriverStatus ZkServer::EnsembleStatus() const {
+  return driver_ ? driver_->Status() : DriverStatus{};
 }
 
 std::pair<int64_t, uint64_t> ZkServer::Digest() const {

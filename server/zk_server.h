@@ -1,15 +1,21 @@
-// ZkServer: one standalone zabkeeper server's request pipeline.
+// ZkServer: one zabkeeper server's request pipeline, standalone or as a
+// member of an ensemble.
 //
 //   client stream --> ZkServer::HandleRequest
-//      reads ------> executed against the tree (after the session's pending
-//                    writes, see Connection)
-//      writes -----> Preparer (txn, zxid) -> LogStage (group-committed fsync)
-//                    -> apply thread: StateMachine::Apply, fire watches,
-//                    reply, persist the touched state (rides behind the log)
+//      reads ------> executed against the local tree, after the session's
+//                    pending writes (see Connection)
+//      writes, standalone: Preparer (txn, zxid) -> LogStage (group-committed
+//                    fsync) -> apply thread
+//      writes, ensemble: EnsembleDriver -> leader: Preparer -> ZAB propose
+//                    -> quorum -> commit; follower: forwarded to the leader.
+//                    Commits reach the apply thread in zxid order.
+//      apply thread: StateMachine::Apply, fire watches, reply to the session
+//                    if it is attached here (matched by session id and xid),
+//                    persist the touched state (rides behind the log).
 //
-// Stages are separate types wired here; the number of proposals in flight
-// (prepared, not yet applied) is bounded by kMaxInFlight. Restart loads the
-// state store and replays the log tail after its lastApplied zxid.
+// Standalone bounds proposals in flight by kMaxInFlight. Restart loads the
+// state store; standalone replays the log tail (everything logged was
+// committed), an ensemble member hands the log to the ZAB core, which decides.
 //
 // Lock order: prep_mu_ -> tree_mu_ -> conns_mu_ -> Connection's lock.
 #ifndef ZABKEEPER_SERVER_ZK_SERVER_H_
@@ -17,6 +23,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -24,15 +31,19 @@
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "consensus/types.h"
 #include "server/bounded_queue.h"
 #include "server/config.h"
 #include "server/connection.h"
+#include "server/ensemble_driver.h"
 #include "server/log_stage.h"
 #include "server/preparer.h"
 #include "server/session_tracker.h"
 #include "server/state_machine.h"
 #include "server/watch_manager.h"
+#include "server/write_request.h"
 #include "storage/rocksdb_storage.h"
 
 namespace zabkeeper::server {
@@ -65,8 +76,9 @@ class ZkServer {
   static absl::StatusOr<std::unique_ptr<ZkServer>> Open(const ServerConfig& config);
   ~ZkServer();
 
-  // Starts the pipeline threads and the session expiry ticker.
-  void Start();
+  // Starts the pipeline threads, the session expiry ticker and, in an
+  // ensemble, the ZAB driver and peer transport.
+  absl::Status Start();
   // Drains the pipeline, stops threads, closes the database.
   void Stop();
 
@@ -79,6 +91,29 @@ class ZkServer {
   void ReleaseConnection(const std::string& peer_ip);
 
   ServerStats Stats() const;
+  DriverStatus EnsembleStatus() const;
+  bool ensemble() const { return driver_ != nullptr; }
+
+  // ---- For the EnsembleDriver (driver thread) -------------------------------
+  proto::Txn PrepareWrite(const WriteRequest& write, int64_t zxid);
+  void ResetPreparer();
+  void AppendToLog(std::vector<::zab::LogEntry> entries);
+  absl::Status TruncateLog(uint64_t zxid);
+  absl::Status InstallSnapshot(uint64_t zxid, const std::string& data);
+  absl::Status PersistAcceptedEpoch(uint32_t epoch);
+  absl::Status PersistCurrentEpoch(uint32_t epoch);
+  void EnqueueCommitted(std::vector<::zab::LogEntry> entries);
+  void EnqueueSnapshotRequest(uint64_t follower, uint64_t zxid);
+  // leader|follower|looking; a server that stops serving closes its client
+  // streams (clients reattach elsewhere), a new leader takes over expiry.
+  void SetRole(const std::string& state, bool serving, bool leader);
+  uint64_t last_applied() const { return last_applied_.load(); }
+  void FailWrite(int64_t session_id, int64_t xid, proto::ErrorCode code,
+                 const std::string& message);
+  // The session's `sync` (xid) completes once this server applied zxid.
+  void AddPendingSync(int64_t session_id, int64_t xid, uint64_t zxid);
+  void TouchSessions(const google::protobuf::RepeatedField<int64_t>& sessions);
+  std::vector<int64_t> TakeTouchedSessions();
   // A consistent (zxid, digest) pair of the tree.
   std::pair<int64_t, uint64_t> Digest() const;
   const ServerConfig& config() const { return config_; }
@@ -92,6 +127,7 @@ class ZkServer {
  private:
   explicit ZkServer(const ServerConfig& config);
   absl::Status Recover();
+  ::zab::PersistentState recovered_;  // ensemble: what the ZAB core starts from
 
   void HandleConnect(const std::shared_ptr<Connection>& conn, const proto::Request& request);
   // Runs a read against the tree; the caller holds tree_mu_ (shared).
@@ -103,19 +139,28 @@ class ZkServer {
                   std::vector<proto::Response>* events);
 
   // Write path.
-  void SubmitWrite(const std::shared_ptr<Connection>& conn, const proto::Request& request);
-  void SubmitCreateSession(const std::shared_ptr<Connection>& conn, int64_t xid, int64_t session_id,
-                           int32_t timeout_ms, const std::string& password);
-  void SubmitCloseSession(const std::shared_ptr<Connection>& conn, int64_t xid, int64_t session_id,
-                          ProposalKind kind);
-  void Enqueue(std::unique_ptr<Proposal> proposal);
+  void Submit(const std::shared_ptr<Connection>& conn, WriteRequest write);
+  void SubmitStandalone(WriteRequest write);
+  proto::Txn PrepareLocked(const WriteRequest& write, int64_t zxid);
   int64_t NextZxidLocked();
   void AcquireInFlight();
   void ReleaseInFlight(size_t n);
+
+  // Apply path.
+  struct ApplyItem {
+    std::vector<::zab::LogEntry> entries;  // committed, in zxid order
+    bool snapshot = false;                 // leader: snapshot for `follower`
+    uint64_t follower = 0;
+    uint64_t snapshot_zxid = 0;
+  };
   void ApplyLoop();
-  void ApplyBatch(LogStage::Batch batch, bool reply);
-  void ApplyOne(Proposal& p, bool reply);
+  void ApplyEntries(const std::vector<::zab::LogEntry>& entries);
+  void ApplyOne(int64_t zxid, const proto::Txn& txn);
+  void CompletePendingSyncs();
+  void WaitApplyIdle();
+  void PurgeLog();
   void ExpiryLoop();
+  void CloseAllClientStreams();
 
   std::shared_ptr<Connection> ConnOf(int64_t session_id) const;
 
@@ -145,8 +190,30 @@ class ZkServer {
   size_t inflight_ = 0;
 
   std::unique_ptr<LogStage> log_stage_;
-  BoundedQueue<LogStage::Batch> apply_queue_{kMaxInFlight};
+  BoundedQueue<ApplyItem> apply_queue_{kMaxInFlight};
+  std::mutex apply_idle_mu_;
+  std::condition_variable apply_idle_cv_;
+  uint64_t apply_enqueued_ = 0;  // guarded by apply_idle_mu_
+  uint64_t apply_done_ = 0;      // guarded by apply_idle_mu_
   std::thread apply_thread_;
+  std::atomic<uint64_t> last_applied_{0};
+  std::deque<uint64_t> retained_zxids_;  // apply thread: recent zxids, for log purge
+
+  struct PendingSync {
+    uint64_t zxid;
+    int64_t session_id;
+    int64_t xid;
+  };
+  std::mutex syncs_mu_;
+  std::vector<PendingSync> pending_syncs_;
+
+  std::unique_ptr<EnsembleDriver> driver_;
+  std::atomic<bool> serving_{true};
+  std::atomic<bool> expiry_enabled_{true};
+  std::mutex role_mu_;
+  std::string role_state_ = "standalone";
+  std::mutex touched_mu_;
+  absl::flat_hash_set<int64_t> touched_;
   std::thread expiry_thread_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -83,9 +83,12 @@ class TempDir {
 class ServerProcess {
  public:
   // Extra zoo.cfg lines (key -> value) override the defaults below.
-  explicit ServerProcess(std::string dir, std::map<std::string, std::string> extra = {})
+  // my_id > 0 writes <dataDir>/myid (ensemble members; see Ensemble).
+  explicit ServerProcess(std::string dir, std::map<std::string, std::string> extra = {},
+                         int my_id = 0)
       : dir_(std::move(dir)), client_port_(FreePort()), admin_port_(FreePort()) {
-    std::filesystem::create_directories(dir_);
+    std::filesystem::create_directories(dir_ + "/data");
+    if (my_id > 0) std::ofstream(dir_ + "/data/myid") << my_id << "\n";
     std::map<std::string, std::string> cfg = {
         {"tickTime", "200"},
         {"dataDir", dir_ + "/data"},

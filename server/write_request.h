@@ -1,0 +1,23 @@
+// WriteRequest: a client write entering the pipeline on whichever server the
+// session is attached to, before it is prepared (on the leader) into a txn.
+#ifndef ZABKEEPER_SERVER_WRITE_REQUEST_H_
+#define ZABKEEPER_SERVER_WRITE_REQUEST_H_
+
+#include <cstdint>
+
+#include "zabkeeper/client.pb.h"
+
+namespace zabkeeper::server {
+
+struct WriteRequest {
+  int64_t session_id = 0;
+  // create / delete / setData / setACL / multi / close / sync, or connect for
+  // a new session (session id, password and negotiated timeout filled in by
+  // the server that accepted the connection).
+  proto::Request request;
+  bool expire = false;  // the leader's own closeSession for a timed-out session
+};
+
+}  // namespace zabkeeper::server
+
+#endif  // ZABKEEPER_SERVER_WRITE_REQUEST_H_
