@@ -1,0 +1,28 @@
+// Small helpers shared by the request pipeline's files: building responses
+// and naming the operation of a request.
+#ifndef ZABKEEPER_SERVER_REQUEST_UTIL_H_
+#define ZABKEEPER_SERVER_REQUEST_UTIL_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "zabkeeper/client.pb.h"
+
+namespace zabkeeper::server {
+
+// Wall-clock milliseconds: ctime/mtime of znodes.
+int64_t WallMillis();
+
+proto::Response ErrorResponse(int64_t xid, proto::OpCode op, proto::ErrorCode code,
+                              absl::string_view message);
+
+// ZooKeeper's opcode for a request (OP_ERROR when it has no body).
+proto::OpCode OpOf(const proto::Request& request);
+
+// A watch event as it travels on the session stream (xid -1).
+proto::Response WatchEventResponse(proto::EventType type, const std::string& path, int64_t zxid);
+
+}  // namespace zabkeeper::server
+
+#endif  // ZABKEEPER_SERVER_REQUEST_UTIL_H_

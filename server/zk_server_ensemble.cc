@@ -1,0 +1,231 @@
+// ZkServer: the hooks the EnsembleDriver calls (prepare on the leader, log
+// and apply on every member, snapshots, roles, forwarded replies).
+#include <chrono>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "server/errors.h"
+#include "server/path_util.h"
+#include "server/request_util.h"
+#include "server/zk_server.h"
+
+namespace zabkeeper::server {
+
+proto::Txn ZkServer::PrepareWrite(const WriteRequest& write, int64_t zxid) {
+  std::lock_guard<std::mutex> prep(prep_mu_);
+  return PrepareLocked(write, zxid);
+}
+
+proto::Txn ZkServer::PrepareLocked(const WriteRequest& write, int64_t zxid) {
+  const int64_t now = WallMillis();
+  std::shared_lock<std::shared_mutex> tree(tree_mu_);
+  if (write.expire || write.request.has_close()) {
+    proto::Txn txn = preparer_.PrepareCloseSession(state_.tree(), write.session_id, zxid, now);
+    txn.set_cxid(write.request.xid());
+    txn.mutable_close_session()->set_expired(write.expire);
+    return txn;
+  }
+  if (write.request.has_connect()) {
+    const proto::ConnectRequest& c = write.request.connect();
+    proto::Txn txn =
+        preparer_.PrepareCreateSession(write.session_id, c.timeout_ms(), c.password(), now);
+    txn.set_cxid(write.request.xid());
+    return txn;
+  }
+  std::string detail;
+  proto::Txn txn =
+      preparer_.Prepare(state_.tree(), write.session_id, write.request, zxid, now, &detail);
+  if (txn.has_error() && !detail.empty()) txn.mutable_error()->set_detail(detail);
+  if (txn.has_multi() && !detail.empty()) {
+    for (proto::Txn& sub : *txn.mutable_multi()->mutable_txns()) {
+      if (sub.has_error() && sub.error().err() != proto::OK &&
+          sub.error().err() != proto::RUNTIME_INCONSISTENCY) {
+        sub.mutable_error()->set_detail(detail);
+      }
+    }
+  }
+  return txn;
+}
+
+void ZkServer::ResetPreparer() {
+  std::lock_guard<std::mutex> prep(prep_mu_);
+  preparer_.Reset();
+}
+
+void ZkServer::AppendToLog(std::vector<::zab::LogEntry> entries) {
+  for (::zab::LogEntry& e : entries) {
+    auto p = std::make_unique<Proposal>();
+    p->zxid = static_cast<int64_t>(e.zxid.raw());
+    p->payload = std::move(e.txn);
+    log_stage_->Append(std::move(p));
+  }
+}
+
+absl::Status ZkServer::TruncateLog(uint64_t zxid) {
+  log_stage_->Flush();  // no append may land after the truncation
+  return txn_log_->TruncateAfter(zxid);
+}
+
+absl::Status ZkServer::InstallSnapshot(uint64_t zxid, const std::string& data) {
+  proto::StateSnapshot snapshot;
+  if (!snapshot.ParseFromString(data)) return absl::DataLossError("corrupt snapshot from leader");
+  log_stage_->Flush();
+  WaitApplyIdle();
+  storage::StateBatch full;
+  full.last_applied = zxid;
+  for (proto::StateSnapshot::Node& n : *snapshot.mutable_nodes()) {
+    full.nodes.emplace_back(n.path(), std::move(*n.mutable_record()));
+  }
+  for (const proto::SessionRecord& r : snapshot.sessions()) {
+    full.sessions.emplace_back(r.session_id(), r);
+  }
+  // Log first: a crash in between leaves the old state with an empty log,
+  // which simply syncs again; the reverse could pair new state with old txns.
+  if (absl::Status s = txn_log_->TruncateAfter(0); !s.ok()) return s;
+  if (absl::Status s = state_store_->ReplaceAll(full); !s.ok()) return s;
+  {
+    std::unique_lock<std::shared_mutex> tree(tree_mu_);
+    if (absl::Status s = state_.LoadFrom(*state_store_); !s.ok()) return s;
+    last_applied_ = state_.last_applied();
+    for (const auto& [id, record] : state_.sessions()) tracker_.Track(id, record.timeout_ms());
+  }
+  {
+    std::lock_guard<std::mutex> prep(prep_mu_);
+    preparer_.Reset();
+  }
+  retained_zxids_.clear();
+  LOG(INFO) << "installed snapshot at zxid 0x" << std::hex << zxid << std::dec << ": "
+            << snapshot.nodes_size() << " znodes, " << snapshot.sessions_size() << " sessions";
+  return absl::OkStatus();
+}
+
+absl::Status ZkServer::PersistAcceptedEpoch(uint32_t epoch) {
+  return epoch_store_->SetAcceptedEpoch(epoch);
+}
+
+absl::Status ZkServer::PersistCurrentEpoch(uint32_t epoch) {
+  return epoch_store_->SetCurrentEpoch(epoch);
+}
+
+void ZkServer::EnqueueCommitted(std::vector<::zab::LogEntry> entries) {
+  ApplyItem item;
+  item.entries = std::move(entries);
+  {
+    std::lock_guard<std::mutex> lock(apply_idle_mu_);
+    ++apply_enqueued_;
+  }
+  apply_queue_.Push(std::move(item));
+}
+
+void ZkServer::EnqueueSnapshotRequest(uint64_t follower, uint64_t zxid) {
+  ApplyItem item;
+  item.snapshot = true;
+  item.follower = follower;
+  item.snapshot_zxid = zxid;
+  {
+    std::lock_guard<std::mutex> lock(apply_idle_mu_);
+    ++apply_enqueued_;
+  }
+  apply_queue_.Push(std::move(item));
+}
+
+void ZkServer::WaitApplyIdle() {
+  std::unique_lock<std::mutex> lock(apply_idle_mu_);
+  apply_idle_cv_.wait(lock, [&] { return apply_done_ >= apply_enqueued_ || stopping_; });
+}
+
+void ZkServer::SetRole(const std::string& state, bool serving, bool leader) {
+  {
+    std::lock_guard<std::mutex> lock(role_mu_);
+    role_state_ = state;
+  }
+  const bool was_serving = serving_.exchange(serving);
+  if (leader) {
+    // The new leader owns expiry; every session gets a full timeout from now
+    // so a leader change never expires a healthy session.
+    std::shared_lock<std::shared_mutex> tree(tree_mu_);
+    for (const auto& [id, record] : state_.sessions()) tracker_.Track(id, record.timeout_ms());
+  }
+  expiry_enabled_ = leader;
+  if (was_serving && !serving) CloseAllClientStreams();
+}
+
+void ZkServer::CloseAllClientStreams() {
+  std::vector<std::shared_ptr<Connection>> conns;
+  {
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    for (auto& [sid, conn] : session_conns_) conns.push_back(conn);
+    session_conns_.clear();
+  }
+  for (auto& conn : conns) {
+    watches_.RemoveSession(conn->session_id());
+    conn->CloseStream();
+  }
+}
+
+void ZkServer::FailWrite(int64_t session_id, int64_t xid, proto::ErrorCode code,
+                         const std::string& message) {
+  std::shared_ptr<Connection> conn = ConnOf(session_id);
+  if (!conn) return;
+  std::shared_lock<std::shared_mutex> tree(tree_mu_);
+  const std::string& peer = conn->peer();
+  conn->CompleteWrite(
+      ErrorResponse(xid, proto::OP_ERROR, code, message),
+      [this, session_id, &peer](const proto::Request& r, std::vector<proto::Response>* out) {
+        ExecuteRead(session_id, peer, r, out);
+      });
+}
+
+void ZkServer::AddPendingSync(int64_t session_id, int64_t xid, uint64_t zxid) {
+  {
+    std::lock_guard<std::mutex> lock(syncs_mu_);
+    pending_syncs_.push_back(PendingSync{zxid, session_id, xid});
+  }
+  if (last_applied_.load() >= zxid) CompletePendingSyncs();
+}
+
+void ZkServer::CompletePendingSyncs() {
+  std::vector<PendingSync> done;
+  {
+    std::lock_guard<std::mutex> lock(syncs_mu_);
+    const uint64_t applied = last_applied_.load();
+    for (auto it = pending_syncs_.begin(); it != pending_syncs_.end();) {
+      if (it->zxid <= applied) {
+        done.push_back(*it);
+        it = pending_syncs_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const PendingSync& ps : done) {
+    std::shared_ptr<Connection> conn = ConnOf(ps.session_id);
+    if (!conn) continue;
+    proto::Response r;
+    r.set_xid(ps.xid);
+    r.set_op(proto::OP_SYNC);
+    r.set_zxid(static_cast<int64_t>(last_applied_.load()));
+    r.mutable_sync();
+    std::shared_lock<std::shared_mutex> tree(tree_mu_);
+    const std::string& peer = conn->peer();
+    const int64_t sid = ps.session_id;
+    conn->CompleteWrite(std::move(r), [this, sid, &peer](const proto::Request& req,
+                                                         std::vector<proto::Response>* out) {
+      ExecuteRead(sid, peer, req, out);
+    });
+  }
+}
+
+void ZkServer::TouchSessions(const google::protobuf::RepeatedField<int64_t>& sessions) {
+  for (int64_t sid : sessions) tracker_.Touch(sid);
+}
+
+std::vector<int64_t> ZkServer::TakeTouchedSessions() {
+  std::lock_guard<std::mutex> lock(touched_mu_);
+  std::vector<int64_t> out(touched_.begin(), touched_.end());
+  touched_.clear();
+  return out;
+}
+
+}  // namespace zabkeeper::server

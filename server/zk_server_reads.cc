@@ -1,0 +1,191 @@
+// ZkServer: executing reads against the local tree (getData, exists,
+// getChildren, multiRead, ACLs, ephemerals, watches re-registration).
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "server/errors.h"
+#include "server/path_util.h"
+#include "server/request_util.h"
+#include "server/zk_server.h"
+
+namespace zabkeeper::server {
+
+void ZkServer::ExecuteRead(int64_t session_id, const std::string& peer,
+                           const proto::Request& request, std::vector<proto::Response>* out) {
+  if (request.body_case() == proto::Request::kSetWatches) {
+    SetWatches(session_id, request.set_watches(), out);
+  }
+  proto::Response& response = out->emplace_back();
+  response.set_xid(request.xid());
+  response.set_op(OpOf(request));
+  response.set_zxid(static_cast<int64_t>(state_.last_applied()));
+  FillRead(session_id, peer, request, &response);
+}
+
+void ZkServer::FillRead(int64_t session_id, const std::string& peer, const proto::Request& request,
+                        proto::Response* response) {
+  const DataTree& tree = state_.tree();
+  auto fail = [&](const absl::Status& status) {
+    response->set_err(ErrorCodeOf(status));
+    response->set_error_message(std::string(status.message()));
+  };
+  auto lookup = [&](const std::string& path) -> const Znode* {
+    if (absl::Status s = ValidatePath(path); !s.ok()) {
+      fail(s);
+      return nullptr;
+    }
+    const Znode* node = tree.Find(path);
+    if (node == nullptr) fail(ZkError(proto::NO_NODE, path));
+    return node;
+  };
+  switch (request.body_case()) {
+    case proto::Request::kExists: {
+      const std::string& path = request.exists().path();
+      if (absl::Status s = ValidatePath(path); !s.ok()) return fail(s);
+      // exists on a missing node watches for its creation.
+      if (request.exists().watch()) watches_.Add(path, session_id, WatchKind::kData);
+      const Znode* node = tree.Find(path);
+      if (node == nullptr) return fail(ZkError(proto::NO_NODE, path));
+      node->FillStat(response->mutable_stat()->mutable_stat());
+      return;
+    }
+    case proto::Request::kGetData: {
+      const Znode* node = lookup(request.get_data().path());
+      if (node == nullptr) return;
+      if (request.get_data().watch()) {
+        watches_.Add(request.get_data().path(), session_id, WatchKind::kData);
+      }
+      response->mutable_get_data()->set_data(node->data);
+      node->FillStat(response->mutable_get_data()->mutable_stat());
+      return;
+    }
+    case proto::Request::kGetChildren: {
+      const Znode* node = lookup(request.get_children().path());
+      if (node == nullptr) return;
+      if (request.get_children().watch()) {
+        watches_.Add(request.get_children().path(), session_id, WatchKind::kChild);
+      }
+      proto::GetChildrenResponse* out = response->mutable_get_children();
+      for (const std::string& child : node->children) out->add_children(child);
+      node->FillStat(out->mutable_stat());
+      return;
+    }
+    case proto::Request::kMultiRead: {
+      proto::MultiReadResponse* out = response->mutable_multi_read();
+      for (const proto::ReadOp& op : request.multi_read().ops()) {
+        proto::Request sub;
+        if (op.has_get_data()) {
+          *sub.mutable_get_data() = op.get_data();
+        } else if (op.has_get_children()) {
+          *sub.mutable_get_children() = op.get_children();
+        }
+        proto::Response sub_response;
+        if (sub.body_case() == proto::Request::BODY_NOT_SET) {
+          sub_response.set_err(proto::UNIMPLEMENTED);
+        } else {
+          FillRead(session_id, peer, sub, &sub_response);
+        }
+        proto::ReadOpResult* result = out->add_results();
+        result->set_err(sub_response.err());
+        if (sub_response.has_get_data()) *result->mutable_get_data() = sub_response.get_data();
+        if (sub_response.has_get_children()) {
+          *result->mutable_get_children() = sub_response.get_children();
+        }
+      }
+      return;
+    }
+    case proto::Request::kSync:
+      // Standalone: this server is the leader, so it is always up to date.
+      response->mutable_sync()->set_path(request.sync().path());
+      return;
+    case proto::Request::kPing:
+    case proto::Request::kSetWatches:
+      return;
+    case proto::Request::kGetAcl: {
+      const Znode* node = lookup(request.get_acl().path());
+      if (node == nullptr) return;
+      tree.acls().CopyTo(node->acl_id, response->mutable_get_acl()->mutable_acl());
+      node->FillStat(response->mutable_get_acl()->mutable_stat());
+      return;
+    }
+    case proto::Request::kGetEphemerals: {
+      const std::string& prefix = request.get_ephemerals().prefix_path();
+      for (const std::string& path : tree.EphemeralsOf(session_id)) {
+        if (path.rfind(prefix, 0) == 0) response->mutable_get_ephemerals()->add_paths(path);
+      }
+      response->mutable_get_ephemerals();
+      return;
+    }
+    case proto::Request::kGetAllChildrenNumber: {
+      const std::string& path = request.get_all_children_number().path();
+      const Znode* node = lookup(path);
+      if (node == nullptr) return;
+      // Depth-first count of all descendants (bounded by the tree's size).
+      int32_t total = 0;
+      std::vector<std::string> stack = {path};
+      while (!stack.empty()) {
+        std::string current = std::move(stack.back());
+        stack.pop_back();
+        const Znode* n = tree.Find(current);
+        if (n == nullptr) continue;
+        for (const std::string& child : n->children) {
+          ++total;
+          stack.push_back(JoinPath(current, child));
+        }
+      }
+      response->mutable_get_all_children_number()->set_total_number(total);
+      return;
+    }
+    case proto::Request::kWhoAmI: {
+      proto::Id* id = response->mutable_who_am_i()->add_client_info();
+      id->set_scheme("ip");
+      size_t colon = peer.rfind(':');
+      id->set_id(colon == std::string::npos ? peer : peer.substr(0, colon));
+      return;
+    }
+    default:
+      return fail(ZkError(proto::UNIMPLEMENTED,
+                          absl::StrCat("operation ", proto::OpCode_Name(OpOf(request)),
+                                       " is not implemented yet")));
+  }
+}
+
+void ZkServer::SetWatches(int64_t session_id, const proto::SetWatchesRequest& req,
+                          std::vector<proto::Response>* events) {
+  // ZooKeeper's DataTree.setWatches: anything that changed after the zxid the
+  // client last saw fires at once; the rest is registered.
+  const DataTree& tree = state_.tree();
+  const int64_t rel = req.relative_zxid();
+  const int64_t now = static_cast<int64_t>(state_.last_applied());
+  for (const std::string& path : req.data_watches()) {
+    const Znode* node = tree.Find(path);
+    if (node == nullptr) {
+      events->push_back(WatchEventResponse(proto::NODE_DELETED, path, now));
+    } else if (node->stat.mzxid > rel) {
+      events->push_back(WatchEventResponse(proto::NODE_DATA_CHANGED, path, node->stat.mzxid));
+    } else {
+      watches_.Add(path, session_id, WatchKind::kData);
+    }
+  }
+  for (const std::string& path : req.exist_watches()) {
+    const Znode* node = tree.Find(path);
+    if (node != nullptr) {
+      events->push_back(WatchEventResponse(proto::NODE_CREATED, path, node->stat.czxid));
+    } else {
+      watches_.Add(path, session_id, WatchKind::kData);
+    }
+  }
+  for (const std::string& path : req.child_watches()) {
+    const Znode* node = tree.Find(path);
+    if (node == nullptr) {
+      events->push_back(WatchEventResponse(proto::NODE_DELETED, path, now));
+    } else if (node->stat.pzxid > rel) {
+      events->push_back(WatchEventResponse(proto::NODE_CHILDREN_CHANGED, path, node->stat.pzxid));
+    } else {
+      watches_.Add(path, session_id, WatchKind::kChild);
+    }
+  }
+}
+
+}  // namespace zabkeeper::server
