@@ -98,6 +98,9 @@ void ZkClient::CreateAsync(const std::string& path, std::string data, const Crea
   c->set_mode(options.mode);
   c->set_ttl_ms(options.ttl_ms);
   for (const Acl& acl : options.acl) *c->add_acl() = acl;
+  // The contract says empty means open, but send it explicitly: servers that
+  // insist on a non-empty list (ZooKeeper does) then accept it too.
+  if (c->acl().empty()) *c->add_acl() = OpenAclUnsafe()[0];
   session_->Submit(std::move(req), [chroot = chroot(), path, done](const proto::Response& r) {
     if (absl::Status s = StatusOf(r, path); !s.ok()) return done(s);
     done(CreateResult{StripChroot(chroot, r.create().path()), r.create().stat()});
@@ -213,6 +216,9 @@ void ZkClient::MultiAsync(const zk::Multi& multi, Callback<std::vector<OpResult>
         break;
       default:
         break;
+    }
+    if (out->op_case() == proto::Op::kCreate && out->create().acl().empty()) {
+      *out->mutable_create()->add_acl() = OpenAclUnsafe()[0];
     }
     if (path == nullptr) {
       session_->callbacks().Post([done] { done(ZkError(proto::BAD_ARGUMENTS, "empty multi op")); });
