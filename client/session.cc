@@ -434,6 +434,9 @@ void Session::FailInFlightLocked(proto::ErrorCode code, absl::string_view why) {
 }
 
 void Session::EndSessionLocked(SessionState state, proto::ErrorCode code, absl::string_view why) {
+  if (state == SessionState::kLost) {
+    LOG(WARNING) << "zk client: session 0x" << std::hex << session_id_ << " lost: " << why;
+  }
   SetStateLocked(state);
   FailInFlightLocked(code, why);
   while (!outgoing_.empty()) {
