@@ -3,7 +3,7 @@
 //   zk_election_example --server=127.0.0.1:2281 --dir=/election/demo --id=node1
 //                       [--seconds=30] [--log=leaders.txt]
 //
-// With --log, each leadership term is appended as "id start_ns end_ns".
+// With --log, leadership terms are appended as "id START ns" / "id END ns".
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -28,25 +28,22 @@ int main(int argc, char** argv) {
   const std::string log = args.Get("log", "");
   const int fd = log.empty() ? -1 : open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   std::mutex mu;
-  int64_t term_start = 0;
   auto now = [] {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
   };
+  // With --log, "id START ns" when leadership begins and "id END ns" when it
+  // ends, each written at once so a checker sees terms of killed processes.
   zk::recipes::LeaderElection election(
       client->get(), args.Get("dir", "/election/demo"), id, [&](bool leader) {
         std::lock_guard<std::mutex> lock(mu);
+        const int64_t t = now();
         std::printf("%s: %s\n", id.c_str(), leader ? "LEADER" : "follower");
         std::fflush(stdout);
-        if (leader) {
-          term_start = now();
-        } else if (term_start != 0 && fd >= 0) {
-          const std::string line = absl::StrCat(id, " ", term_start, " ", now(), "\n");
-          if (write(fd, line.data(), line.size()) < 0) {
-            std::perror("write");
-          }
-          term_start = 0;
+        if (fd >= 0) {
+          const std::string line = absl::StrCat(id, leader ? " START " : " END ", t, "\n");
+          if (write(fd, line.data(), line.size()) < 0) std::perror("write");
         }
       });
   election.Start();

@@ -70,10 +70,10 @@ absl::StatusOr<std::string> DistributedQueue::Take(absl::Duration timeout) {
     absl::StatusOr<std::optional<std::string>> item = TakeHead(waker->MakeWatcher());
     if (item.ok() && item->has_value()) return **item;
     if (!item.ok() && !IsRetryable(item.status())) return item.status();
-    // At most 1 s between looks so a lost watch (connection trouble) cannot
-    // stall a consumer.
-    waker->WaitChange(seen, std::min(deadline, absl::Now() + absl::Seconds(1)));
     if (absl::Now() >= deadline) return absl::DeadlineExceededError("queue " + dir_ + " empty");
+    // At most 1 s between looks so a lost watch (connection trouble) cannot
+    // stall a consumer; one last look after the deadline's wait.
+    waker->WaitChange(seen, std::min(deadline, absl::Now() + absl::Seconds(1)));
   }
 }
 
