@@ -12,6 +12,7 @@
 #include <sys/select.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -169,6 +170,7 @@ int main(int argc, char** argv) {
   zk::shell::Shell::Options options;
   options.server = server;
   options.session_timeout = absl::Milliseconds(timeout_ms);
+  options.connect_timeout = std::min(absl::Seconds(10), absl::Milliseconds(timeout_ms));
   options.out = [](const std::string& s) { PrintTo(stdout, s); };
   options.err = [](const std::string& s) { PrintTo(stderr, s); };
   if (interactive) {
