@@ -125,6 +125,50 @@ TEST(SessionFailoverTest, ClientGoesSilent_EphemeralsVanishEverywhereAfterTimeou
   EXPECT_TRUE(session.expired());
 }
 
+TEST(SessionFailoverTest, ClientDiesWithLeader_NewLeaderExpiresItsSession) {
+  TempDir dir;
+  Ensemble ensemble(dir.path(), 3);
+  ensemble.StartAll();
+  const int leader = ensemble.WaitForLeader();
+  ASSERT_GT(leader, 0);
+  constexpr int kTimeoutMs = 1500;
+  {
+    RawSession s(ensemble.node(leader).address());
+    ASSERT_EQ(s.Connect(kTimeoutMs).err(), proto::OK);
+    ASSERT_EQ(s.Call(CreateReq("/eph", "e", proto::EPHEMERAL)).err(), proto::OK);
+    ASSERT_TRUE(ensemble.WaitConverged(10s));
+    s.Abandon();  // the client vanishes together with its server
+  }
+  const Clock::time_point killed = Clock::now();
+  ensemble.node(leader).Kill(SIGKILL);
+  std::vector<int> rest;
+  for (int id = 1; id <= 3; ++id) {
+    if (id != leader) rest.push_back(id);
+  }
+  ASSERT_GT(WaitForLeaderAmong(ensemble, rest, 1, 15s), 0);
+  Observers obs(ensemble);
+  ASSERT_EQ(obs.size(), 2u);
+  std::optional<double> first_gone_ms, all_gone_ms;
+  while (Clock::now() - killed < std::chrono::milliseconds(kTimeoutMs) + 8s) {
+    int have = obs.CountHaving("/eph");
+    double ms = std::chrono::duration<double, std::milli>(Clock::now() - killed).count();
+    if (have < 2 && !first_gone_ms) first_gone_ms = ms;
+    if (have == 0) {
+      all_gone_ms = ms;
+      break;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(all_gone_ms) << "the new leader never expired the orphaned session";
+  // The new leader gives every session a full timeout from its election.
+  EXPECT_GE(*first_gone_ms, 0.9 * kTimeoutMs) << "expired before its timeout";
+  ensemble.node(leader).Start();
+  ASSERT_GT(ensemble.WaitForLeader(20s, 2), 0);
+  ASSERT_TRUE(ensemble.WaitConverged(20s));
+  Observers all(ensemble);
+  EXPECT_EQ(all.CountHaving("/eph"), 0) << "the restarted old leader still has it";
+}
+
 TEST(SessionFailoverTest, WatchOnFollower_FiresExactlyOnce_ForWriteThroughAnotherServer) {
   TempDir dir;
   Ensemble ensemble(dir.path(), 3);
