@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs a zabkeeper ensemble on 127.0.0.1 for trying it out and for tests.
 #
-#   deploy/local/ensemble.sh start   [--nodes 3|5] [--dir DIR] [--tick MS]
+#   deploy/local/ensemble.sh start   [--nodes 3|5] [--dir DIR] [--tick MS] [--port-offset N]
 #   deploy/local/ensemble.sh stop|status [--dir DIR]
 #   deploy/local/ensemble.sh kill ID | restart ID | wipe ID   [--dir DIR]
 #
-# Node ID listens on: client 2280+ID, peer 2880+ID, admin 8080+ID.
+# Node ID listens on: client 2280+ID, peer 2880+ID, admin 8080+ID (each plus
+# --port-offset N, default 0, kept in DIR for later commands).
 # Data, configs, logs and PIDs live under DIR (default ./zk-local).
 # Only processes this script started (PID files under DIR) are ever signalled.
 set -euo pipefail
@@ -15,6 +16,7 @@ BIN=${ZABKEEPER_BIN:-$ROOT/build/bin/zabkeeper-server}
 NODES=3
 DIR=$PWD/zk-local
 TICK=2000
+OFFSET=""
 CMD=${1:-}
 shift || true
 ARG=""
@@ -23,11 +25,14 @@ while [[ $# -gt 0 ]]; do
     --nodes) NODES=$2; shift 2 ;;
     --dir) DIR=$2; shift 2 ;;
     --tick) TICK=$2; shift 2 ;;
+    --port-offset) OFFSET=$2; shift 2 ;;
     -*) echo "ensemble.sh: unknown option $1" >&2; exit 2 ;;
     *) ARG=$1; shift ;;
   esac
 done
 DIR=$(mkdir -p "$DIR" && cd "$DIR" && pwd)
+if [[ -z $OFFSET ]]; then OFFSET=$(cat "$DIR/port-offset" 2>/dev/null || echo 0); fi
+CLIENT_BASE=$((2280 + OFFSET)) PEER_BASE=$((2880 + OFFSET)) ADMIN_BASE=$((8080 + OFFSET))
 
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
@@ -47,11 +52,11 @@ write_config() {
     echo "initLimit=10"
     echo "syncLimit=5"
     echo "dataDir=$d/data"
-    echo "clientPort=$((2280 + id))"
+    echo "clientPort=$((CLIENT_BASE + id))"
     echo "clientPortAddress=127.0.0.1"
-    echo "admin.serverPort=$((8080 + id))"
+    echo "admin.serverPort=$((ADMIN_BASE + id))"
     echo "admin.serverAddress=127.0.0.1"
-    for j in $(seq 1 "$n"); do echo "server.$j=127.0.0.1:$((2880 + j))"; done
+    for j in $(seq 1 "$n"); do echo "server.$j=127.0.0.1:$((PEER_BASE + j))"; done
   } > "$d/zoo.cfg"
 }
 
@@ -61,7 +66,7 @@ start_node() {
   [[ -x $BIN ]] || { echo "ensemble.sh: $BIN not built (run scripts/build.sh)" >&2; exit 1; }
   nohup "$BIN" "$DIR/node$id/zoo.cfg" >> "$DIR/node$id/server.log" 2>&1 &
   echo $! > "$DIR/node$id/pid"
-  echo "node $id started (pid $!, client 127.0.0.1:$((2280 + id)), admin :$((8080 + id)))"
+  echo "node $id started (pid $!, client 127.0.0.1:$((CLIENT_BASE + id)), admin :$((ADMIN_BASE + id)))"
 }
 
 stop_node() {
@@ -78,7 +83,7 @@ stop_node() {
 status_node() {
   local id=$1 state
   if alive "$id"; then
-    state=$(curl -s --max-time 1 "http://127.0.0.1:$((8080 + id))/commands/srvr" || true)
+    state=$(curl -s --max-time 1 "http://127.0.0.1:$((ADMIN_BASE + id))/commands/srvr" || true)
     echo "node $id pid $(pid_of "$id") ${state:-"(admin not answering)"}"
   else
     echo "node $id down"
@@ -93,9 +98,10 @@ case "$CMD" in
       exit 2
     fi
     echo "$NODES" > "$DIR/nodes"
+    echo "$OFFSET" > "$DIR/port-offset"
     for id in $(node_ids); do write_config "$id" "$NODES"; done
     for id in $(node_ids); do start_node "$id"; done
-    servers=$(for id in $(node_ids); do printf '127.0.0.1:%d,' $((2280 + id)); done)
+    servers=$(for id in $(node_ids); do printf '127.0.0.1:%d,' $((CLIENT_BASE + id)); done)
     echo "connect: build/bin/zkcli -server ${servers%,}"
     ;;
   stop) for id in $(node_ids); do stop_node "$id" TERM; done ;;

@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: zabkeeper vs Apache ZooKeeper 3.8, both 3-node
+ensembles on 127.0.0.1 with fsync on, driven by the same zkbench workloads
+(zkbench --driver zabkeeper | zookeeper). Runs are interleaved (each repeat
+runs every workload on both systems, alternating which goes first) and the
+table reports medians with min..max spread.
+
+  scripts/bench-compare.py [--runs 3] [--duration 8] [--warmup 2]
+                           [--workloads set,create,...] [--build build-bench]
+                           [--install] [--keep]
+
+Writes docs/bench-results/compare-<timestamp>.json (every zkbench JSON line)
+and the results section of docs/BENCHMARKS.md (between the results markers).
+Only processes this script starts are stopped, by PID. CI does not run it.
+"""
+import argparse
+import datetime
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ZAB_OFFSET = 100  # ensemble.sh --port-offset: client 2381-2383, peer 2981-2983, admin 8181-8183
+ZAB_HOSTS = ",".join(f"127.0.0.1:{2380 + i}" for i in (1, 2, 3))
+ZK_CLIENT = 2190  # ZooKeeper client 2191-2193, quorum 2991-2993, election 3991-3993
+ZK_HOSTS = ",".join(f"127.0.0.1:{ZK_CLIENT + i}" for i in (1, 2, 3))
+LOAD = ["--sessions", "8", "--outstanding", "32", "--value-size", "100"]
+
+# name -> zkbench arguments (besides --driver/--connect/--duration/--warmup)
+WORKLOADS = {
+    "set": ["--workload", "set"] + LOAD,
+    "create": ["--workload", "create", "--no-cleanup"] + LOAD,
+    "get": ["--workload", "get"] + LOAD,
+    "mixed90": ["--workload", "mixed", "--read-ratio", "0.9"] + LOAD,
+    "exists": ["--workload", "exists"] + LOAD,
+    "children": ["--workload", "children"] + LOAD,
+    "churn": ["--workload", "churn"] + LOAD,
+    "seq_set": ["--workload", "set", "--sessions", "1", "--outstanding", "1", "--keys", "10",
+                "--value-size", "100"],
+    "seq_get": ["--workload", "get", "--sessions", "1", "--outstanding", "1", "--keys", "10",
+                "--value-size", "100"],
+    "watch16": ["--workload", "watch", "--sessions", "16", "--value-size", "100"],
+}
+DEFAULT_WORKLOADS = "set,create,get,mixed90,churn,seq_set,watch16"
+
+
+def log(msg):
+    print(f"[bench-compare {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def four_letter(port, cmd="srvr", timeout=1.0):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(cmd.encode())
+            data = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            return data.decode(errors="replace")
+    except OSError:
+        return ""
+
+
+class ZooKeeperEnsemble:
+    """Apache ZooKeeper 3.8 (Debian's package), 3 nodes, default durability."""
+
+    def __init__(self, base, heap="1g"):
+        self.base = base
+        self.heap = heap
+        self.procs = {}
+
+    def config(self, i):
+        d = os.path.join(self.base, f"zk{i}")
+        os.makedirs(os.path.join(d, "data"), exist_ok=True)
+        with open(os.path.join(d, "data", "myid"), "w") as f:
+            f.write(f"{i}\n")
+        cfg = os.path.join(d, "zoo.cfg")
+        with open(cfg, "w") as f:
+            f.write("\n".join([
+                "tickTime=2000", "initLimit=10", "syncLimit=5",
+                f"dataDir={d}/data", f"clientPort={ZK_CLIENT + i}", "clientPortAddress=127.0.0.1",
+                "forceSync=yes", "maxClientCnxns=0", "admin.enableServer=false",
+                "4lw.commands.whitelist=srvr,mntr,ruok",
+            ] + [f"server.{j}=127.0.0.1:{2990 + j}:{3990 + j}" for j in (1, 2, 3)]) + "\n")
+        return d, cfg
+
+    def start_node(self, i):
+        d, cfg = self.config(i)
+        cmd = ["java", f"-Xmx{self.heap}", f"-Xms{self.heap}",
+               f"-Dzookeeper.log.dir={d}", "-Dzookeeper.root.logger=WARN,CONSOLE",
+               "-Dlog4j.configuration=file:/etc/zookeeper/conf/log4j.properties",
+               "-cp", "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar",
+               "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfg]
+        out = open(os.path.join(d, "server.log"), "ab")
+        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs[i] = p
+        log(f"zookeeper node {i} pid {p.pid}")
+
+    def start(self):
+        for i in (1, 2, 3):
+            self.start_node(i)
+
+    def states(self):
+        out = {}
+        for i in (1, 2, 3):
+            text = four_letter(ZK_CLIENT + i)
+            mode = [l.split(":", 1)[1].strip() for l in text.splitlines() if l.startswith("Mode:")]
+            out[i] = mode[0] if mode else "down"
+        return out
+
+    def pids(self):
+        return {i: p.pid for i, p in self.procs.items()}
+
+    def rss_kb(self):
+        return {i: rss_kb(p.pid) for i, p in self.procs.items()}
+
+    def stop(self):
+        for i, p in self.procs.items():
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for i, p in self.procs.items():
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.procs = {}
+
+
+class ZabkeeperEnsemble:
+    def __init__(self, base, binary):
+        self.dir = os.path.join(base, "zab")
+        self.env = dict(os.environ, ZABKEEPER_BIN=binary)
+
+    def sh(self, *args):
+        return subprocess.run([os.path.join(ROOT, "deploy/local/ensemble.sh"), *args,
+                               "--dir", self.dir], env=self.env, check=True,
+                              capture_output=True, text=True).stdout
+
+    def start(self):
+        out = self.sh("start", "--nodes", "3", "--port-offset", str(ZAB_OFFSET))
+        log("zabkeeper: " + " | ".join(l for l in out.splitlines() if "started" in l))
+
+    def states(self):
+        out = {}
+        for i in (1, 2, 3):
+            try:
+                text = subprocess.run(["curl", "-s", "--max-time", "1",
+                                       f"http://127.0.0.1:{8080 + ZAB_OFFSET + i}/commands/srvr"],
+                                      capture_output=True, text=True).stdout
+                out[i] = json.loads(text).get("server_state", "down")
+            except (ValueError, OSError):
+                out[i] = "down"
+        return out
+
+    def pids(self):
+        out = {}
+        for i in (1, 2, 3):
+            try:
+                out[i] = int(open(os.path.join(self.dir, f"node{i}", "pid")).read())
+            except (OSError, ValueError):
+                pass
+        return out
+
+    def rss_kb(self):
+        return {i: rss_kb(p) for i, p in self.pids().items()}
+
+    def stop(self):
+        self.sh("stop")
+
+
+def rss_kb(pid):
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def wait_leader(ens, name, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        st = ens.states()
+        if list(st.values()).count("leader") == 1 and "down" not in st.values() and \
+                "looking" not in st.values():
+            log(f"{name} ready: {st}")
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"{name}: no leader after {timeout}s: {ens.states()}")
+
+
+def run_zkbench(zkbench, driver, hosts, args, duration, warmup):
+    cmd = [zkbench, "--driver", driver, "--connect", hosts, "--duration", str(duration),
+           "--warmup", str(warmup), "--json", *args]
+    t0 = time.time()
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + warmup + 240)
+    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    if not lines:
+        return {"driver": driver, "failed": True, "rc": p.returncode, "stderr": p.stderr[-500:],
+                "wall_s": time.time() - t0}
+    r = json.loads(lines[-1])
+    r["rc"] = p.returncode
+    r["wall_s"] = round(time.time() - t0, 1)
+    return r
+
+
+def loadavg():
+    return open("/proc/loadavg").read().split()[:3]
+
+
+def med(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def summarize(results, workloads):
+    rows = []
+    for w in workloads:
+        row = {"workload": w}
+        for system in ("zabkeeper", "zookeeper"):
+            rs = [r for r in results if r["name"] == w and r["system"] == system
+                  and not r.get("failed")]
+            row[system] = {
+                "n": len(rs),
+                "ops_s": [r["ops_s"] for r in rs],
+                "p50_us": [r["p50_us"] for r in rs],
+                "p99_us": [r["p99_us"] for r in rs],
+                "p999_us": [r["p999_us"] for r in rs],
+                "errors": sum(r["errors"] for r in rs),
+            }
+        rows.append(row)
+    return rows
+
+
+def fmt_spread(values, fmt="{:.0f}"):
+    if not values:
+        return "n/a"
+    m = med(values)
+    return f"{fmt.format(m)} ({fmt.format(min(values))}..{fmt.format(max(values))})"
+
+
+def markdown(rows, meta):
+    out = []
+    out.append(f"Run {meta['started']} ({meta['runs']} interleaved repeats, {meta['duration']} s "
+               f"measured after {meta['warmup']} s warm-up per run; load average before/after "
+               f"{' '.join(meta['load_before'])} / {' '.join(meta['load_after'])}). "
+               f"Raw JSON: `{meta['raw']}`.\n")
+    out.append("| workload | zabkeeper ops/s | ZooKeeper ops/s | ratio | zabkeeper p50 / p99 / p99.9 us "
+               "| ZooKeeper p50 / p99 / p99.9 us | p99 ratio | errors (zab/zk) |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        z, k = row["zabkeeper"], row["zookeeper"]
+        ratio = med(z["ops_s"]) / med(k["ops_s"]) if z["ops_s"] and k["ops_s"] and med(k["ops_s"]) else float("nan")
+        p99r = med(z["p99_us"]) / med(k["p99_us"]) if z["p99_us"] and k["p99_us"] and med(k["p99_us"]) else float("nan")
+        lat = lambda s: (f"{med(s['p50_us']):.0f} / {med(s['p99_us']):.0f} / {med(s['p999_us']):.0f}"
+                         if s["p50_us"] else "n/a")
+        out.append(f"| {row['workload']} | {fmt_spread(z['ops_s'])} | {fmt_spread(k['ops_s'])} | "
+                   f"{ratio:.2f}x | {lat(z)} | {lat(k)} | {p99r:.2f} | {z['errors']}/{k['errors']} |")
+    return "\n".join(out) + "\n"
+
+
+def update_doc(path, section):
+    begin, end = "<!-- results:begin -->", "<!-- results:end -->"
+    text = open(path).read() if os.path.exists(path) else f"# Benchmarks\n\n{begin}\n{end}\n"
+    if begin not in text:
+        text += f"\n{begin}\n{end}\n"
+    pre, rest = text.split(begin, 1)
+    post = rest.split(end, 1)[1]
+    open(path, "w").write(f"{pre}{begin}\n{section}{end}{post}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--duration", type=float, default=8)
+    ap.add_argument("--warmup", type=float, default=2)
+    ap.add_argument("--workloads", default=DEFAULT_WORKLOADS)
+    ap.add_argument("--build", default=os.path.join(ROOT, "build-bench"))
+    ap.add_argument("--install", action="store_true", help="apt-get install zookeeper first")
+    ap.add_argument("--keep", action="store_true", help="leave the data directory")
+    ap.add_argument("--no-doc", action="store_true", help="do not touch docs/BENCHMARKS.md")
+    args = ap.parse_args()
+
+    workloads = args.workloads.split(",")
+    for w in workloads:
+        if w not in WORKLOADS:
+            sys.exit(f"unknown workload {w}; known: {','.join(WORKLOADS)}")
+    zkbench = os.path.join(args.build, "bin", "zkbench")
+    server = os.path.join(args.build, "bin", "zabkeeper-server")
+    for f in (zkbench, server):
+        if not os.access(f, os.X_OK):
+            sys.exit(f"{f} not built (cmake --build {args.build} --target zkbench zabkeeper-server)")
+    if args.install:
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "zookeeper", "libzookeeper-mt-dev"],
+                       check=True, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    if not os.path.exists("/usr/share/java/zookeeper.jar"):
+        sys.exit("Apache ZooKeeper not installed (apt-get install zookeeper, or --install)")
+
+    base = tempfile.mkdtemp(prefix="zk-bench-compare.")
+    zab = ZabkeeperEnsemble(base, server)
+    zk = ZooKeeperEnsemble(base)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    raw_rel = f"docs/bench-results/compare-{stamp}.json"
+    meta = {"started": stamp, "runs": args.runs, "duration": args.duration, "warmup": args.warmup,
+            "workloads": workloads, "load_before": loadavg(), "raw": raw_rel,
+            "zab_hosts": ZAB_HOSTS, "zk_hosts": ZK_HOSTS,
+            "machine": subprocess.run(["uname", "-srm"], capture_output=True, text=True).stdout.strip(),
+            "nproc": os.cpu_count()}
+    results = []
+    try:
+        zab.start()
+        zk.start()
+        wait_leader(zab, "zabkeeper")
+        wait_leader(zk, "zookeeper")
+        meta["pids"] = {"zabkeeper": zab.pids(), "zookeeper": zk.pids()}
+        systems = [("zabkeeper", "zabkeeper", ZAB_HOSTS), ("zookeeper", "zookeeper", ZK_HOSTS)]
+        for rep in range(args.runs):
+            for wi, w in enumerate(workloads):
+                order = systems if (rep + wi) % 2 == 0 else systems[::-1]
+                for system, driver, hosts in order:
+                    r = run_zkbench(zkbench, driver, hosts, WORKLOADS[w], args.duration, args.warmup)
+                    r.update({"name": w, "system": system, "rep": rep, "loadavg": loadavg()})
+                    results.append(r)
+                    if r.get("failed"):
+                        log(f"rep {rep} {w:9s} {system:9s} FAILED rc={r['rc']} {r['stderr']}")
+                    else:
+                        log(f"rep {rep} {w:9s} {system:9s} {r['ops_s']:9.0f} ops/s  p50 {r['p50_us']} "
+                            f"p99 {r['p99_us']} p99.9 {r['p999_us']} us  errors {r['errors']}")
+        meta["rss_kb_end"] = {"zabkeeper": zab.rss_kb(), "zookeeper": zk.rss_kb()}
+    finally:
+        for ens in (zk, zab):
+            try:
+                ens.stop()
+            except Exception as e:  # noqa: BLE001 - stopping must go on
+                log(f"stop failed: {e}")
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    meta["load_after"] = loadavg()
+    rows = summarize(results, workloads)
+    os.makedirs(os.path.join(ROOT, "docs/bench-results"), exist_ok=True)
+    with open(os.path.join(ROOT, raw_rel), "w") as f:
+        json.dump({"meta": meta, "results": results, "summary": rows}, f, indent=1)
+    md = markdown(rows, meta)
+    print(md)
+    if not args.no_doc:
+        update_doc(os.path.join(ROOT, "docs/BENCHMARKS.md"), md)
+
+
+if __name__ == "__main__":
+    main()
