@@ -135,6 +135,10 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
       s = ParseIntInto(key, value, 1, int64_t{1} << 30, &config.max_data_bytes);
     } else if (key == "extendedTypesEnabled" || key == "zookeeper.extendedTypesEnabled") {
       s = ParseBool(key, value, &config.extended_types_enabled);
+    } else if (key == "DigestAuthenticationProvider.superDigest" ||
+               key == "zookeeper.DigestAuthenticationProvider.superDigest") {
+      if (value.find(':') == std::string::npos) s = Invalid(key + " must be user:base64(sha1)");
+      config.super_digest = value;
     } else if (absl::StartsWith(key, "server.")) {
       int64_t id = 0;
       s = ParseInt(key, key.substr(7), 1, 255, &id);

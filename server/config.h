@@ -34,6 +34,8 @@ struct ServerConfig {
   int sync_limit = 5;                // ticks
   int64_t max_data_bytes = 1 << 20;  // jute.maxbuffer
   bool extended_types_enabled = true;
+  // ZooKeeper's DigestAuthenticationProvider.superDigest: "super:base64(sha1)".
+  std::string super_digest;
   int64_t my_id = 0;                       // from <dataDir>/myid; 0 in standalone without one
   std::map<int64_t, PeerAddress> servers;  // server.N lines
 

@@ -4,6 +4,34 @@
 
 namespace zabkeeper::server {
 
+std::string Connection::peer_ip() const {
+  // gRPC peers look like "ipv4:127.0.0.1:5000" or "ipv6:[::1]:5000".
+  std::string rest = peer_;
+  size_t colon = rest.find(':');
+  if (colon != std::string::npos && rest.compare(0, 3, "ipv") == 0) rest = rest.substr(colon + 1);
+  size_t last = rest.rfind(':');
+  if (last != std::string::npos) rest = rest.substr(0, last);
+  return rest;
+}
+
+std::vector<proto::Id> Connection::auth() const {
+  std::vector<proto::Id> ids;
+  proto::Id& ip = ids.emplace_back();
+  ip.set_scheme("ip");
+  ip.set_id(peer_ip());
+  std::lock_guard<std::mutex> lock(auth_mu_);
+  ids.insert(ids.end(), added_auth_.begin(), added_auth_.end());
+  return ids;
+}
+
+void Connection::AddAuth(proto::Id id) {
+  std::lock_guard<std::mutex> lock(auth_mu_);
+  for (const proto::Id& have : added_auth_) {
+    if (have.scheme() == id.scheme() && have.id() == id.id()) return;
+  }
+  added_auth_.push_back(std::move(id));
+}
+
 void Connection::ExpectWrite(int64_t xid) {
   std::lock_guard<std::mutex> lock(mu_);
   Item item;

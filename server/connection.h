@@ -32,6 +32,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   virtual ~Connection() = default;
 
   const std::string& peer() const { return peer_; }
+  // The client's address without port ("127.0.0.1").
+  std::string peer_ip() const;
+  // Identities for ACL checks: ip:<address> plus ids added with addAuth.
+  std::vector<proto::Id> auth() const;
+  void AddAuth(proto::Id id);
   int64_t session_id() const { return session_id_.load(); }
   void set_session_id(int64_t id) { session_id_ = id; }
 
@@ -71,6 +76,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   const std::string peer_;
   std::atomic<int64_t> session_id_{0};
+  mutable std::mutex auth_mu_;
+  std::vector<proto::Id> added_auth_;  // guarded by auth_mu_
   std::mutex mu_;
   std::deque<Item> queue_;  // bounded by the server's in-flight limit
 };

@@ -234,6 +234,7 @@ void EnsembleDriver::HandleFrame(uint64_t from, proto::PeerFrame& frame) {
     WriteRequest w;
     w.session_id = r.session_id();
     w.request = std::move(*r.mutable_request());
+    w.auth.assign(r.auth().begin(), r.auth().end());
     HandleWrite(std::move(w), from);
   }
   if (frame.touched_sessions_size() > 0) server_->TouchSessions(frame.touched_sessions());
@@ -274,6 +275,7 @@ void EnsembleDriver::HandleWrite(WriteRequest write, uint64_t from) {
     proto::ForwardedRequest* f = outgoing_[role_.leader].add_requests();
     f->set_session_id(write.session_id);
     *f->mutable_request() = std::move(write.request);
+    for (proto::Id& id : write.auth) *f->add_auth() = std::move(id);
     return;
   }
   FailWrite(write, from, proto::CONNECTION_LOSS, "no leader; try again");

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "server/auth.h"
 #include "server/errors.h"
 #include "server/path_util.h"
 
@@ -63,6 +64,7 @@ Preparer::NodeView Preparer::Lookup(const DataTree& tree, const Overlay& scratch
     view.stat = node->stat;
     view.num_children = static_cast<int32_t>(node->children.size());
     view.container = node->container;
+    view.acl = tree.acls().Get(node->acl_id);
     view.ttl_ms = node->ttl_ms;
   }
   return view;
@@ -70,7 +72,8 @@ Preparer::NodeView Preparer::Lookup(const DataTree& tree, const Overlay& scratch
 
 proto::Txn Preparer::Prepare(const DataTree& tree, int64_t session_id,
                              const proto::Request& request, int64_t zxid, int64_t time_ms,
-                             std::string* error_detail) {
+                             std::string* error_detail, const std::vector<proto::Id>* auth) {
+  auth_ = auth;
   proto::Txn txn;
   txn.set_session_id(session_id);
   txn.set_cxid(request.xid());
@@ -136,7 +139,8 @@ absl::Status Preparer::PrepareCreate(const DataTree& tree, Overlay& scratch, int
                    absl::StrCat("data length ", req.data().size(), " exceeds the maximum of ",
                                 limits_.max_data_bytes, " bytes"));
   }
-  if (absl::Status s = ValidateAcl(req.acl()); !s.ok()) return s;
+  google::protobuf::RepeatedPtrField<proto::Acl> acl = req.acl();
+  if (absl::Status s = auth_ ? FixupAcl(&acl, *auth_) : ValidateAcl(acl); !s.ok()) return s;
   if (IsEphemeral(mode) && closing_sessions_.contains(session_id)) {
     return ZkError(proto::SESSION_EXPIRED, "session is closing");
   }
@@ -144,6 +148,7 @@ absl::Status Preparer::PrepareCreate(const DataTree& tree, Overlay& scratch, int
   const std::string parent_path(req.path() == "/" ? "/" : ParentPath(req.path()));
   NodeView parent = Lookup(tree, scratch, parent_path);
   if (!parent.exists) return ZkError(proto::NO_NODE, absl::StrCat("parent ", parent_path));
+  if (absl::Status s = CheckPerm(parent, kPermCreate, parent_path); !s.ok()) return s;
   std::string path = req.path();
   if (sequential) absl::StrAppend(&path, absl::StrFormat("%010d", parent.stat.cversion));
   if (absl::Status s = ValidatePath(path); !s.ok()) return s;
@@ -156,7 +161,7 @@ absl::Status Preparer::PrepareCreate(const DataTree& tree, Overlay& scratch, int
   proto::CreateTxn* create = txn->mutable_create();
   create->set_path(path);
   create->set_data(req.data());
-  *create->mutable_acl() = req.acl();
+  *create->mutable_acl() = acl;
   create->set_ephemeral_owner(IsEphemeral(mode) ? session_id : 0);
   create->set_parent_cversion(new_cversion);
   create->set_container(mode == proto::CONTAINER);
@@ -174,6 +179,7 @@ absl::Status Preparer::PrepareCreate(const DataTree& tree, Overlay& scratch, int
   child.stat.ephemeral_owner = create->ephemeral_owner();
   child.container = create->container();
   child.ttl_ms = create->ttl_ms();
+  child.acl.assign(acl.begin(), acl.end());
   child.zxid = zxid;
   scratch[path] = child;
   return absl::OkStatus();
@@ -191,6 +197,7 @@ absl::Status Preparer::PrepareDelete(const DataTree& tree, Overlay& scratch,
   NodeView parent = Lookup(tree, scratch, parent_path);
   NodeView node = Lookup(tree, scratch, req.path());
   if (!parent.exists || !node.exists) return ZkError(proto::NO_NODE, req.path());
+  if (absl::Status s = CheckPerm(parent, kPermDelete, parent_path); !s.ok()) return s;
   if (absl::Status s = CheckVersion(req.version(), node.stat.version, req.path()); !s.ok()) {
     return s;
   }
@@ -218,6 +225,7 @@ absl::Status Preparer::PrepareSetData(const DataTree& tree, Overlay& scratch,
   }
   NodeView node = Lookup(tree, scratch, req.path());
   if (!node.exists) return ZkError(proto::NO_NODE, req.path());
+  if (absl::Status s = CheckPerm(node, kPermWrite, req.path()); !s.ok()) return s;
   if (absl::Status s = CheckVersion(req.version(), node.stat.version, req.path()); !s.ok()) {
     return s;
   }
@@ -238,18 +246,21 @@ absl::Status Preparer::PrepareSetAcl(const DataTree& tree, Overlay& scratch,
                                      const proto::SetAclRequest& req, int64_t zxid,
                                      proto::Txn* txn) {
   if (absl::Status s = ValidatePath(req.path()); !s.ok()) return s;
-  if (absl::Status s = ValidateAcl(req.acl()); !s.ok()) return s;
+  google::protobuf::RepeatedPtrField<proto::Acl> acl = req.acl();
+  if (absl::Status s = auth_ ? FixupAcl(&acl, *auth_) : ValidateAcl(acl); !s.ok()) return s;
   NodeView node = Lookup(tree, scratch, req.path());
   if (!node.exists) return ZkError(proto::NO_NODE, req.path());
+  if (absl::Status s = CheckPerm(node, kPermAdmin, req.path()); !s.ok()) return s;
   if (absl::Status s = CheckVersion(req.version(), node.stat.aversion, req.path()); !s.ok()) {
     return s;
   }
   const int32_t new_aversion = node.stat.aversion + 1;
   proto::SetAclTxn* set = txn->mutable_set_acl();
   set->set_path(req.path());
-  *set->mutable_acl() = req.acl();
+  *set->mutable_acl() = acl;
   set->set_version(new_aversion);
   node.stat.aversion = new_aversion;
+  node.acl.assign(acl.begin(), acl.end());
   node.zxid = zxid;
   scratch[req.path()] = node;
   return absl::OkStatus();
@@ -260,6 +271,7 @@ absl::Status Preparer::PrepareCheck(const DataTree& tree, Overlay& scratch,
   if (absl::Status s = ValidatePath(req.path()); !s.ok()) return s;
   NodeView node = Lookup(tree, scratch, req.path());
   if (!node.exists) return ZkError(proto::NO_NODE, req.path());
+  if (absl::Status s = CheckPerm(node, kPermRead, req.path()); !s.ok()) return s;
   if (absl::Status s = CheckVersion(req.version(), node.stat.version, req.path()); !s.ok()) {
     return s;
   }
@@ -318,6 +330,14 @@ void Preparer::PrepareMulti(const DataTree& tree, int64_t session_id,
                                              : proto::RUNTIME_INCONSISTENCY;
     SetErrorTxn(code, multi->add_txns());
   }
+}
+
+absl::Status Preparer::CheckPerm(const NodeView& node, int32_t perm,
+                                 const std::string& path) const {
+  if (auth_ == nullptr || CheckAcl(node.acl, perm, *auth_, limits_.super_digest)) {
+    return absl::OkStatus();
+  }
+  return ZkError(proto::NO_AUTH, absl::StrCat("not authorized for ", path));
 }
 
 proto::Txn Preparer::PrepareCreateSession(int64_t session_id, int32_t timeout_ms,

@@ -28,6 +28,7 @@ struct PreparerLimits {
   size_t max_data_bytes = 1 << 20;              // ZooKeeper's jute.maxbuffer, 1 MiB
   bool extended_types_enabled = true;           // TTL nodes
   int64_t max_ttl_ms = (int64_t{1} << 40) - 1;  // ZooKeeper's EphemeralType.TTL max
+  std::string super_digest;  // "super:base64(sha1)"; a session holding it passes ACL checks
 };
 
 class Preparer {
@@ -36,9 +37,12 @@ class Preparer {
 
   // Prepares a write request from session_id into the txn to log at zxid.
   // tree must be the tree as of the last applied zxid.
-  // On failure the txn is an ErrorTxn and *error_detail says why.
+  // On failure the txn is an ErrorTxn and *error_detail says why. auth is the
+  // session's identities for ACL checks; nullptr means a trusted caller and
+  // skips them (tests and server-internal txns).
   proto::Txn Prepare(const DataTree& tree, int64_t session_id, const proto::Request& request,
-                     int64_t zxid, int64_t time_ms, std::string* error_detail);
+                     int64_t zxid, int64_t time_ms, std::string* error_detail,
+                     const std::vector<proto::Id>* auth = nullptr);
 
   // Prepares the txn that creates a session.
   proto::Txn PrepareCreateSession(int64_t session_id, int32_t timeout_ms,
@@ -62,6 +66,7 @@ class Preparer {
   struct NodeView {
     bool exists = false;
     StatData stat;
+    std::vector<proto::Acl> acl;
     int32_t num_children = 0;
     bool container = false;
     int64_t ttl_ms = 0;
@@ -88,7 +93,11 @@ class Preparer {
   void PrepareMulti(const DataTree& tree, int64_t session_id, const proto::MultiRequest& req,
                     int64_t zxid, int64_t time_ms, proto::Txn* txn, std::string* error_detail);
 
+  // Whether the current request's session may do perm on node (NO_AUTH).
+  absl::Status CheckPerm(const NodeView& node, int32_t perm, const std::string& path) const;
+
   PreparerLimits limits_;
+  const std::vector<proto::Id>* auth_ = nullptr;  // of the request being prepared
   Overlay pending_;
   absl::flat_hash_map<int64_t, int64_t> closing_sessions_;  // session -> closeSession zxid
 };

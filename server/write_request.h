@@ -4,6 +4,7 @@
 #define ZABKEEPER_SERVER_WRITE_REQUEST_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "zabkeeper/client.pb.h"
 
@@ -16,6 +17,8 @@ struct WriteRequest {
   // the server that accepted the connection).
   proto::Request request;
   bool expire = false;  // the leader's own closeSession for a timed-out session
+  // The session's identities (ip, digest ids) for ACL checks on the leader.
+  std::vector<proto::Id> auth;
 };
 
 }  // namespace zabkeeper::server

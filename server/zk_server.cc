@@ -33,7 +33,8 @@ std::string RandomPassword() {
 ZkServer::ZkServer(const ServerConfig& config)
     : config_(config),
       preparer_(PreparerLimits{static_cast<size_t>(config.max_data_bytes),
-                               config.extended_types_enabled}),
+                               config.extended_types_enabled, (int64_t{1} << 40) - 1,
+                               config.super_digest}),
       tracker_(config.my_id, WallMillis()) {}
 
 absl::StatusOr<std::unique_ptr<ZkServer>> ZkServer::Open(const ServerConfig& config) {
@@ -276,12 +277,12 @@ void ZkServer::HandleRequest(const std::shared_ptr<Connection>& conn,
     case proto::Request::kMulti:
     case proto::Request::kClose:
       ++writes_;
-      Submit(conn, WriteRequest{sid, request});
+      Submit(conn, WriteRequest{sid, request, false, conn->auth()});
       return;
     case proto::Request::kSync:
       if (driver_) {
         // The leader says up to which zxid; done once applied here.
-        Submit(conn, WriteRequest{sid, request});
+        Submit(conn, WriteRequest{sid, request, false, {}});
         return;
       }
       break;
@@ -289,12 +290,11 @@ void ZkServer::HandleRequest(const std::shared_ptr<Connection>& conn,
       break;
   }
   ++reads_;
-  const std::string& peer = conn->peer();
+  Connection& c = *conn;
   std::shared_lock<std::shared_mutex> tree(tree_mu_);
-  conn->Read(request,
-             [this, sid, &peer](const proto::Request& r, std::vector<proto::Response>* out) {
-               ExecuteRead(sid, peer, r, out);
-             });
+  conn->Read(request, [this, sid, &c](const proto::Request& r, std::vector<proto::Response>* out) {
+    ExecuteRead(sid, c, r, out);
+  });
 }
 
 void ZkServer::HandleConnect(const std::shared_ptr<Connection>& conn,
@@ -315,7 +315,7 @@ void ZkServer::HandleConnect(const std::shared_ptr<Connection>& conn,
       std::lock_guard<std::mutex> lock(conns_mu_);
       session_conns_[sid] = conn;
     }
-    WriteRequest write{sid, request};
+    WriteRequest write{sid, request, false, {}};
     proto::ConnectRequest* c = write.request.mutable_connect();
     c->set_session_id(sid);
     c->set_password(RandomPassword());
@@ -600,11 +600,11 @@ void ZkServer::ApplyOne(int64_t zxid, const proto::Txn& txn) {
       response.set_op(proto::OP_ERROR);
       break;
   }
-  const std::string& peer = conn->peer();
-  conn->CompleteWrite(std::move(response), [this, sid, &peer](const proto::Request& r,
-                                                              std::vector<proto::Response>* out) {
-    ExecuteRead(sid, peer, r, out);
-  });
+  Connection& c = *conn;
+  conn->CompleteWrite(std::move(response),
+                      [this, sid, &c](const proto::Request& r, std::vector<proto::Response>* out) {
+                        ExecuteRead(sid, c, r, out);
+                      });
   if (txn.has_close_session()) conn->CloseStream();
 }
 

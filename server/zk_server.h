@@ -131,9 +131,9 @@ class ZkServer {
 
   void HandleConnect(const std::shared_ptr<Connection>& conn, const proto::Request& request);
   // Runs a read against the tree; the caller holds tree_mu_ (shared).
-  void ExecuteRead(int64_t session_id, const std::string& peer, const proto::Request& request,
+  void ExecuteRead(int64_t session_id, Connection& conn, const proto::Request& request,
                    std::vector<proto::Response>* out);
-  void FillRead(int64_t session_id, const std::string& peer, const proto::Request& request,
+  void FillRead(int64_t session_id, Connection& conn, const proto::Request& request,
                 proto::Response* response);
   void SetWatches(int64_t session_id, const proto::SetWatchesRequest& req,
                   std::vector<proto::Response>* events);

@@ -34,8 +34,8 @@ proto::Txn ZkServer::PrepareLocked(const WriteRequest& write, int64_t zxid) {
     return txn;
   }
   std::string detail;
-  proto::Txn txn =
-      preparer_.Prepare(state_.tree(), write.session_id, write.request, zxid, now, &detail);
+  proto::Txn txn = preparer_.Prepare(state_.tree(), write.session_id, write.request, zxid, now,
+                                     &detail, &write.auth);
   if (txn.has_error() && !detail.empty()) txn.mutable_error()->set_detail(detail);
   if (txn.has_multi() && !detail.empty()) {
     for (proto::Txn& sub : *txn.mutable_multi()->mutable_txns()) {
@@ -169,11 +169,11 @@ void ZkServer::FailWrite(int64_t session_id, int64_t xid, proto::ErrorCode code,
   std::shared_ptr<Connection> conn = ConnOf(session_id);
   if (!conn) return;
   std::shared_lock<std::shared_mutex> tree(tree_mu_);
-  const std::string& peer = conn->peer();
+  Connection& c = *conn;
   conn->CompleteWrite(
       ErrorResponse(xid, proto::OP_ERROR, code, message),
-      [this, session_id, &peer](const proto::Request& r, std::vector<proto::Response>* out) {
-        ExecuteRead(session_id, peer, r, out);
+      [this, session_id, &c](const proto::Request& r, std::vector<proto::Response>* out) {
+        ExecuteRead(session_id, c, r, out);
       });
 }
 
@@ -208,11 +208,11 @@ void ZkServer::CompletePendingSyncs() {
     r.set_zxid(static_cast<int64_t>(last_applied_.load()));
     r.mutable_sync();
     std::shared_lock<std::shared_mutex> tree(tree_mu_);
-    const std::string& peer = conn->peer();
+    Connection& c = *conn;
     const int64_t sid = ps.session_id;
-    conn->CompleteWrite(std::move(r), [this, sid, &peer](const proto::Request& req,
-                                                         std::vector<proto::Response>* out) {
-      ExecuteRead(sid, peer, req, out);
+    conn->CompleteWrite(std::move(r), [this, sid, &c](const proto::Request& req,
+                                                      std::vector<proto::Response>* out) {
+      ExecuteRead(sid, c, req, out);
     });
   }
 }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "server/auth.h"
 #include "server/errors.h"
 #include "server/path_util.h"
 #include "server/request_util.h"
@@ -11,8 +12,8 @@
 
 namespace zabkeeper::server {
 
-void ZkServer::ExecuteRead(int64_t session_id, const std::string& peer,
-                           const proto::Request& request, std::vector<proto::Response>* out) {
+void ZkServer::ExecuteRead(int64_t session_id, Connection& conn, const proto::Request& request,
+                           std::vector<proto::Response>* out) {
   if (request.body_case() == proto::Request::kSetWatches) {
     SetWatches(session_id, request.set_watches(), out);
   }
@@ -20,10 +21,10 @@ void ZkServer::ExecuteRead(int64_t session_id, const std::string& peer,
   response.set_xid(request.xid());
   response.set_op(OpOf(request));
   response.set_zxid(static_cast<int64_t>(state_.last_applied()));
-  FillRead(session_id, peer, request, &response);
+  FillRead(session_id, conn, request, &response);
 }
 
-void ZkServer::FillRead(int64_t session_id, const std::string& peer, const proto::Request& request,
+void ZkServer::FillRead(int64_t session_id, Connection& conn, const proto::Request& request,
                         proto::Response* response) {
   const DataTree& tree = state_.tree();
   auto fail = [&](const absl::Status& status) {
@@ -39,6 +40,13 @@ void ZkServer::FillRead(int64_t session_id, const std::string& peer, const proto
     if (node == nullptr) fail(ZkError(proto::NO_NODE, path));
     return node;
   };
+  // ZooKeeper checks READ (getACL: READ or ADMIN) where it reads a node.
+  std::vector<proto::Id> ids = conn.auth();
+  auto allowed = [&](const Znode* node, int32_t perm, const std::string& path) {
+    if (CheckAcl(tree.acls().Get(node->acl_id), perm, ids, config_.super_digest)) return true;
+    fail(ZkError(proto::NO_AUTH, absl::StrCat("not authorized to read ", path)));
+    return false;
+  };
   switch (request.body_case()) {
     case proto::Request::kExists: {
       const std::string& path = request.exists().path();
@@ -52,7 +60,7 @@ void ZkServer::FillRead(int64_t session_id, const std::string& peer, const proto
     }
     case proto::Request::kGetData: {
       const Znode* node = lookup(request.get_data().path());
-      if (node == nullptr) return;
+      if (node == nullptr || !allowed(node, kPermRead, request.get_data().path())) return;
       if (request.get_data().watch()) {
         watches_.Add(request.get_data().path(), session_id, WatchKind::kData);
       }
@@ -62,7 +70,7 @@ void ZkServer::FillRead(int64_t session_id, const std::string& peer, const proto
     }
     case proto::Request::kGetChildren: {
       const Znode* node = lookup(request.get_children().path());
-      if (node == nullptr) return;
+      if (node == nullptr || !allowed(node, kPermRead, request.get_children().path())) return;
       if (request.get_children().watch()) {
         watches_.Add(request.get_children().path(), session_id, WatchKind::kChild);
       }
@@ -84,7 +92,7 @@ void ZkServer::FillRead(int64_t session_id, const std::string& peer, const proto
         if (sub.body_case() == proto::Request::BODY_NOT_SET) {
           sub_response.set_err(proto::UNIMPLEMENTED);
         } else {
-          FillRead(session_id, peer, sub, &sub_response);
+          FillRead(session_id, conn, sub, &sub_response);
         }
         proto::ReadOpResult* result = out->add_results();
         result->set_err(sub_response.err());
@@ -104,7 +112,9 @@ void ZkServer::FillRead(int64_t session_id, const std::string& peer, const proto
       return;
     case proto::Request::kGetAcl: {
       const Znode* node = lookup(request.get_acl().path());
-      if (node == nullptr) return;
+      if (node == nullptr || !allowed(node, kPermRead | kPermAdmin, request.get_acl().path())) {
+        return;
+      }
       tree.acls().CopyTo(node->acl_id, response->mutable_get_acl()->mutable_acl());
       node->FillStat(response->mutable_get_acl()->mutable_stat());
       return;
@@ -120,7 +130,7 @@ void ZkServer::FillRead(int64_t session_id, const std::string& peer, const proto
     case proto::Request::kGetAllChildrenNumber: {
       const std::string& path = request.get_all_children_number().path();
       const Znode* node = lookup(path);
-      if (node == nullptr) return;
+      if (node == nullptr || !allowed(node, kPermRead, path)) return;
       // Depth-first count of all descendants (bounded by the tree's size).
       int32_t total = 0;
       std::vector<std::string> stack = {path};
@@ -137,11 +147,13 @@ void ZkServer::FillRead(int64_t session_id, const std::string& peer, const proto
       response->mutable_get_all_children_number()->set_total_number(total);
       return;
     }
-    case proto::Request::kWhoAmI: {
-      proto::Id* id = response->mutable_who_am_i()->add_client_info();
-      id->set_scheme("ip");
-      size_t colon = peer.rfind(':');
-      id->set_id(colon == std::string::npos ? peer : peer.substr(0, colon));
+    case proto::Request::kWhoAmI:
+      for (const proto::Id& id : ids) *response->mutable_who_am_i()->add_client_info() = id;
+      return;
+    case proto::Request::kAuth: {
+      absl::StatusOr<proto::Id> id = Authenticate(request.auth().scheme(), request.auth().auth());
+      if (!id.ok()) return fail(id.status());
+      conn.AddAuth(*id);
       return;
     }
     default:

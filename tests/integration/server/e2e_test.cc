@@ -323,6 +323,67 @@ TEST_F(ServerE2eTest, Restart_RestoresTreeStatsAndSessions) {
             "/r/s-0000000002");
 }
 
+proto::Request AuthReq(const std::string& user_password) {
+  proto::Request r;
+  r.mutable_auth()->set_scheme("digest");
+  r.mutable_auth()->set_auth(user_password);
+  return r;
+}
+
+TEST_F(ServerE2eTest, Acl_DigestAuth_OwnerAllowedOthersDenied) {
+  RawSession alice(server_->address());
+  ASSERT_EQ(alice.Connect().err(), proto::OK);
+  ASSERT_EQ(alice.Call(AuthReq("alice:alice-secret")).err(), proto::OK);
+  proto::Request create = CreateReq("/secure", "s");
+  create.mutable_create()->mutable_acl(0)->mutable_id()->set_scheme("auth");
+  create.mutable_create()->mutable_acl(0)->mutable_id()->set_id("");
+  ASSERT_EQ(alice.Call(create).err(), proto::OK);
+  proto::Request get_acl;
+  get_acl.mutable_get_acl()->set_path("/secure");
+  proto::Response acl = alice.Call(get_acl);
+  ASSERT_EQ(acl.err(), proto::OK);
+  ASSERT_EQ(acl.get_acl().acl_size(), 1);
+  EXPECT_EQ(acl.get_acl().acl(0).id().scheme(), "digest");
+  // The digest ZooKeeper 3.8's DigestAuthenticationProvider computes.
+  EXPECT_EQ(acl.get_acl().acl(0).id().id(), "alice:JYdjG/dL2+v79QyuS8/0gpT+rQQ=");
+  EXPECT_EQ(alice.Call(GetReq("/secure")).get_data().data(), "s");
+
+  RawSession mallory(server_->address());
+  ASSERT_EQ(mallory.Connect().err(), proto::OK);
+  ASSERT_EQ(mallory.Call(AuthReq("alice:wrong")).err(), proto::OK);
+  EXPECT_EQ(mallory.Call(GetReq("/secure")).err(), proto::NO_AUTH);
+  EXPECT_EQ(mallory.Call(SetReq("/secure", "x")).err(), proto::NO_AUTH);
+  EXPECT_EQ(mallory.Call(CreateReq("/secure/c", "")).err(), proto::NO_AUTH);
+  EXPECT_EQ(mallory.Call(DeleteReq("/secure")).err(), proto::OK);  // delete checks the parent
+  ASSERT_EQ(alice.Call(create).err(), proto::OK);
+
+  // A denied op in the middle of a multi: nothing applies.
+  proto::Request multi;
+  *multi.mutable_multi()->add_ops()->mutable_create() = CreateReq("/m1", "").create();
+  *multi.mutable_multi()->add_ops()->mutable_set_data() = SetReq("/secure", "x").set_data();
+  *multi.mutable_multi()->add_ops()->mutable_create() = CreateReq("/m2", "").create();
+  proto::Response r = mallory.Call(multi);
+  EXPECT_EQ(r.err(), proto::NO_AUTH);
+  ASSERT_EQ(r.multi().results_size(), 3);
+  EXPECT_EQ(r.multi().results(1).err(), proto::NO_AUTH);
+  EXPECT_EQ(mallory.Call(ExistsReq("/m1")).err(), proto::NO_NODE);
+
+  // Read-only system node; "auth" ACL without credentials is invalid.
+  EXPECT_EQ(mallory.Call(SetReq("/zookeeper/config", "x")).err(), proto::NO_AUTH);
+  RawSession anon(server_->address());
+  ASSERT_EQ(anon.Connect().err(), proto::OK);
+  proto::Request auth_acl = create;
+  auth_acl.mutable_create()->set_path("/needs-auth");
+  EXPECT_EQ(anon.Call(auth_acl).err(), proto::INVALID_ACL);
+  EXPECT_EQ(anon.Call(AuthReq("no-colon")).err(), proto::AUTH_FAILED);
+  proto::Request who;
+  who.mutable_who_am_i();
+  proto::Response w = alice.Call(who);
+  ASSERT_EQ(w.who_am_i().client_info_size(), 2);
+  EXPECT_EQ(w.who_am_i().client_info(0).scheme(), "ip");
+  EXPECT_EQ(w.who_am_i().client_info(1).scheme(), "digest");
+}
+
 TEST_F(ServerE2eTest, Admin_SrvrAndHash_ReportState) {
   RawSession s(server_->address());
   ASSERT_EQ(s.Connect().err(), proto::OK);
