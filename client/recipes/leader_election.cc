@@ -17,7 +17,7 @@ void LeaderElection::Start() {
   std::shared_ptr<std::atomic<bool>> connected = connected_;
   // The leader flag drops here, on the callback thread, as soon as the
   // session is suspended; the election thread reports it.
-  std::atomic<bool>* leader = &leader_;
+  std::shared_ptr<std::atomic<bool>> leader = leader_;
   listener_id_ = client_->AddStateListener([waker, connected, leader](SessionState s) {
     const bool up = s == SessionState::kConnected || s == SessionState::kAuthFailed;
     connected->store(up);
@@ -45,13 +45,13 @@ void LeaderElection::SetLeader(bool leader) {
   if (leader) {
     // Publish, then re-check: the listener clears connected_ before leader_,
     // so either it clears our store or we see the disconnect here.
-    leader_ = true;
+    leader_->store(true);
     if (!connected_->load()) {
-      leader_ = false;
+      leader_->store(false);
       leader = false;
     }
   } else {
-    leader_ = false;
+    leader_->store(false);
   }
   if (leader != reported_) {
     reported_ = leader;

@@ -38,7 +38,7 @@ class LeaderElection {
   // Gives up leadership and rejoins at the back of the queue.
   void Resign();
 
-  bool is_leader() const { return leader_.load(); }
+  bool is_leader() const { return leader_->load(); }
   // The id (node data) of the current leader, as this client sees it.
   absl::StatusOr<std::string> CurrentLeader();
 
@@ -52,7 +52,8 @@ class LeaderElection {
   const std::function<void(bool)> on_change_;
   std::shared_ptr<Waker> waker_ = Waker::Create();
   std::shared_ptr<std::atomic<bool>> connected_ = std::make_shared<std::atomic<bool>>(true);
-  std::atomic<bool> leader_{false};
+  // Shared with the session listener, which may run after this object is gone.
+  std::shared_ptr<std::atomic<bool>> leader_ = std::make_shared<std::atomic<bool>>(false);
   std::atomic<bool> stop_{false};
   std::atomic<bool> resign_{false};
   bool reported_ = false;  // election thread only

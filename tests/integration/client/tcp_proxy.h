@@ -89,7 +89,7 @@ class TcpProxy {
       for (int i = 0; i < 2; ++i) {
         if (fds[i].revents == 0) continue;
         const ssize_t n = read(fds[i].fd, buf, sizeof(buf));
-        if (n <= 0 || write(fds[1 - i].fd, buf, n) != n) {
+        if (n <= 0 || send(fds[1 - i].fd, buf, n, MSG_NOSIGNAL) != n) {
           shutdown(a, SHUT_RDWR);
           shutdown(b, SHUT_RDWR);
           return;
