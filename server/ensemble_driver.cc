@@ -57,7 +57,9 @@ void EnsembleDriver::Post(Event event) {
     if (stopping_) return;
     events_.push_back(std::move(event));
   }
-  cv_.notify_one();
+  // notify_all: the ticker waits on the same condition variable, and waking
+  // only it would leave this event waiting for the next tick.
+  cv_.notify_all();
 }
 
 void EnsembleDriver::SubmitWrite(WriteRequest write) {
