@@ -2,6 +2,10 @@
 //
 //   zk_lock_example --server=127.0.0.1:2281 --dir=/locks/demo --id=worker1
 //       --rounds=10 [--hold_ms=20] [--log=holds.txt]
+//       [--kind=lock|read|write|semaphore] [--leases=N]
+//
+// --kind picks the recipe: the exclusive Lock (default), the read or write
+// side of a ReadWriteLock on --dir, or a Semaphore with --leases leases.
 //
 // Each hold appends "id token start_ns end_ns" to --log (O_APPEND, one
 // write per line), where the interval is [lock acquired, release or "may have
@@ -14,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -40,10 +45,26 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::atomic<int64_t> lost_at{0};
-  zk::recipes::Lock lock(client->get(), args.Get("dir", "/locks/demo"),
-                         [&](zk::recipes::LockEvent e) {
-                           if (e != zk::recipes::LockEvent::kStillHeld) lost_at = NowNs();
-                         });
+  auto on_event = [&](zk::recipes::LockEvent e) {
+    if (e != zk::recipes::LockEvent::kStillHeld) lost_at = NowNs();
+  };
+  const std::string dir = args.Get("dir", "/locks/demo");
+  const std::string kind = args.Get("kind", "lock");
+  std::unique_ptr<zk::recipes::ReadWriteLock> rw;
+  std::unique_ptr<zk::recipes::ContenderLock> owned;
+  zk::recipes::ContenderLock* chosen = nullptr;
+  if (kind == "read" || kind == "write") {
+    rw = std::make_unique<zk::recipes::ReadWriteLock>(client->get(), dir, on_event);
+    chosen = kind == "read" ? &rw->read_lock() : &rw->write_lock();
+  } else if (kind == "semaphore") {
+    owned = std::make_unique<zk::recipes::Semaphore>(
+        client->get(), dir, static_cast<int>(args.GetInt("leases", 2)), on_event);
+    chosen = owned.get();
+  } else {
+    owned = std::make_unique<zk::recipes::Lock>(client->get(), dir, on_event);
+    chosen = owned.get();
+  }
+  zk::recipes::ContenderLock& lock = *chosen;
   const int fd = log.empty() ? -1 : open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   const long rounds = args.GetInt("rounds", 10);
   int done = 0;

@@ -206,3 +206,38 @@ TEST_F(ClientOpsTest, DeleteRecursiveAndEnsurePath_HandleTrees) {
 
 }  // namespace
 }  // namespace zk
+
+namespace zk {
+namespace {
+
+TEST_F(ClientOpsTest, RemoveAndCheckWatches_LocalOnly_StopsDelivery) {
+  ASSERT_TRUE(client_->Create("/rw", "1").ok());
+  Recorder<WatchedEvent> events;
+  EXPECT_EQ(ErrorCodeOf(client_->CheckWatches("/rw", proto::WATCHER_DATA)), proto::NO_WATCHER);
+  ASSERT_TRUE(client_->GetData("/rw", RecordInto(&events)).ok());
+  ASSERT_TRUE(client_->GetChildren("/rw", RecordInto(&events)).ok());
+  EXPECT_TRUE(client_->RemoveWatches("/rw", proto::WATCHER_DATA, /*local_only=*/true).ok());
+  EXPECT_EQ(ErrorCodeOf(client_->RemoveWatches("/rw", proto::WATCHER_DATA, true)),
+            proto::NO_WATCHER);
+  ASSERT_TRUE(client_->SetData("/rw", "2").ok());
+  ASSERT_TRUE(client_->Create("/rw/c").ok());
+  ASSERT_TRUE(events.WaitCount(1));
+  ASSERT_TRUE(client_->Sync("/").ok());
+  ASSERT_EQ(events.items().size(), 1u);  // only the child watch fired
+  EXPECT_EQ(events.items()[0].type, proto::NODE_CHILDREN_CHANGED);
+}
+
+TEST_F(ClientOpsTest, MultiRead_AndWhoAmI_UnimplementedOnFake_AreReported) {
+  EXPECT_EQ(ErrorCodeOf(client_->MultiRead(MultiRead().GetData("/")).status()),
+            proto::UNIMPLEMENTED);
+  EXPECT_EQ(ErrorCodeOf(client_->WhoAmI().status()), proto::UNIMPLEMENTED);
+  EXPECT_EQ(ErrorCodeOf(client_->GetAcl("/").status()), proto::UNIMPLEMENTED);
+  EXPECT_EQ(
+      ErrorCodeOf(client_->AddWatch("/", proto::PERSISTENT_WATCH, [](const WatchedEvent&) {})),
+      proto::UNIMPLEMENTED);
+  EXPECT_EQ(ErrorCodeOf(client_->AddWatch("/", proto::PERSISTENT_WATCH, nullptr)),
+            proto::BAD_ARGUMENTS);
+}
+
+}  // namespace
+}  // namespace zk
