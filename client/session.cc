@@ -153,9 +153,13 @@ void Session::RunConnection(std::unique_lock<std::mutex>& lock, const std::strin
   }
 
   // Tear down this stream and wait for gRPC's last callback on it.
+  // No Write() may start after Finish(): stream_broken_ stops new ones and
+  // we wait out one that is being started.
+  stream_broken_ = true;
+  cv_.wait(lock, [this] { return !write_starting_; });
   std::shared_ptr<StreamReactor> r = reactor_;
   lock.unlock();
-  r->Cancel();
+  r->Finish();
   lock.lock();
   cv_.wait(lock, [this] { return stream_done_; });
   reactor_.reset();
@@ -306,11 +310,17 @@ void Session::Flush() {
       if (p.xid != kPingXid) in_flight_.push_back(std::move(p));
     }
     write_in_flight_ = true;
+    write_starting_ = true;
     last_send_ = absl::Now();
     reactor = reactor_;
   }
   // Not under mu_: gRPC may run reactions inline.
   reactor->Write(&write_buffer_);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    write_starting_ = false;
+  }
+  cv_.notify_all();
 }
 
 void Session::OnWriteDone(uint64_t generation, bool ok) {

@@ -149,6 +149,7 @@ class Session : public StreamOwner {
   bool stream_broken_ = false;
   bool stream_done_ = false;
   bool write_in_flight_ = false;
+  bool write_starting_ = false;  // Flush is calling Write() outside mu_
   bool close_replied_ = false;
   proto::ClientMessage write_buffer_;
   absl::Time last_recv_;

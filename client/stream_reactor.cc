@@ -12,6 +12,7 @@ StreamReactor::StreamReactor(StreamOwner* owner, uint64_t generation,
 void StreamReactor::Start(zabkeeper::proto::ClientMessage first) {
   first_ = std::move(first);
   stub_->async()->Session(&context_, this);
+  AddHold();  // writes come from the session's threads, not only reactions
   StartWrite(&first_);
   StartRead(&incoming_);
   StartCall();

@@ -34,7 +34,13 @@ class StreamReactor : public grpc::ClientBidiReactor<zabkeeper::proto::ClientMes
   // At most one write at a time; the owner serialises (OnWriteDone ends one).
   // `msg` must stay untouched until OnWriteDone.
   void Write(const zabkeeper::proto::ClientMessage* msg);
-  void Cancel() { context_.TryCancel(); }
+  // Ends the stream. Call once, after the last Write() has been started:
+  // it also drops the hold that Start() placed because writes are started
+  // from outside reactions (gRPC then may call OnDone).
+  void Finish() {
+    context_.TryCancel();
+    RemoveHold();
+  }
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
