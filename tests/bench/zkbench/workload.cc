@@ -68,7 +68,8 @@ class Bench {
   void CountError(int err);
   // watch workload
   void StartRound();
-  void OnArmed(int err);
+  void Arm(int i);
+  void OnArmed(int i, int err);
   void OnFired();
   void Cleanup();
 
@@ -284,16 +285,28 @@ void Bench::StartRound() {
   inflight_.fetch_add(1);
   armed_.store(0);
   fired_.store(0);
-  for (int i = 0; i < o_.sessions; ++i) {
-    sessions_[i]->GetData(
-        run_root_ + "/w", [this] { OnFired(); }, [this](int err) { OnArmed(err); });
-  }
+  for (int i = 0; i < o_.sessions; ++i) Arm(i);
 }
 
-void Bench::OnArmed(int err) {
+void Bench::Arm(int i) {
+  sessions_[i]->GetData(
+      run_root_ + "/w", [this] { OnFired(); }, [this, i](int err) { OnArmed(i, err); });
+}
+
+void Bench::OnArmed(int i, int err) {
   if (err != kOk) {
-    errors_.fetch_add(1);
+    // A follower may not have applied the znode's creation yet (another
+    // session created it): arm again shortly. Counted as an error only when
+    // it happens in the measured window.
     CountError(err);
+    if (phase_.load(std::memory_order_acquire) == kMeasure) errors_.fetch_add(1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (phase_.load(std::memory_order_acquire) != kStop) {
+      Arm(i);
+    } else {
+      inflight_.fetch_sub(1);  // the round is abandoned
+    }
+    return;
   }
   if (armed_.fetch_add(1) + 1 != o_.sessions) return;
   round_start_ns_.store(Clock::now().time_since_epoch().count());
