@@ -131,6 +131,10 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
       s = ParseIntInto(key, value, 1, 100000, &config.init_limit);
     } else if (key == "syncLimit") {
       s = ParseIntInto(key, value, 1, 100000, &config.sync_limit);
+    } else if (key == "znode.container.checkIntervalMs") {
+      s = ParseIntInto(key, value, 10, 86400000, &config.container_check_interval_ms);
+    } else if (key == "znode.container.maxPerMinute") {
+      s = ParseIntInto(key, value, 1, 10000000, &config.container_max_per_minute);
     } else if (key == "jute.maxbuffer") {
       s = ParseIntInto(key, value, 1, int64_t{1} << 30, &config.max_data_bytes);
     } else if (key == "extendedTypesEnabled" || key == "zookeeper.extendedTypesEnabled") {

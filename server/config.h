@@ -27,12 +27,14 @@ struct ServerConfig {
   bool admin_enabled = true;
   std::string admin_address = "0.0.0.0";
   int admin_port = 8080;
-  int max_client_cnxns = 60;         // per client IP; 0 = unlimited
-  int min_session_timeout_ms = 0;    // 0: 2 x tickTime
-  int max_session_timeout_ms = 0;    // 0: 20 x tickTime
-  int init_limit = 10;               // ticks
-  int sync_limit = 5;                // ticks
-  int64_t max_data_bytes = 1 << 20;  // jute.maxbuffer
+  int max_client_cnxns = 60;                // per client IP; 0 = unlimited
+  int min_session_timeout_ms = 0;           // 0: 2 x tickTime
+  int max_session_timeout_ms = 0;           // 0: 20 x tickTime
+  int init_limit = 10;                      // ticks
+  int sync_limit = 5;                       // ticks
+  int64_t max_data_bytes = 1 << 20;         // jute.maxbuffer
+  int container_check_interval_ms = 60000;  // znode.container.checkIntervalMs
+  int container_max_per_minute = 10000;     // znode.container.maxPerMinute
   bool extended_types_enabled = true;
   // ZooKeeper's DigestAuthenticationProvider.superDigest: "super:base64(sha1)".
   std::string super_digest;

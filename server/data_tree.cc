@@ -119,6 +119,7 @@ absl::Status DataTree::CreateNode(const proto::CreateTxn& txn, int64_t zxid, int
   Rehash(path, *node);
 
   if (txn.ephemeral_owner() != 0) ephemerals_[txn.ephemeral_owner()].insert(path);
+  if (txn.container() || txn.ttl_ms() > 0) expirable_.insert(path);
   nodes_.emplace(path, std::move(node));
 
   changes->events.push_back({proto::NODE_CREATED, path});
@@ -154,6 +155,7 @@ absl::Status DataTree::DeleteNode(absl::string_view path, int64_t zxid, ChangeSe
 
   std::string owned_path(path);
   std::string owned_parent(parent_path);
+  if (node.container || node.ttl_ms > 0) expirable_.erase(owned_path);
   nodes_.erase(it);
   changes->events.push_back({proto::NODE_DELETED, owned_path});
   changes->events.push_back({proto::NODE_CHILDREN_CHANGED, owned_parent});
@@ -222,6 +224,7 @@ absl::Status DataTree::LoadNode(const std::string& path, const proto::ZnodeRecor
   node->container = record.container();
   node->ttl_ms = record.ttl_ms();
   if (s.ephemeral_owner() != 0) ephemerals_[s.ephemeral_owner()].insert(path);
+  if (node->container || node->ttl_ms > 0) expirable_.insert(path);
   Rehash(path, *node);
   return absl::OkStatus();
 }

@@ -72,6 +72,9 @@ class DataTree {
   proto::ZnodeRecord ToRecord(const Znode& node) const;
   absl::Status LoadNode(const std::string& path, const proto::ZnodeRecord& record);
 
+  // Paths of container and TTL nodes (what NodeReaper scans).
+  const absl::btree_set<std::string>& expirable() const { return expirable_; }
+
   // Visits every node in path order (for snapshots and dumps).
   void ForEach(const std::function<void(const std::string&, const Znode&)>& fn) const;
 
@@ -85,6 +88,7 @@ class DataTree {
   absl::flat_hash_map<std::string, std::unique_ptr<Znode>> nodes_;
   absl::flat_hash_map<int64_t, absl::btree_set<std::string>> ephemerals_;
   AclTable acls_;
+  absl::btree_set<std::string> expirable_;
   uint64_t digest_ = 0;
 };
 

@@ -19,6 +19,8 @@ struct WriteRequest {
   bool expire = false;  // the leader's own closeSession for a timed-out session
   // The session's identities (ip, digest ids) for ACL checks on the leader.
   std::vector<proto::Id> auth;
+  // A server-internal write (container/TTL reaping): no ACL checks.
+  bool internal = false;
 };
 
 }  // namespace zabkeeper::server

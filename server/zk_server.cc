@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "server/errors.h"
+#include "server/node_reaper.h"
 #include "server/path_util.h"
 #include "server/request_util.h"
 
@@ -277,12 +278,12 @@ void ZkServer::HandleRequest(const std::shared_ptr<Connection>& conn,
     case proto::Request::kMulti:
     case proto::Request::kClose:
       ++writes_;
-      Submit(conn, WriteRequest{sid, request, false, conn->auth()});
+      Submit(conn, WriteRequest{sid, request, false, conn->auth(), false});
       return;
     case proto::Request::kSync:
       if (driver_) {
         // The leader says up to which zxid; done once applied here.
-        Submit(conn, WriteRequest{sid, request, false, {}});
+        Submit(conn, WriteRequest{sid, request, false, {}, false});
         return;
       }
       break;
@@ -315,7 +316,7 @@ void ZkServer::HandleConnect(const std::shared_ptr<Connection>& conn,
       std::lock_guard<std::mutex> lock(conns_mu_);
       session_conns_[sid] = conn;
     }
-    WriteRequest write{sid, request, false, {}};
+    WriteRequest write{sid, request, false, {}, false};
     proto::ConnectRequest* c = write.request.mutable_connect();
     c->set_session_id(sid);
     c->set_password(RandomPassword());
@@ -619,6 +620,7 @@ void ZkServer::ExpiryLoop() {
       lock.lock();
       continue;
     }
+    ReapNodes();
     for (int64_t sid : tracker_.TakeExpired()) {
       LOG(INFO) << "session 0x" << std::hex << sid << " expired";
       WriteRequest expire;
@@ -627,6 +629,27 @@ void ZkServer::ExpiryLoop() {
       Submit(nullptr, std::move(expire));
     }
     lock.lock();
+  }
+}
+
+void ZkServer::ReapNodes() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_reap_) return;
+  const int interval = config_.container_check_interval_ms;
+  next_reap_ = now + std::chrono::milliseconds(interval);
+  const size_t limit = std::max<size_t>(
+      1, static_cast<size_t>(int64_t{config_.container_max_per_minute} * interval / 60000));
+  std::vector<ReapCandidate> candidates;
+  {
+    std::shared_lock<std::shared_mutex> tree(tree_mu_);
+    candidates = FindReapable(state_.tree(), WallMillis(), limit);
+  }
+  for (const ReapCandidate& c : candidates) {
+    WriteRequest write;
+    write.request.mutable_delete_()->set_path(c.path);
+    write.request.mutable_delete_()->set_version(c.version);
+    write.internal = true;
+    Submit(nullptr, std::move(write));
   }
 }
 

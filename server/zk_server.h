@@ -160,6 +160,9 @@ class ZkServer {
   void WaitApplyIdle();
   void PurgeLog();
   void ExpiryLoop();
+  // Deletes empty containers and expired TTL nodes (expiry owner only).
+  void ReapNodes();
+  std::chrono::steady_clock::time_point next_reap_;  // expiry thread only
   void CloseAllClientStreams();
 
   std::shared_ptr<Connection> ConnOf(int64_t session_id) const;

@@ -35,7 +35,7 @@ proto::Txn ZkServer::PrepareLocked(const WriteRequest& write, int64_t zxid) {
   }
   std::string detail;
   proto::Txn txn = preparer_.Prepare(state_.tree(), write.session_id, write.request, zxid, now,
-                                     &detail, &write.auth);
+                                     &detail, write.internal ? nullptr : &write.auth);
   if (txn.has_error() && !detail.empty()) txn.mutable_error()->set_detail(detail);
   if (txn.has_multi() && !detail.empty()) {
     for (proto::Txn& sub : *txn.mutable_multi()->mutable_txns()) {

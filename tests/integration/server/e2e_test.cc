@@ -384,6 +384,50 @@ TEST_F(ServerE2eTest, Acl_DigestAuth_OwnerAllowedOthersDenied) {
   EXPECT_EQ(w.who_am_i().client_info(1).scheme(), "digest");
 }
 
+TEST(ServerReaper, TtlAndContainerNodes_RemovedOnSchedule_AlsoAfterRestart) {
+  TempDir dir;
+  ServerProcess server(dir.path(), {{"znode.container.checkIntervalMs", "100"}});
+  server.Start();
+  {
+    RawSession s(server.address());
+    ASSERT_EQ(s.Connect().err(), proto::OK);
+    proto::Request ttl = CreateReq("/ttl", "", proto::PERSISTENT_WITH_TTL);
+    ttl.mutable_create()->set_ttl_ms(400);
+    ASSERT_EQ(s.Call(ttl).err(), proto::OK);
+    proto::Request long_ttl = ttl;
+    long_ttl.mutable_create()->set_path("/ttl-long");
+    long_ttl.mutable_create()->set_ttl_ms(60000);
+    ASSERT_EQ(s.Call(long_ttl).err(), proto::OK);
+    ASSERT_EQ(s.Call(CreateReq("/box", "", proto::CONTAINER)).err(), proto::OK);
+    ASSERT_EQ(s.Call(CreateReq("/box/item", "")).err(), proto::OK);
+    ASSERT_EQ(s.Call(CreateReq("/empty-box", "", proto::CONTAINER)).err(), proto::OK);
+    proto::Request bad_ttl = ttl;
+    bad_ttl.mutable_create()->set_path("/bad");
+    bad_ttl.mutable_create()->set_ttl_ms(0);
+    EXPECT_EQ(s.Call(bad_ttl).err(), proto::BAD_ARGUMENTS);
+
+    std::this_thread::sleep_for(1s);
+    EXPECT_EQ(s.Call(ExistsReq("/ttl")).err(), proto::NO_NODE);
+    EXPECT_EQ(s.Call(ExistsReq("/ttl-long")).err(), proto::OK);
+    EXPECT_EQ(s.Call(ExistsReq("/box")).err(), proto::OK) << "has a child";
+    EXPECT_EQ(s.Call(ExistsReq("/empty-box")).err(), proto::OK) << "never had a child";
+    ASSERT_EQ(s.Call(DeleteReq("/box/item")).err(), proto::OK);
+  }
+  // The container's state (it had a child) survives a restart.
+  server.Kill(SIGKILL);
+  server.Start();
+  RawSession s(server.address());
+  ASSERT_EQ(s.Connect().err(), proto::OK);
+  proto::Response gone;
+  for (int i = 0; i < 50; ++i) {
+    gone = s.Call(ExistsReq("/box"));
+    if (gone.err() == proto::NO_NODE) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(gone.err(), proto::NO_NODE);
+  EXPECT_EQ(s.Call(ExistsReq("/empty-box")).err(), proto::OK);
+}
+
 TEST_F(ServerE2eTest, Admin_SrvrAndHash_ReportState) {
   RawSession s(server_->address());
   ASSERT_EQ(s.Connect().err(), proto::OK);
