@@ -86,7 +86,8 @@ std::optional<std::string> AdminServer::Command(const std::string& name) const {
   } else if (name == "wchs" || name == "wchp") {
     nlohmann::json paths = nlohmann::json::object();
     size_t total = 0;
-    for (WatchKind kind : {WatchKind::kData, WatchKind::kChild}) {
+    // Every kind, one-shot and persistent (ZooKeeper counts those too).
+    for (WatchKind kind : kAllWatchKinds) {
       for (const auto& [path, sessions] : server_->Watches(kind)) {
         for (int64_t sid : sessions) paths[path].push_back(Hex(sid));
         total += sessions.size();

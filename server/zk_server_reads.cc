@@ -1,6 +1,10 @@
 // ZkServer: executing reads against the local tree (getData, exists,
 // getChildren, multiRead, ACLs, ephemerals, watches re-registration).
+#include <algorithm>
 #include <chrono>
+#include <iterator>
+#include <set>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
@@ -147,6 +151,46 @@ void ZkServer::FillRead(int64_t session_id, Connection& conn, const proto::Reque
       response->mutable_get_all_children_number()->set_total_number(total);
       return;
     }
+    case proto::Request::kAddWatch: {
+      // Session-local, like ZooKeeper: the node need not exist, and no ACL is
+      // checked here.
+      const std::string& path = request.add_watch().path();
+      if (absl::Status s = ValidatePath(path); !s.ok()) return fail(s);
+      switch (request.add_watch().mode()) {
+        case proto::PERSISTENT_WATCH:
+          watches_.Add(path, session_id, WatchKind::kPersistent);
+          return;
+        case proto::PERSISTENT_RECURSIVE_WATCH:
+          watches_.Add(path, session_id, WatchKind::kPersistentRecursive);
+          return;
+        default:
+          return fail(ZkError(proto::BAD_ARGUMENTS,
+                              absl::StrCat("unknown addWatch mode ",
+                                           static_cast<int>(request.add_watch().mode()))));
+      }
+    }
+    case proto::Request::kRemoveWatches:
+    case proto::Request::kCheckWatches: {
+      const bool remove = request.has_remove_watches();
+      const std::string& path =
+          remove ? request.remove_watches().path() : request.check_watches().path();
+      const proto::WatcherType type =
+          remove ? request.remove_watches().type() : request.check_watches().type();
+      if (absl::Status s = ValidatePath(path); !s.ok()) return fail(s);
+      if (WatchKindsOf(type).empty()) {
+        return fail(ZkError(proto::BAD_ARGUMENTS,
+                            absl::StrCat("unknown watcher type ", static_cast<int>(type))));
+      }
+      // ZooKeeper's client, not its server, reports *WatchRemoved to the
+      // removed watchers; the reply says whether there was one.
+      const bool found = remove ? watches_.Remove(path, session_id, type)
+                                : watches_.Contains(path, session_id, type);
+      if (!found) {
+        return fail(ZkError(proto::NO_WATCHER,
+                            absl::StrCat(path, " (type: ", proto::WatcherType_Name(type), ")")));
+      }
+      return;
+    }
     case proto::Request::kWhoAmI:
       for (const proto::Id& id : ids) *response->mutable_who_am_i()->add_client_info() = id;
       return;
@@ -170,6 +214,7 @@ void ZkServer::SetWatches(int64_t session_id, const proto::SetWatchesRequest& re
   const DataTree& tree = state_.tree();
   const int64_t rel = req.relative_zxid();
   const int64_t now = static_cast<int64_t>(state_.last_applied());
+  const size_t first_event = events->size();
   for (const std::string& path : req.data_watches()) {
     const Znode* node = tree.Find(path);
     if (node == nullptr) {
@@ -196,6 +241,68 @@ void ZkServer::SetWatches(int64_t session_id, const proto::SetWatchesRequest& re
       events->push_back(WatchEventResponse(proto::NODE_CHILDREN_CHANGED, path, node->stat.pzxid));
     } else {
       watches_.Add(path, session_id, WatchKind::kChild);
+    }
+  }
+  // Persistent and recursive watches are re-registered whatever happened (as
+  // in ZooKeeper). ZooKeeper fires nothing for them here; we also report
+  // what changed on the watched node itself since relative_zxid, so that a
+  // change made while the client was detached is not lost: NodeCreated
+  // (czxid > rel), else NodeDataChanged (mzxid > rel); a missing node whose
+  // nearest existing ancestor had its children changed since then:
+  // NodeDeleted (it may have existed). A PERSISTENT watch also gets
+  // NodeChildrenChanged (pzxid > rel). Events below a recursive watch's node
+  // cannot be recovered (deletes leave no trace), as in ZooKeeper. No such
+  // guess for a path with an exists watch: that one-shot watch, still
+  // waiting for the creation, must not be consumed by a NodeDeleted.
+  const std::set<std::string> exist_paths(req.exist_watches().begin(), req.exist_watches().end());
+  auto catch_up = [&](const std::string& path, bool children) {
+    if (ValidatePath(path).ok()) {
+      const Znode* node = tree.Find(path);
+      if (node == nullptr) {
+        if (exist_paths.contains(path)) return;
+        std::string up = path;
+        const Znode* ancestor = nullptr;
+        while (ancestor == nullptr && up != "/") {
+          const size_t slash = up.rfind('/');
+          up = slash == 0 ? "/" : up.substr(0, slash);
+          ancestor = tree.Find(up);
+        }
+        if (ancestor != nullptr && ancestor->stat.pzxid > rel) {
+          events->push_back(WatchEventResponse(proto::NODE_DELETED, path, now));
+        }
+      } else {
+        if (node->stat.czxid > rel) {
+          events->push_back(WatchEventResponse(proto::NODE_CREATED, path, node->stat.czxid));
+        } else if (node->stat.mzxid > rel) {
+          events->push_back(WatchEventResponse(proto::NODE_DATA_CHANGED, path, node->stat.mzxid));
+        }
+        if (children && node->stat.pzxid > rel && node->stat.pzxid != node->stat.czxid) {
+          events->push_back(
+              WatchEventResponse(proto::NODE_CHILDREN_CHANGED, path, node->stat.pzxid));
+        }
+      }
+    }
+  };
+  for (const std::string& path : req.persistent_watches()) {
+    watches_.Add(path, session_id, WatchKind::kPersistent);
+    catch_up(path, true);
+  }
+  for (const std::string& path : req.persistent_recursive_watches()) {
+    watches_.Add(path, session_id, WatchKind::kPersistentRecursive);
+    catch_up(path, false);
+  }
+  // One event per (type, path) however many watches it stands for (the
+  // client hands it to all of them), in zxid order.
+  std::vector<proto::Response> fired(std::make_move_iterator(events->begin() + first_event),
+                                     std::make_move_iterator(events->end()));
+  events->resize(first_event);
+  std::stable_sort(fired.begin(), fired.end(), [](const auto& a, const auto& b) {
+    return a.watch_event().zxid() < b.watch_event().zxid();
+  });
+  std::set<std::pair<int, std::string>> seen;
+  for (proto::Response& r : fired) {
+    if (seen.insert({r.watch_event().type(), r.watch_event().path()}).second) {
+      events->push_back(std::move(r));
     }
   }
 }

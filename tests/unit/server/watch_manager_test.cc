@@ -1,6 +1,8 @@
 // WatchManager: ZooKeeper's one-shot watch table (observed §5): NodeCreated
 // and NodeDataChanged fire data watches, NodeDeleted fires data and child
 // watches of the path, NodeChildrenChanged fires child watches of the parent.
+// Persistent watches fire every event on their path and stay; recursive ones
+// fire node events (not child-list ones) on their path and below.
 #include "server/watch_manager.h"
 
 #include <ostream>
@@ -122,6 +124,132 @@ TEST(WatchManager, FiredWatch_ReRegisteredAfterFire_FiresAgain) {
   // RemoveSession after firing has nothing stale to trip over.
   wm.RemoveSession(1);
   EXPECT_EQ(wm.watch_count(), 0u);
+}
+
+// Persistent and recursive watches (ZooKeeper 3.6 addWatch).
+
+TEST(WatchManager, Persistent_FiresEveryEventOnItsPathAndStays) {
+  WatchManager wm;
+  wm.Add("/p", 1, WatchKind::kPersistent);
+  for (proto::EventType type :
+       {proto::NODE_CREATED, proto::NODE_DATA_CHANGED, proto::NODE_CHILDREN_CHANGED,
+        proto::NODE_DATA_CHANGED, proto::NODE_DELETED, proto::NODE_CREATED}) {
+    EXPECT_THAT(wm.Trigger(type, "/p"), ElementsAre(1)) << proto::EventType_Name(type);
+  }
+  EXPECT_TRUE(wm.Has("/p", 1, WatchKind::kPersistent));
+  EXPECT_EQ(wm.watch_count(), 1u);
+  // Not its children, not its parent, and nothing for non-node events.
+  EXPECT_THAT(wm.Trigger(proto::NODE_DATA_CHANGED, "/p/c"), IsEmpty());
+  EXPECT_THAT(wm.Trigger(proto::NODE_CHILDREN_CHANGED, "/"), IsEmpty());
+  EXPECT_THAT(wm.Trigger(proto::NONE, "/p"), IsEmpty());
+}
+
+TEST(WatchManager, Recursive_FiresForPathAndDescendantsButNotChildListEvents) {
+  WatchManager wm;
+  wm.Add("/r", 1, WatchKind::kPersistentRecursive);
+  for (const char* path : {"/r", "/r/a", "/r/a/b/c/d"}) {
+    for (proto::EventType type :
+         {proto::NODE_CREATED, proto::NODE_DATA_CHANGED, proto::NODE_DELETED}) {
+      EXPECT_THAT(wm.Trigger(type, path), ElementsAre(1)) << path;
+    }
+    EXPECT_THAT(wm.Trigger(proto::NODE_CHILDREN_CHANGED, path), IsEmpty()) << path;
+  }
+  // A sibling sharing the prefix is not a descendant.
+  EXPECT_THAT(wm.Trigger(proto::NODE_CREATED, "/rr"), IsEmpty());
+  EXPECT_THAT(wm.Trigger(proto::NODE_CREATED, "/rr/a"), IsEmpty());
+  EXPECT_THAT(wm.Trigger(proto::NODE_CREATED, "/"), IsEmpty());
+  EXPECT_TRUE(wm.Has("/r", 1, WatchKind::kPersistentRecursive));
+}
+
+TEST(WatchManager, Recursive_OnRoot_SeesTheWholeTree) {
+  WatchManager wm;
+  wm.Add("/", 4, WatchKind::kPersistentRecursive);
+  EXPECT_THAT(wm.Trigger(proto::NODE_DATA_CHANGED, "/"), ElementsAre(4));
+  EXPECT_THAT(wm.Trigger(proto::NODE_CREATED, "/a"), ElementsAre(4));
+  EXPECT_THAT(wm.Trigger(proto::NODE_DELETED, "/a/b/c"), ElementsAre(4));
+}
+
+TEST(WatchManager, Trigger_SessionWithSeveralMatchingWatches_ReportedOnce) {
+  WatchManager wm;
+  // Session 1 holds every kind that matches a data change of /a/b.
+  wm.Add("/a/b", 1, WatchKind::kData);
+  wm.Add("/a/b", 1, WatchKind::kPersistent);
+  wm.Add("/a/b", 1, WatchKind::kPersistentRecursive);
+  wm.Add("/a", 1, WatchKind::kPersistentRecursive);
+  wm.Add("/", 1, WatchKind::kPersistentRecursive);
+  wm.Add("/a", 2, WatchKind::kPersistentRecursive);
+  EXPECT_THAT(wm.Trigger(proto::NODE_DATA_CHANGED, "/a/b"), ElementsAre(1, 2));
+  // The one-shot data watch went; the persistent ones stayed.
+  EXPECT_FALSE(wm.Has("/a/b", 1, WatchKind::kData));
+  EXPECT_EQ(wm.watch_count(), 5u);
+  EXPECT_THAT(wm.Trigger(proto::NODE_DATA_CHANGED, "/a/b"), ElementsAre(1, 2));
+}
+
+TEST(WatchManager, Persistent_ChildWatchAndPersistentOnParent_OneChildrenChanged) {
+  WatchManager wm;
+  wm.Add("/p", 1, WatchKind::kChild);
+  wm.Add("/p", 1, WatchKind::kPersistent);
+  wm.Add("/p", 2, WatchKind::kPersistentRecursive);
+  EXPECT_THAT(wm.Trigger(proto::NODE_CHILDREN_CHANGED, "/p"), ElementsAre(1));
+  EXPECT_THAT(wm.Trigger(proto::NODE_CHILDREN_CHANGED, "/p"), ElementsAre(1));
+}
+
+TEST(WatchManager, RemoveAndContains_ByWatcherType) {
+  WatchManager wm;
+  wm.Add("/w", 1, WatchKind::kData);
+  wm.Add("/w", 1, WatchKind::kChild);
+  wm.Add("/w", 1, WatchKind::kPersistent);
+  wm.Add("/w", 1, WatchKind::kPersistentRecursive);
+  wm.Add("/w", 2, WatchKind::kPersistent);
+  for (proto::WatcherType type :
+       {proto::WATCHER_DATA, proto::WATCHER_CHILDREN, proto::WATCHER_PERSISTENT,
+        proto::WATCHER_PERSISTENT_RECURSIVE, proto::WATCHER_ANY}) {
+    EXPECT_TRUE(wm.Contains("/w", 1, type)) << proto::WatcherType_Name(type);
+    EXPECT_FALSE(wm.Contains("/other", 1, type));
+    EXPECT_FALSE(wm.Contains("/w", 3, type));
+  }
+  EXPECT_FALSE(wm.Contains("/w", 1, proto::WATCHER_TYPE_UNSPECIFIED));
+
+  EXPECT_TRUE(wm.Remove("/w", 1, proto::WATCHER_PERSISTENT));
+  EXPECT_FALSE(wm.Remove("/w", 1, proto::WATCHER_PERSISTENT));  // none left: NO_WATCHER
+  EXPECT_FALSE(wm.Contains("/w", 1, proto::WATCHER_PERSISTENT));
+  EXPECT_TRUE(wm.Contains("/w", 2, proto::WATCHER_PERSISTENT));  // other session's stays
+  EXPECT_TRUE(wm.Has("/w", 1, WatchKind::kData));
+  EXPECT_TRUE(wm.Has("/w", 1, WatchKind::kPersistentRecursive));
+
+  EXPECT_TRUE(wm.Remove("/w", 1, proto::WATCHER_DATA));
+  EXPECT_TRUE(wm.Has("/w", 1, WatchKind::kChild));
+  EXPECT_TRUE(wm.Remove("/w", 1, proto::WATCHER_ANY));  // child + recursive
+  EXPECT_FALSE(wm.Contains("/w", 1, proto::WATCHER_ANY));
+  EXPECT_FALSE(wm.Remove("/w", 1, proto::WATCHER_ANY));
+  EXPECT_EQ(wm.watch_count(), 1u);
+  // A removed recursive watch no longer fires; session 2's persistent does.
+  EXPECT_THAT(wm.Trigger(proto::NODE_CREATED, "/w/x"), IsEmpty());
+  EXPECT_THAT(wm.Trigger(proto::NODE_DATA_CHANGED, "/w"), ElementsAre(2));
+  // RemoveSession after Remove has nothing stale to trip over.
+  wm.RemoveSession(1);
+  wm.RemoveSession(2);
+  EXPECT_EQ(wm.watch_count(), 0u);
+}
+
+TEST(WatchManager, RemoveSession_DropsPersistentWatches) {
+  WatchManager wm;
+  wm.Add("/p", 1, WatchKind::kPersistent);
+  wm.Add("/", 1, WatchKind::kPersistentRecursive);
+  wm.Add("/p", 2, WatchKind::kPersistentRecursive);
+  wm.RemoveSession(1);
+  EXPECT_EQ(wm.watch_count(), 1u);
+  EXPECT_THAT(wm.Trigger(proto::NODE_DATA_CHANGED, "/p"), ElementsAre(2));
+  EXPECT_THAT(wm.Snapshot(WatchKind::kPersistent), IsEmpty());
+  ASSERT_EQ(wm.Snapshot(WatchKind::kPersistentRecursive).size(), 1u);
+}
+
+TEST(WatchManager, WatchKindsOf_MapsWatcherTypes) {
+  EXPECT_THAT(WatchKindsOf(proto::WATCHER_DATA), ElementsAre(WatchKind::kData));
+  EXPECT_THAT(WatchKindsOf(proto::WATCHER_CHILDREN), ElementsAre(WatchKind::kChild));
+  EXPECT_EQ(WatchKindsOf(proto::WATCHER_ANY).size(), 4u);
+  EXPECT_THAT(WatchKindsOf(proto::WATCHER_TYPE_UNSPECIFIED), IsEmpty());
+  EXPECT_THAT(WatchKindsOf(static_cast<proto::WatcherType>(42)), IsEmpty());
 }
 
 }  // namespace
