@@ -329,7 +329,12 @@ void EnsembleDriver::LeaderWrite(const WriteRequest& write, uint64_t from) {
 
 void EnsembleDriver::FailWrite(const WriteRequest& write, uint64_t from, proto::ErrorCode code,
                                const std::string& message) {
-  if (write.expire) return;  // retried by the expiry loop
+  if (write.expire) {
+    // Not proposed: arm the session to expire again on the next pass of
+    // the expiry owner, or it would stay "closing" forever.
+    server_->RetryExpire(write.session_id);
+    return;
+  }
   if (from == 0) {
     server_->FailWrite(write.session_id, write.request.xid(), code, message);
     return;
