@@ -44,6 +44,7 @@ TEST(ClientSession, ServerRestart_SuspendsThenReattachesSameSession) {
   server.Restart();
   ASSERT_TRUE(client->WaitConnected(absl::Seconds(5)).ok());
   EXPECT_EQ(client->session_id(), id);
+  ASSERT_TRUE(states.WaitCount(3));  // listeners run on the callback thread
   EXPECT_EQ(states.items(),
             (std::vector<SessionState>{SessionState::kConnected, SessionState::kSuspended,
                                        SessionState::kConnected}));
