@@ -12,7 +12,7 @@ PACKAGES=(
   librocksdb-dev libabsl-dev libgoogle-glog-dev libgflags-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev nlohmann-json3-dev libreadline-dev libssl-dev libzookeeper-mt-dev
-  curl procps iproute2 python3 docker-compose
+  curl procps iproute2 python3 docker-compose tmux
 )
 
 export DEBIAN_FRONTEND=noninteractive

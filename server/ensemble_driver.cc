@@ -17,8 +17,8 @@ absl::Status EnsembleDriver::Start(::zab::PersistentState state) {
   ::zab::PeerConfig pc;
   pc.sid = static_cast<::zab::ServerId>(config_.my_id);
   for (const auto& [sid, addr] : config_.servers) pc.voters.push_back(sid);
-  pc.init_limit_ticks = config_.init_limit * kCoreTicksPerTick;
-  pc.sync_limit_ticks = config_.sync_limit * kCoreTicksPerTick;
+  pc.init_limit_ticks = config_.init_limit * CoreTicksPerTick(config_.tick_time_ms);
+  pc.sync_limit_ticks = config_.sync_limit * CoreTicksPerTick(config_.tick_time_ms);
   pc.random_seed =
       static_cast<uint64_t>(config_.my_id) * 7919 +
       static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
@@ -82,7 +82,7 @@ void EnsembleDriver::OnApplied() {
 
 void EnsembleDriver::TickLoop() {
   const auto period =
-      std::chrono::milliseconds(std::max(1, config_.tick_time_ms / kCoreTicksPerTick));
+      std::chrono::milliseconds(std::max(1, config_.tick_time_ms / CoreTicksPerTick(config_.tick_time_ms)));
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
     cv_.wait_for(lock, period, [&] { return stopping_; });
@@ -135,7 +135,7 @@ void EnsembleDriver::Handle(Event& e) {
         }
       }
       // Parked writes do not wait forever.
-      const uint64_t max_wait = static_cast<uint64_t>(config_.sync_limit) * kCoreTicksPerTick;
+      const uint64_t max_wait = static_cast<uint64_t>(config_.sync_limit) * CoreTicksPerTick(config_.tick_time_ms);
       while (!parked_.empty() && ticks_ - parked_.front().parked_at_tick > max_wait) {
         Parked p = std::move(parked_.front());
         parked_.pop_front();

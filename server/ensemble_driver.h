@@ -16,6 +16,7 @@
 #ifndef ZABKEEPER_SERVER_ENSEMBLE_DRIVER_H_
 #define ZABKEEPER_SERVER_ENSEMBLE_DRIVER_H_
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -50,8 +51,10 @@ class EnsembleDriver {
  public:
   // Parked writes beyond this many fail at once.
   static constexpr size_t kMaxParked = 10000;
-  // Core ticks per tickTime: elections react within a fraction of a tick.
-  static constexpr int kCoreTicksPerTick = 4;
+  // Core ticks per tickTime: at least 4, and at most 200 ms per core tick,
+  // so elections settle in about a second even with the default 2 s tick
+  // (ZooKeeper's election waits are 200 ms, independent of tickTime).
+  static int CoreTicksPerTick(int tick_time_ms) { return std::max(4, tick_time_ms / 200); }
 
   EnsembleDriver(ZkServer* server, const ServerConfig& config);
   ~EnsembleDriver();
