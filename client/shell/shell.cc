@@ -24,6 +24,7 @@ struct CommandSpec {
 const std::vector<CommandSpec>& Specs() {
   static const std::vector<CommandSpec> specs = {
       {"addauth", "addauth scheme auth", "", "", 2, 2},
+      {"addWatch", "addWatch [-m PERSISTENT|PERSISTENT_RECURSIVE] path", "", "m", 1, 1},
       {"close", "close", "", "", 0, 0},
       {"connect", "connect host:port[,host:port...][/chroot]", "", "", 1, 1},
       {"create", "create [-e] [-s] [-c] [-t ttl] path [data] [acl]", "esc", "t", 1, 3},
@@ -39,6 +40,7 @@ const std::vector<CommandSpec>& Specs() {
       {"printwatches", "printwatches on|off", "", "", 1, 1},
       {"quit", "quit", "", "", 0, 0},
       {"redo", "redo cmdno", "", "", 1, 1},
+      {"removewatches", "removewatches path [-c|-d|-p|-r|-a] [-l]", "cdpral", "", 1, 1},
       {"set", "set [-s] [-v version] path data", "s", "v", 2, 2},
       {"setAcl", "setAcl [-s] [-v version] [-R] path acl", "sR", "v", 2, 2},
       {"stat", "stat [-w] path", "w", "", 1, 1},
@@ -220,6 +222,8 @@ bool Shell::Execute(const std::vector<std::string>& words) {
   if (cmd == "getEphemerals") return GetEphemeralsCmd(p);
   if (cmd == "getAllChildrenNumber") return GetAllChildrenNumberCmd(p);
   if (cmd == "whoami") return WhoAmICmd(p);
+  if (cmd == "addWatch") return AddWatchCmd(p);
+  if (cmd == "removewatches") return RemoveWatchesCmd(p);
   return Usage(cmd);
 }
 
@@ -319,6 +323,38 @@ bool Shell::StatCmd(const Parsed& p) {
   if (!r->has_value()) return FailStatus(ZkError(proto::NO_NODE), p.args[0]);
   options_.out(FormatStat(**r));
   return true;
+}
+
+bool Shell::AddWatchCmd(const Parsed& p) {
+  // zkCli's default mode is PERSISTENT_RECURSIVE.
+  proto::AddWatchMode mode = proto::PERSISTENT_RECURSIVE_WATCH;
+  if (p.flags.count('m')) {
+    const std::string& m = p.flags.at('m');
+    if (m == "PERSISTENT") {
+      mode = proto::PERSISTENT_WATCH;
+    } else if (m != "PERSISTENT_RECURSIVE") {
+      return Usage("addWatch");
+    }
+  }
+  absl::Status s = client_->AddWatch(p.args[0], mode, PrintingWatcher());
+  return s.ok() ? true : FailStatus(s, p.args[0]);
+}
+
+bool Shell::RemoveWatchesCmd(const Parsed& p) {
+  // zkCli: -c child, -d data, -p persistent, -r persistent recursive, -a (the
+  // default) any; -l removes them locally even without a server.
+  proto::WatcherType type = proto::WATCHER_ANY;
+  if (p.flags.count('c')) type = proto::WATCHER_CHILDREN;
+  if (p.flags.count('d')) type = proto::WATCHER_DATA;
+  if (p.flags.count('p')) type = proto::WATCHER_PERSISTENT;
+  if (p.flags.count('r')) type = proto::WATCHER_PERSISTENT_RECURSIVE;
+  if (p.flags.count('c') + p.flags.count('d') + p.flags.count('p') + p.flags.count('r') +
+          p.flags.count('a') >
+      1) {
+    return Usage("removewatches");
+  }
+  absl::Status s = client_->RemoveWatches(p.args[0], type, p.flags.count('l') > 0);
+  return s.ok() ? true : FailStatus(s, p.args[0]);
 }
 
 bool Shell::SyncCmd(const Parsed& p) {

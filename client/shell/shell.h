@@ -71,6 +71,8 @@ class Shell {
   bool GetEphemeralsCmd(const Parsed& p);
   bool GetAllChildrenNumberCmd(const Parsed& p);
   bool WhoAmICmd(const Parsed& p);
+  bool AddWatchCmd(const Parsed& p);
+  bool RemoveWatchesCmd(const Parsed& p);
   bool Help();
   bool History();
   bool Redo(const Parsed& p);

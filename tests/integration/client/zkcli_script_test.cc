@@ -143,6 +143,33 @@ get /x
   EXPECT_EQ(r.err, "Node does not exist: /missing\n");
 }
 
+TEST_F(ZkcliScriptTest, AddWatchAndRemoveWatches_PersistentAndRecursive) {
+  Result r = Run({}, R"(create /pw 0
+create /pw/c 0
+addWatch /pw
+addWatch -m PERSISTENT /pw
+set /pw/c 1
+ls /pw
+removewatches /pw -r
+set /pw/c 2
+removewatches /pw
+)");
+  EXPECT_EQ(r.code, 0) << r.err;
+  // The recursive watch (addWatch's default) saw the child's change, once:
+  // after its removal the second change is not reported.
+  const std::string child_event =
+      "WatchedEvent state:SyncConnected type:NodeDataChanged path:/pw/c";
+  const size_t at = r.out.find(child_event);
+  EXPECT_NE(at, std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(child_event, at + 1), std::string::npos) << r.out;
+  r = Run({}, "create /pw2 0\nremovewatches /pw2 -p\n");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("No such watcher"), std::string::npos) << r.err;
+  r = Run({"addWatch", "-m", "BOGUS", "/pw"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("Usage: addWatch"), std::string::npos) << r.err;
+}
+
 TEST_F(ZkcliScriptTest, NoServer_FailsWithMessage) {
   const std::string cmd = std::string("timeout 30 ") + ZKCLI_BIN +
                           " -server 127.0.0.1:1 -timeout 2000 ls / >/dev/null 2>" + dir_.path() +
