@@ -139,6 +139,8 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
       s = ParseIntInto(key, value, 1, int64_t{1} << 30, &config.max_data_bytes);
     } else if (key == "extendedTypesEnabled" || key == "zookeeper.extendedTypesEnabled") {
       s = ParseBool(key, value, &config.extended_types_enabled);
+    } else if (key == "enforceQuota" || key == "zookeeper.enforceQuota") {
+      s = ParseBool(key, value, &config.enforce_quota);
     } else if (key == "DigestAuthenticationProvider.superDigest" ||
                key == "zookeeper.DigestAuthenticationProvider.superDigest") {
       if (value.find(':') == std::string::npos) s = Invalid(key + " must be user:base64(sha1)");

@@ -36,6 +36,7 @@ struct ServerConfig {
   int container_check_interval_ms = 60000;  // znode.container.checkIntervalMs
   int container_max_per_minute = 10000;     // znode.container.maxPerMinute
   bool extended_types_enabled = true;
+  bool enforce_quota = false;  // zookeeper.enforceQuota: hard quota limits refuse writes
   // ZooKeeper's DigestAuthenticationProvider.superDigest: "super:base64(sha1)".
   std::string super_digest;
   int64_t my_id = 0;                       // from <dataDir>/myid; 0 in standalone without one

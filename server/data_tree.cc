@@ -2,9 +2,12 @@
 
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "glog/logging.h"
 #include "server/errors.h"
 #include "server/path_util.h"
+#include "server/quota.h"
 
 namespace zabkeeper::server {
 namespace {
@@ -126,6 +129,7 @@ absl::Status DataTree::CreateNode(const proto::CreateTxn& txn, int64_t zxid, int
   changes->events.push_back({proto::NODE_CHILDREN_CHANGED, std::string(parent_path)});
   changes->dirty_paths.insert(path);
   changes->dirty_paths.insert(std::string(parent_path));
+  QuotaAfterCreate(path, static_cast<int64_t>(txn.data().size()), changes);
   return absl::OkStatus();
 }
 
@@ -138,6 +142,7 @@ absl::Status DataTree::DeleteNode(absl::string_view path, int64_t zxid, ChangeSe
   if (parent == nullptr) return ZkError(proto::NO_NODE, parent_path);
 
   const Znode& node = *it->second;
+  const int64_t bytes = static_cast<int64_t>(node.data.size());
   Unhash(path, node);
   if (node.stat.ephemeral_owner != 0) {
     auto eph = ephemerals_.find(node.stat.ephemeral_owner);
@@ -159,8 +164,9 @@ absl::Status DataTree::DeleteNode(absl::string_view path, int64_t zxid, ChangeSe
   nodes_.erase(it);
   changes->events.push_back({proto::NODE_DELETED, owned_path});
   changes->events.push_back({proto::NODE_CHILDREN_CHANGED, owned_parent});
-  changes->dirty_paths.insert(std::move(owned_path));
+  changes->dirty_paths.insert(owned_path);
   changes->dirty_paths.insert(std::move(owned_parent));
+  QuotaAfterDelete(owned_path, bytes, changes);
   return absl::OkStatus();
 }
 
@@ -168,6 +174,8 @@ absl::Status DataTree::SetData(const proto::SetDataTxn& txn, int64_t zxid, int64
                                ChangeSet* changes) {
   Znode* node = FindMutable(txn.path());
   if (node == nullptr) return ZkError(proto::NO_NODE, txn.path());
+  const int64_t bytes_diff =
+      static_cast<int64_t>(txn.data().size()) - static_cast<int64_t>(node->data.size());
   Unhash(txn.path(), *node);
   node->data = txn.data();
   node->stat.version = txn.version();
@@ -176,6 +184,11 @@ absl::Status DataTree::SetData(const proto::SetDataTxn& txn, int64_t zxid, int64
   Rehash(txn.path(), *node);
   changes->events.push_back({proto::NODE_DATA_CHANGED, txn.path()});
   changes->dirty_paths.insert(txn.path());
+  if (bytes_diff != 0) {
+    if (std::string quota_path = QuotaPathOf(txn.path()); !quota_path.empty()) {
+      UpdateQuotaStats(quota_path, 0, bytes_diff, changes);
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -226,7 +239,96 @@ absl::Status DataTree::LoadNode(const std::string& path, const proto::ZnodeRecor
   if (s.ephemeral_owner() != 0) ephemerals_[s.ephemeral_owner()].insert(path);
   if (node->container || node->ttl_ms > 0) expirable_.insert(path);
   Rehash(path, *node);
+  // Stats nodes are stored as maintained; only the set of quotas is derived.
+  absl::string_view parent_path = ParentPath(path);
+  if (BaseName(path) == kQuotaLimitNode && absl::StartsWith(parent_path, "/zookeeper/quota/")) {
+    quota_paths_.insert(std::string(parent_path.substr(kQuotaRoot.size())));
+  }
   return absl::OkStatus();
+}
+
+std::string DataTree::QuotaPathOf(absl::string_view path) const {
+  if (quota_paths_.empty()) return "";
+  for (absl::string_view prefix = path; prefix.size() > 1; prefix = ParentPath(prefix)) {
+    if (quota_paths_.contains(prefix)) return std::string(prefix);
+  }
+  return "";
+}
+
+void DataTree::QuotaAfterCreate(const std::string& path, int64_t bytes, ChangeSet* changes) {
+  absl::string_view parent_path = ParentPath(path);
+  if (absl::StartsWith(parent_path, "/zookeeper/quota/")) {
+    std::string quota_path(parent_path.substr(kQuotaRoot.size()));
+    if (BaseName(path) == kQuotaLimitNode) quota_paths_.insert(quota_path);
+    if (BaseName(path) == kQuotaStatNode) RecomputeQuotaStats(quota_path, changes);
+  }
+  if (std::string quota_path = QuotaPathOf(path); !quota_path.empty()) {
+    UpdateQuotaStats(quota_path, 1, bytes, changes);
+  }
+}
+
+void DataTree::QuotaAfterDelete(const std::string& path, int64_t bytes, ChangeSet* changes) {
+  absl::string_view parent_path = ParentPath(path);
+  if (BaseName(path) == kQuotaLimitNode && absl::StartsWith(parent_path, "/zookeeper/quota/")) {
+    quota_paths_.erase(std::string(parent_path.substr(kQuotaRoot.size())));
+  }
+  if (std::string quota_path = QuotaPathOf(path); !quota_path.empty()) {
+    UpdateQuotaStats(quota_path, -1, -bytes, changes);
+  }
+}
+
+void DataTree::UpdateQuotaStats(const std::string& quota_path, int64_t count_diff,
+                                int64_t bytes_diff, ChangeSet* changes) {
+  const std::string stat_path = QuotaStatPath(quota_path);
+  Znode* stat = FindMutable(stat_path);
+  if (stat == nullptr) {
+    LOG(WARNING) << "missing quota stats node " << stat_path;
+    return;
+  }
+  // Like ZooKeeper, only the data changes: the stats node keeps its version
+  // and mzxid, and no watch fires.
+  const StatsTrack current = ParseStatsTrack(stat->data);
+  const int64_t count = current.count + count_diff;
+  const int64_t bytes = current.bytes + bytes_diff;
+  Unhash(stat_path, *stat);
+  stat->data = FormatStats(count, bytes);
+  Rehash(stat_path, *stat);
+  changes->dirty_paths.insert(stat_path);
+
+  const Znode* limit_node = Find(QuotaLimitPath(quota_path));
+  if (limit_node == nullptr) return;
+  const StatsTrack limits = ParseStatsTrack(limit_node->data);
+  if (limits.count > -1 && count > limits.count) {
+    LOG_EVERY_N(WARNING, 100) << "Quota exceeded: " << quota_path << " count=" << count
+                              << " limit=" << limits.count;
+  }
+  if (limits.bytes > -1 && bytes > limits.bytes) {
+    LOG_EVERY_N(WARNING, 100) << "Quota exceeded: " << quota_path << " bytes=" << bytes
+                              << " limit=" << limits.bytes;
+  }
+}
+
+void DataTree::RecomputeQuotaStats(const std::string& quota_path, ChangeSet* changes) {
+  int64_t count = 0;
+  int64_t bytes = 0;
+  std::vector<std::string> stack;
+  if (Find(quota_path) != nullptr) stack.push_back(quota_path);
+  while (!stack.empty()) {
+    std::string path = std::move(stack.back());
+    stack.pop_back();
+    const Znode* node = Find(path);
+    if (node == nullptr) continue;
+    ++count;
+    bytes += static_cast<int64_t>(node->data.size());
+    for (const std::string& child : node->children) stack.push_back(JoinPath(path, child));
+  }
+  const std::string stat_path = QuotaStatPath(quota_path);
+  Znode* stat = FindMutable(stat_path);
+  if (stat == nullptr) return;
+  Unhash(stat_path, *stat);
+  stat->data = FormatStats(count, bytes);
+  Rehash(stat_path, *stat);
+  changes->dirty_paths.insert(stat_path);
 }
 
 void DataTree::ForEach(const std::function<void(const std::string&, const Znode&)>& fn) const {

@@ -78,17 +78,34 @@ class DataTree {
   // Visits every node in path order (for snapshots and dumps).
   void ForEach(const std::function<void(const std::string&, const Znode&)>& fn) const;
 
+  // Quotas (server/quota.h), as ZooKeeper's DataTree keeps them: the paths
+  // that have a limits node, and the one whose subtree holds path (the
+  // longest such prefix; "" for none, and never "/"). Every create, delete and
+  // setData in a quota's subtree updates its stats node as part of the
+  // mutation (ZooKeeper's updateCountBytes); creating a stats node fills it
+  // from the current subtree (updateQuotaForPath).
+  const absl::btree_set<std::string>& quota_paths() const { return quota_paths_; }
+  std::string QuotaPathOf(absl::string_view path) const;
+
  private:
   Znode* FindMutable(absl::string_view path);
   uint64_t HashNode(absl::string_view path, const Znode& node) const;
   void Unhash(absl::string_view path, const Znode& node) { digest_ -= HashNode(path, node); }
   void Rehash(absl::string_view path, const Znode& node) { digest_ += HashNode(path, node); }
   void AddSystemNode(const std::string& path);
+  // Quota bookkeeping after a node at path was created (deleted) with bytes
+  // of data, and after its data changed size by bytes_diff.
+  void QuotaAfterCreate(const std::string& path, int64_t bytes, ChangeSet* changes);
+  void QuotaAfterDelete(const std::string& path, int64_t bytes, ChangeSet* changes);
+  void UpdateQuotaStats(const std::string& quota_path, int64_t count_diff, int64_t bytes_diff,
+                        ChangeSet* changes);
+  void RecomputeQuotaStats(const std::string& quota_path, ChangeSet* changes);
 
   absl::flat_hash_map<std::string, std::unique_ptr<Znode>> nodes_;
   absl::flat_hash_map<int64_t, absl::btree_set<std::string>> ephemerals_;
   AclTable acls_;
   absl::btree_set<std::string> expirable_;
+  absl::btree_set<std::string> quota_paths_;
   uint64_t digest_ = 0;
 };
 

@@ -7,6 +7,7 @@
 #include "server/auth.h"
 #include "server/errors.h"
 #include "server/path_util.h"
+#include "server/quota.h"
 
 namespace zabkeeper::server {
 namespace {
@@ -66,6 +67,7 @@ Preparer::NodeView Preparer::Lookup(const DataTree& tree, const Overlay& scratch
     view.container = node->container;
     view.acl = tree.acls().Get(node->acl_id);
     view.ttl_ms = node->ttl_ms;
+    view.data_length = static_cast<int64_t>(node->data.size());
   }
   return view;
 }
@@ -79,6 +81,7 @@ proto::Txn Preparer::Prepare(const DataTree& tree, int64_t session_id,
   txn.set_cxid(request.xid());
   txn.set_time_ms(time_ms);
   Overlay scratch;
+  scratch_quota_.clear();
   absl::Status status;
   switch (request.body_case()) {
     case proto::Request::kCreate:
@@ -107,6 +110,7 @@ proto::Txn Preparer::Prepare(const DataTree& tree, int64_t session_id,
     return txn;
   }
   for (auto& [path, view] : scratch) pending_[path] = view;
+  for (QuotaChange& change : scratch_quota_) pending_quota_.push_back(std::move(change));
   return txn;
 }
 
@@ -156,6 +160,11 @@ absl::Status Preparer::PrepareCreate(const DataTree& tree, Overlay& scratch, int
   if (parent.stat.ephemeral_owner != 0) {
     return ZkError(proto::NO_CHILDREN_FOR_EPHEMERALS, parent_path);
   }
+  if (absl::Status s = CheckQuota(tree, path, 1, static_cast<int64_t>(req.data().size()), zxid,
+                                  /*check=*/true);
+      !s.ok()) {
+    return s;
+  }
 
   const int32_t new_cversion = parent.stat.cversion + 1;
   proto::CreateTxn* create = txn->mutable_create();
@@ -179,6 +188,7 @@ absl::Status Preparer::PrepareCreate(const DataTree& tree, Overlay& scratch, int
   child.stat.ephemeral_owner = create->ephemeral_owner();
   child.container = create->container();
   child.ttl_ms = create->ttl_ms();
+  child.data_length = static_cast<int64_t>(req.data().size());
   child.acl.assign(acl.begin(), acl.end());
   child.zxid = zxid;
   scratch[path] = child;
@@ -202,6 +212,7 @@ absl::Status Preparer::PrepareDelete(const DataTree& tree, Overlay& scratch,
     return s;
   }
   if (node.num_children > 0) return ZkError(proto::NOT_EMPTY, req.path());
+  (void)CheckQuota(tree, req.path(), -1, -node.data_length, zxid, /*check=*/false);
 
   txn->mutable_delete_()->set_path(req.path());
   parent.num_children--;
@@ -229,6 +240,12 @@ absl::Status Preparer::PrepareSetData(const DataTree& tree, Overlay& scratch,
   if (absl::Status s = CheckVersion(req.version(), node.stat.version, req.path()); !s.ok()) {
     return s;
   }
+  const int64_t new_length = static_cast<int64_t>(req.data().size());
+  if (absl::Status s =
+          CheckQuota(tree, req.path(), 0, new_length - node.data_length, zxid, /*check=*/true);
+      !s.ok()) {
+    return s;
+  }
   const int32_t new_version = node.stat.version + 1;
   proto::SetDataTxn* set = txn->mutable_set_data();
   set->set_path(req.path());
@@ -237,6 +254,7 @@ absl::Status Preparer::PrepareSetData(const DataTree& tree, Overlay& scratch,
   node.stat.version = new_version;
   node.stat.mzxid = zxid;
   node.stat.mtime = time_ms;
+  node.data_length = new_length;
   node.zxid = zxid;
   scratch[req.path()] = node;
   return absl::OkStatus();
@@ -286,6 +304,7 @@ void Preparer::PrepareMulti(const DataTree& tree, int64_t session_id,
   // Ops see each other's effects through one scratch overlay; nothing reaches
   // pending_ unless every op succeeds (all or nothing).
   Overlay scratch;
+  scratch_quota_.clear();
   proto::MultiTxn* multi = txn->mutable_multi();
   int failed_at = -1;
   proto::ErrorCode failed_code = proto::OK;
@@ -319,6 +338,7 @@ void Preparer::PrepareMulti(const DataTree& tree, int64_t session_id,
   }
   if (failed_at < 0) {
     for (auto& [path, view] : scratch) pending_[path] = view;
+    for (QuotaChange& change : scratch_quota_) pending_quota_.push_back(std::move(change));
     return;
   }
   // ZooKeeper reports a failed multi op by op: OK before the failing op, its
@@ -330,6 +350,44 @@ void Preparer::PrepareMulti(const DataTree& tree, int64_t session_id,
                                              : proto::RUNTIME_INCONSISTENCY;
     SetErrorTxn(code, multi->add_txns());
   }
+}
+
+absl::Status Preparer::CheckQuota(const DataTree& tree, const std::string& path, int64_t count_diff,
+                                  int64_t bytes_diff, int64_t zxid, bool check) {
+  if (!limits_.enforce_quota) return absl::OkStatus();
+  std::string quota_path = tree.QuotaPathOf(path);
+  if (quota_path.empty()) return absl::OkStatus();
+  if (check) {
+    const Znode* limit_node = tree.Find(QuotaLimitPath(quota_path));
+    const Znode* stat_node = tree.Find(QuotaStatPath(quota_path));
+    if (limit_node != nullptr && stat_node != nullptr) {
+      const StatsTrack limits = ParseStatsTrack(limit_node->data);
+      const StatsTrack stats = ParseStatsTrack(stat_node->data);
+      int64_t count = stats.count + count_diff;
+      int64_t bytes = stats.bytes + bytes_diff;
+      for (const std::vector<QuotaChange>* changes : {&pending_quota_, &scratch_quota_}) {
+        for (const QuotaChange& change : *changes) {
+          if (change.quota_path != quota_path) continue;
+          count += change.count;
+          bytes += change.bytes;
+        }
+      }
+      // As ZooKeeper: a dimension is checked when the op changes it, and
+      // only its hard limit refuses (the soft one is logged at apply).
+      if (count_diff != 0 && limits.count_hard > -1 && count > limits.count_hard) {
+        return ZkError(proto::QUOTA_EXCEEDED,
+                       absl::StrCat("Quota exceeded: ", quota_path, " [current count=", count,
+                                    ", hardCountLimit=", limits.count_hard, "]"));
+      }
+      if (bytes_diff != 0 && limits.bytes_hard > -1 && bytes > limits.bytes_hard) {
+        return ZkError(proto::QUOTA_EXCEEDED,
+                       absl::StrCat("Quota exceeded: ", quota_path, " [current bytes=", bytes,
+                                    ", hardByteLimit=", limits.bytes_hard, "]"));
+      }
+    }
+  }
+  scratch_quota_.push_back({zxid, std::move(quota_path), count_diff, bytes_diff});
+  return absl::OkStatus();
 }
 
 absl::Status Preparer::CheckPerm(const NodeView& node, int32_t perm,
@@ -398,10 +456,12 @@ void Preparer::Applied(int64_t zxid) {
       ++it;
     }
   }
+  std::erase_if(pending_quota_, [zxid](const QuotaChange& c) { return c.zxid <= zxid; });
 }
 
 void Preparer::Reset() {
   pending_.clear();
+  pending_quota_.clear();
   closing_sessions_.clear();
 }
 

@@ -29,6 +29,9 @@ struct PreparerLimits {
   bool extended_types_enabled = true;           // TTL nodes
   int64_t max_ttl_ms = (int64_t{1} << 40) - 1;  // ZooKeeper's EphemeralType.TTL max
   std::string super_digest;  // "super:base64(sha1)"; a session holding it passes ACL checks
+  // ZooKeeper's zookeeper.enforceQuota: a create or setData that would pass a
+  // quota's hard limit fails with QUOTA_EXCEEDED.
+  bool enforce_quota = false;
 };
 
 class Preparer {
@@ -70,7 +73,15 @@ class Preparer {
     int32_t num_children = 0;
     bool container = false;
     int64_t ttl_ms = 0;
+    int64_t data_length = 0;
     int64_t zxid = 0;  // txn that produced this view; 0 when read from the tree
+  };
+  // A prepared change to the count and bytes of a quota's subtree.
+  struct QuotaChange {
+    int64_t zxid = 0;
+    std::string quota_path;
+    int64_t count = 0;
+    int64_t bytes = 0;
   };
   using Overlay = absl::flat_hash_map<std::string, NodeView>;
 
@@ -93,12 +104,22 @@ class Preparer {
   void PrepareMulti(const DataTree& tree, int64_t session_id, const proto::MultiRequest& req,
                     int64_t zxid, int64_t time_ms, proto::Txn* txn, std::string* error_detail);
 
+  // ZooKeeper's checkQuota, when limits_.enforce_quota: whether adding
+  // count_diff nodes and bytes_diff bytes at path stays within the hard limits
+  // of its quota, counting prepared but unapplied changes (QUOTA_EXCEEDED).
+  // check=false only records the change (deletes are never refused). Records
+  // go to scratch_quota_.
+  absl::Status CheckQuota(const DataTree& tree, const std::string& path, int64_t count_diff,
+                          int64_t bytes_diff, int64_t zxid, bool check);
+
   // Whether the current request's session may do perm on node (NO_AUTH).
   absl::Status CheckPerm(const NodeView& node, int32_t perm, const std::string& path) const;
 
   PreparerLimits limits_;
   const std::vector<proto::Id>* auth_ = nullptr;  // of the request being prepared
   Overlay pending_;
+  std::vector<QuotaChange> pending_quota_;                  // prepared, not yet applied
+  std::vector<QuotaChange> scratch_quota_;                  // of the request being prepared
   absl::flat_hash_map<int64_t, int64_t> closing_sessions_;  // session -> closeSession zxid
 };
 

@@ -35,7 +35,7 @@ ZkServer::ZkServer(const ServerConfig& config)
     : config_(config),
       preparer_(PreparerLimits{static_cast<size_t>(config.max_data_bytes),
                                config.extended_types_enabled, (int64_t{1} << 40) - 1,
-                               config.super_digest}),
+                               config.super_digest, config.enforce_quota}),
       tracker_(config.my_id, WallMillis()) {}
 
 absl::StatusOr<std::unique_ptr<ZkServer>> ZkServer::Open(const ServerConfig& config) {
