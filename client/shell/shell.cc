@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "client/paths.h"
+#include "client/quota.h"
 #include "client/shell/shell_format.h"
 
 namespace zk::shell {
@@ -30,12 +31,14 @@ const std::vector<CommandSpec>& Specs() {
       {"create", "create [-e] [-s] [-c] [-t ttl] path [data] [acl]", "esc", "t", 1, 3},
       {"delete", "delete [-v version] path", "", "v", 1, 1},
       {"deleteall", "deleteall path", "", "b", 1, 1},
+      {"delquota", "delquota [-n|-b|-N|-B] path", "nbNB", "", 1, 1},
       {"get", "get [-s] [-w] path", "sw", "", 1, 1},
       {"getAcl", "getAcl [-s] path", "s", "", 1, 1},
       {"getAllChildrenNumber", "getAllChildrenNumber path", "", "", 1, 1},
       {"getEphemerals", "getEphemerals [path]", "", "", 0, 1},
       {"help", "help", "", "", 0, 1},
       {"history", "history", "", "", 0, 0},
+      {"listquota", "listquota path", "", "", 1, 1},
       {"ls", "ls [-s] [-w] [-R] path", "swR", "", 1, 1},
       {"printwatches", "printwatches on|off", "", "", 1, 1},
       {"quit", "quit", "", "", 0, 0},
@@ -43,6 +46,7 @@ const std::vector<CommandSpec>& Specs() {
       {"removewatches", "removewatches path [-c|-d|-p|-r|-a] [-l]", "cdpral", "", 1, 1},
       {"set", "set [-s] [-v version] path data", "s", "v", 2, 2},
       {"setAcl", "setAcl [-s] [-v version] [-R] path acl", "sR", "v", 2, 2},
+      {"setquota", "setquota -n|-b|-N|-B val path", "", "nbNB", 1, 1},
       {"stat", "stat [-w] path", "w", "", 1, 1},
       {"sync", "sync path", "", "", 1, 1},
       {"whoami", "whoami", "", "", 0, 0},
@@ -224,6 +228,9 @@ bool Shell::Execute(const std::vector<std::string>& words) {
   if (cmd == "whoami") return WhoAmICmd(p);
   if (cmd == "addWatch") return AddWatchCmd(p);
   if (cmd == "removewatches") return RemoveWatchesCmd(p);
+  if (cmd == "setquota") return SetQuotaCmd(p);
+  if (cmd == "listquota") return ListQuotaCmd(p);
+  if (cmd == "delquota") return DelQuotaCmd(p);
   return Usage(cmd);
 }
 
@@ -355,6 +362,62 @@ bool Shell::RemoveWatchesCmd(const Parsed& p) {
   }
   absl::Status s = client_->RemoveWatches(p.args[0], type, p.flags.count('l') > 0);
   return s.ok() ? true : FailStatus(s, p.args[0]);
+}
+
+bool Shell::SetQuotaCmd(const Parsed& p) {
+  // zkCli 3.7+: -n soft count, -b soft bytes, -N hard count, -B hard bytes;
+  // each must be > 0.
+  const std::string& path = p.args[0];
+  StatsTrack quota;
+  bool any = false;
+  for (const auto& [flag, what] : {std::pair<char, const char*>{'n', "num"},
+                                   {'b', "bytes"},
+                                   {'N', "num hard"},
+                                   {'B', "bytes hard"}}) {
+    auto it = p.flags.find(flag);
+    if (it == p.flags.end()) continue;
+    int64_t value = 0;
+    if (!absl::SimpleAtoi(it->second, &value)) {
+      return Fail("NumberFormatException happens when parsing the option value");
+    }
+    if (value <= 0) return Fail(absl::StrCat("the ", what, " quota must be greater than zero"));
+    if (flag == 'n') quota.set_count(value);
+    if (flag == 'b') quota.set_bytes(value);
+    if (flag == 'N') quota.set_count_hard_limit(value);
+    if (flag == 'B') quota.set_byte_hard_limit(value);
+    any = true;
+  }
+  if (!any) return Usage("setquota");
+  absl::Status s = SetQuota(*client_, path, quota);
+  if (IsNoNode(s)) return Fail(path + " does not exist.");
+  return s.ok() ? true : FailStatus(s, path);
+}
+
+bool Shell::ListQuotaCmd(const Parsed& p) {
+  const std::string& path = p.args[0];
+  if (options_.err) options_.err(absl::StrCat("absolute path is ", QuotaLimitPath(path), "\n"));
+  absl::StatusOr<QuotaInfo> info = ListQuota(*client_, path);
+  if (IsNoNode(info.status())) return Fail("quota for " + path + " does not exist.");
+  if (!info.ok()) return FailStatus(info.status(), path);
+  options_.out(absl::StrCat("Output quota for ", path, " ", info->limits.ToString(), "\n",
+                            "Output stat for ", path, " ", info->stats.ToString(), "\n"));
+  return true;
+}
+
+bool Shell::DelQuotaCmd(const Parsed& p) {
+  // No flag removes the whole quota; -n/-b/-N/-B clear one limit.
+  const std::string& path = p.args[0];
+  StatsTrack which;
+  if (p.flags.count('n')) which.set_count(1);
+  if (p.flags.count('b')) which.set_bytes(1);
+  if (p.flags.count('N')) which.set_count_hard_limit(1);
+  if (p.flags.count('B')) which.set_byte_hard_limit(1);
+  absl::Status s = DelQuota(*client_, path, p.flags.empty(), which);
+  if (IsNoNode(s)) {
+    options_.out("Quota does not exist for " + path + "\n");
+    return true;
+  }
+  return s.ok() ? true : FailStatus(s, path);
 }
 
 bool Shell::SyncCmd(const Parsed& p) {

@@ -73,6 +73,9 @@ class Shell {
   bool WhoAmICmd(const Parsed& p);
   bool AddWatchCmd(const Parsed& p);
   bool RemoveWatchesCmd(const Parsed& p);
+  bool SetQuotaCmd(const Parsed& p);
+  bool ListQuotaCmd(const Parsed& p);
+  bool DelQuotaCmd(const Parsed& p);
   bool Help();
   bool History();
   bool Redo(const Parsed& p);

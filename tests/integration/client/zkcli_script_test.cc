@@ -170,6 +170,40 @@ removewatches /pw
   EXPECT_NE(r.err.find("Usage: addWatch"), std::string::npos) << r.err;
 }
 
+TEST_F(ZkcliScriptTest, Quota_SetListDel) {
+  ASSERT_EQ(Run({}, "create /q a\ncreate /q/x bc\n").code, 0);
+  Result r = Run({"setquota", "-n", "5", "-B", "100", "/q"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  r = Run({"listquota", "/q"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "Output quota for /q count=5,bytes=-1,byteHardLimit=100,countHardLimit=-1\n"
+            "Output stat for /q count=2,bytes=3\n");
+  EXPECT_NE(r.err.find("absolute path is /zookeeper/quota/q/zookeeper_limits"), std::string::npos);
+  // Merged into the existing limits; the server keeps the stats.
+  EXPECT_EQ(Run({}, "setquota -N 7 /q\ncreate /q/y dd\n").code, 0);
+  EXPECT_EQ(Run({"listquota", "/q"}).out,
+            "Output quota for /q count=5,bytes=-1,byteHardLimit=100,countHardLimit=7\n"
+            "Output stat for /q count=3,bytes=5\n");
+  // Nested quotas are refused both ways.
+  r = Run({"setquota", "-n", "1", "/q/x"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("/q/x has a parent /q which has a quota"), std::string::npos) << r.err;
+  r = Run({"setquota", "-n", "0", "/q"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("greater than zero"), std::string::npos) << r.err;
+  EXPECT_NE(Run({"setquota", "-n", "1", "/nope"}).code, 0);
+  // One limit, then the whole quota (and its now empty parents).
+  EXPECT_EQ(Run({"delquota", "-n", "/q"}).code, 0);
+  EXPECT_EQ(Run({"get", "/zookeeper/quota/q/zookeeper_limits"}).out,
+            "count=-1,bytes=-1,byteHardLimit=100,countHardLimit=7\n");
+  EXPECT_EQ(Run({"delquota", "/q"}).code, 0);
+  EXPECT_EQ(Run({"ls", "/zookeeper/quota"}).out, "[]\n");
+  r = Run({"listquota", "/q"});
+  EXPECT_NE(r.err.find("quota for /q does not exist."), std::string::npos) << r.err;
+  EXPECT_EQ(Run({"delquota", "/q"}).out, "Quota does not exist for /q\n");
+}
+
 TEST_F(ZkcliScriptTest, NoServer_FailsWithMessage) {
   const std::string cmd = std::string("timeout 30 ") + ZKCLI_BIN +
                           " -server 127.0.0.1:1 -timeout 2000 ls / >/dev/null 2>" + dir_.path() +
