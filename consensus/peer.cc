@@ -194,6 +194,15 @@ bool Peer::IsServingFollower() const {
   return role_ == Role::kFollowing && follow_->phase == FollowerPhase::kBroadcast;
 }
 
+std::map<ServerId, Zxid> Peer::FollowerAcks() const {
+  std::map<ServerId, Zxid> out;
+  if (role_ != Role::kLeading) return out;
+  for (const auto& [sid, h] : lead_->followers) {
+    if (h.state == HandlerState::kSynced) out[sid] = h.acked;
+  }
+  return out;
+}
+
 RoleState Peer::role_state() const {
   RoleState s;
   s.role = role_;

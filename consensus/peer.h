@@ -81,6 +81,9 @@ class Peer {
   bool IsEstablishedLeader() const;
   // Follower that received UPTODATE.
   bool IsServingFollower() const;
+  // Leader: each synced follower's cumulative durable ack (for lag metrics);
+  // empty when not leading.
+  std::map<ServerId, Zxid> FollowerAcks() const;
   RoleState role_state() const;
   Zxid last_zxid() const { return log_.last(); }
   Zxid persisted_zxid() const { return persisted_; }

@@ -64,6 +64,13 @@ std::optional<std::string> AdminServer::Command(const std::string& name) const {
       out["sync_trunc"] = d.counters.sync_trunc;
       out["sync_snap"] = d.counters.sync_snap;
       out["epochs_established"] = d.counters.established;
+      nlohmann::json lag = nlohmann::json::object();
+      for (const auto& [sid, behind] : d.follower_lag) lag[std::to_string(sid)] = behind;
+      out["follower_lag_txns"] = lag;
+      out["apply_lag_txns"] = d.committed_zxid >> 32 == static_cast<uint64_t>(s.zxid) >> 32 &&
+                                      d.committed_zxid >= static_cast<uint64_t>(s.zxid)
+                                  ? d.committed_zxid - static_cast<uint64_t>(s.zxid)
+                                  : 0;
     }
   } else if (name == "conf") {
     const ServerConfig& c = server_->config();

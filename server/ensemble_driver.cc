@@ -81,8 +81,8 @@ void EnsembleDriver::OnApplied() {
 }
 
 void EnsembleDriver::TickLoop() {
-  const auto period =
-      std::chrono::milliseconds(std::max(1, config_.tick_time_ms / CoreTicksPerTick(config_.tick_time_ms)));
+  const auto period = std::chrono::milliseconds(
+      std::max(1, config_.tick_time_ms / CoreTicksPerTick(config_.tick_time_ms)));
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
     cv_.wait_for(lock, period, [&] { return stopping_; });
@@ -135,7 +135,8 @@ void EnsembleDriver::Handle(Event& e) {
         }
       }
       // Parked writes do not wait forever.
-      const uint64_t max_wait = static_cast<uint64_t>(config_.sync_limit) * CoreTicksPerTick(config_.tick_time_ms);
+      const uint64_t max_wait =
+          static_cast<uint64_t>(config_.sync_limit) * CoreTicksPerTick(config_.tick_time_ms);
       while (!parked_.empty() && ticks_ - parked_.front().parked_at_tick > max_wait) {
         Parked p = std::move(parked_.front());
         parked_.pop_front();
@@ -368,6 +369,12 @@ void EnsembleDriver::PublishStatus() {
   s.counters = peer_->counters();
   s.last_zxid = peer_->last_zxid().raw();
   s.committed_zxid = peer_->committed_zxid().raw();
+  const ::zab::Zxid last = peer_->last_zxid();
+  for (const auto& [sid, acked] : peer_->FollowerAcks()) {
+    s.follower_lag[sid] = acked.epoch() == last.epoch() && acked.counter() <= last.counter()
+                              ? last.counter() - acked.counter()
+                              : (acked < last ? last.counter() : 0);
+  }
   for (const auto& [sid, addr] : config_.servers) {
     if (static_cast<uint64_t>(sid) != static_cast<uint64_t>(config_.my_id) &&
         transport_->IsUp(sid)) {

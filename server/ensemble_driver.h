@@ -45,6 +45,9 @@ struct DriverStatus {
   size_t peers_up = 0;
   uint64_t last_zxid = 0;
   uint64_t committed_zxid = 0;
+  // Leader: follower id -> how many txns it is behind the leader's log
+  // (counted in the current epoch; a follower not synced is absent).
+  std::map<uint64_t, uint64_t> follower_lag;
 };
 
 class EnsembleDriver {

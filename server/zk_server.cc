@@ -218,17 +218,15 @@ std::shared_ptr<Connection> ZkServer::ConnOf(int64_t session_id) const {
 void ZkServer::HandleDisconnect(const std::shared_ptr<Connection>& conn) {
   int64_t sid = conn->session_id();
   if (sid == 0) return;
-  bool was_bound = false;
-  {
-    std::lock_guard<std::mutex> lock(conns_mu_);
-    auto it = session_conns_.find(sid);
-    if (it != session_conns_.end() && it->second == conn) {
-      session_conns_.erase(it);
-      was_bound = true;
-    }
+  std::lock_guard<std::mutex> lock(conns_mu_);
+  auto it = session_conns_.find(sid);
+  if (it != session_conns_.end() && it->second == conn) {
+    session_conns_.erase(it);
+    // Under conns_mu_: a reattach elsewhere binds the session under the same
+    // lock, so it cannot register watches that this would then drop. The
+    // client re-registers its watches (SetWatches) when it reattaches.
+    watches_.RemoveSession(sid);
   }
-  // The client re-registers its watches (SetWatches) when it reattaches.
-  if (was_bound) watches_.RemoveSession(sid);
 }
 
 // ---- requests --------------------------------------------------------------
@@ -366,9 +364,9 @@ void ZkServer::HandleConnect(const std::shared_ptr<Connection>& conn,
     auto& slot = session_conns_[sid];
     if (slot != conn) old = std::move(slot);
     slot = conn;
+    watches_.RemoveSession(sid);  // the client re-registers them with SetWatches
   }
   conn->set_session_id(sid);
-  watches_.RemoveSession(sid);  // the client re-registers them with SetWatches
   tracker_.Touch(sid);
   if (old) {
     old->set_session_id(0);
