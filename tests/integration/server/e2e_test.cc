@@ -412,6 +412,10 @@ TEST(ServerReaper, TtlAndContainerNodes_RemovedOnSchedule_AlsoAfterRestart) {
     EXPECT_EQ(s.Call(ExistsReq("/box")).err(), proto::OK) << "has a child";
     EXPECT_EQ(s.Call(ExistsReq("/empty-box")).err(), proto::OK) << "never had a child";
     ASSERT_EQ(s.Call(DeleteReq("/box/item")).err(), proto::OK);
+    proto::Request ttl_restart = ttl;
+    ttl_restart.mutable_create()->set_path("/ttl-restart");
+    ttl_restart.mutable_create()->set_ttl_ms(800);
+    ASSERT_EQ(s.Call(ttl_restart).err(), proto::OK);
   }
   // The container's state (it had a child) survives a restart.
   server.Kill(SIGKILL);
@@ -426,6 +430,13 @@ TEST(ServerReaper, TtlAndContainerNodes_RemovedOnSchedule_AlsoAfterRestart) {
   }
   EXPECT_EQ(gone.err(), proto::NO_NODE);
   EXPECT_EQ(s.Call(ExistsReq("/empty-box")).err(), proto::OK);
+  // The TTL clock (the node's mtime) survives the restart too.
+  for (int i = 0; i < 60; ++i) {
+    gone = s.Call(ExistsReq("/ttl-restart"));
+    if (gone.err() == proto::NO_NODE) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(gone.err(), proto::NO_NODE);
 }
 
 TEST_F(ServerE2eTest, Admin_SrvrAndHash_ReportState) {

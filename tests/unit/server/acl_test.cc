@@ -1,0 +1,216 @@
+// ACL schemes and permission checks: auth.h's primitives, and the Preparer's
+// check of every write operation, allowed and denied, table-driven.
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "server/auth.h"
+#include "server/preparer.h"
+#include "server/state_machine.h"
+
+namespace zabkeeper::server {
+namespace {
+
+proto::Id MakeId(const std::string& scheme, const std::string& id) {
+  proto::Id out;
+  out.set_scheme(scheme);
+  out.set_id(id);
+  return out;
+}
+
+proto::Acl AclOf(int perms, const std::string& scheme, const std::string& id) {
+  proto::Acl a;
+  a.set_perms(perms);
+  *a.mutable_id() = MakeId(scheme, id);
+  return a;
+}
+
+// Digests ZooKeeper 3.8's DigestAuthenticationProvider computes
+// (docs/ZOOKEEPER_OBSERVED.md, section ACL).
+TEST(Digest, MatchesZooKeeperDigestAuthenticationProvider) {
+  EXPECT_EQ(DigestOf("user:password"), "user:tpUq/4Pn5A64fVZyQ0gOJ8ZWqkY=");
+  EXPECT_EQ(DigestOf("super:secret"), "super:lK75jTNcA+U9vtVEw5vB51mj/w4=");
+  EXPECT_EQ(DigestOf("alice:alice-secret"), "alice:JYdjG/dL2+v79QyuS8/0gpT+rQQ=");
+}
+
+TEST(Authenticate, DigestYieldsDigestId_OtherSchemesFail) {
+  absl::StatusOr<proto::Id> id = Authenticate("digest", "user:password");
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(id->scheme(), "digest");
+  EXPECT_EQ(id->id(), "user:tpUq/4Pn5A64fVZyQ0gOJ8ZWqkY=");
+  EXPECT_FALSE(Authenticate("digest", "no-colon").ok());
+  EXPECT_FALSE(Authenticate("kerberos", "x").ok());
+}
+
+struct CheckCase {
+  const char* name;
+  std::vector<proto::Acl> acl;
+  int32_t perm;
+  std::vector<proto::Id> ids;
+  bool allowed;
+};
+
+class CheckAclTest : public ::testing::TestWithParam<CheckCase> {};
+
+TEST_P(CheckAclTest, DecidesLikeZooKeeper) {
+  const CheckCase& c = GetParam();
+  EXPECT_EQ(CheckAcl(c.acl, c.perm, c.ids, "super:lK75jTNcA+U9vtVEw5vB51mj/w4="), c.allowed);
+}
+
+const proto::Id kLocal = MakeId("ip", "127.0.0.1");
+const proto::Id kAlice = MakeId("digest", "alice:JYdjG/dL2+v79QyuS8/0gpT+rQQ=");
+const proto::Id kSuper = MakeId("digest", "super:lK75jTNcA+U9vtVEw5vB51mj/w4=");
+
+INSTANTIATE_TEST_SUITE_P(
+    Schemes, CheckAclTest,
+    ::testing::Values(
+        CheckCase{"WorldAnyone_Allows", {AclOf(31, "world", "anyone")}, kPermWrite, {}, true},
+        CheckCase{
+            "WorldReadOnly_DeniesWrite", {AclOf(1, "world", "anyone")}, kPermWrite, {}, false},
+        CheckCase{"Digest_HolderAllowed",
+                  {AclOf(31, kAlice.scheme(), kAlice.id())},
+                  kPermRead,
+                  {kLocal, kAlice},
+                  true},
+        CheckCase{"Digest_OtherDenied",
+                  {AclOf(31, kAlice.scheme(), kAlice.id())},
+                  kPermRead,
+                  {kLocal, MakeId("digest", "alice:wrong")},
+                  false},
+        CheckCase{"Digest_PermBitMissing",
+                  {AclOf(kPermRead, "digest", kAlice.id())},
+                  kPermDelete,
+                  {kAlice},
+                  false},
+        CheckCase{"IpExact_Allowed", {AclOf(31, "ip", "127.0.0.1")}, kPermRead, {kLocal}, true},
+        CheckCase{"IpExact_OtherDenied", {AclOf(31, "ip", "10.0.0.1")}, kPermRead, {kLocal}, false},
+        CheckCase{"IpCidr_Inside", {AclOf(31, "ip", "127.0.0.0/8")}, kPermRead, {kLocal}, true},
+        CheckCase{"IpCidr_Outside", {AclOf(31, "ip", "10.0.0.0/8")}, kPermRead, {kLocal}, false},
+        CheckCase{"Super_PassesEverything",
+                  {AclOf(1, "ip", "10.0.0.1")},
+                  kPermAdmin,
+                  {kLocal, kSuper},
+                  true},
+        CheckCase{"SecondEntryGrants",
+                  {AclOf(kPermRead, "world", "anyone"), AclOf(31, "digest", kAlice.id())},
+                  kPermWrite,
+                  {kAlice},
+                  true},
+        CheckCase{"EmptyAcl_DeniesAll", {}, kPermRead, {kLocal}, false}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(FixupAcl, AuthSchemeBecomesCallersDigestIds_IpIdsIgnored) {
+  google::protobuf::RepeatedPtrField<proto::Acl> acl;
+  *acl.Add() = AclOf(31, "auth", "");
+  ASSERT_TRUE(FixupAcl(&acl, {kLocal, kAlice}).ok());
+  ASSERT_EQ(acl.size(), 1);
+  EXPECT_EQ(acl[0].id().scheme(), "digest");
+  EXPECT_EQ(acl[0].id().id(), kAlice.id());
+}
+
+TEST(FixupAcl, RejectsWhatZooKeeperRejects) {
+  auto invalid = [](proto::Acl a, std::vector<proto::Id> ids) {
+    google::protobuf::RepeatedPtrField<proto::Acl> acl;
+    *acl.Add() = a;
+    return FixupAcl(&acl, ids).code() == absl::StatusCode::kInvalidArgument;
+  };
+  EXPECT_TRUE(invalid(AclOf(31, "auth", ""), {kLocal}));  // no authenticated id
+  EXPECT_TRUE(invalid(AclOf(31, "world", "someone"), {}));
+  EXPECT_TRUE(invalid(AclOf(31, "digest", "no-colon"), {}));
+  EXPECT_TRUE(invalid(AclOf(31, "ip", "not-an-ip"), {}));
+  EXPECT_TRUE(invalid(AclOf(31, "ip", "10.0.0.0/40"), {}));
+  EXPECT_TRUE(invalid(AclOf(31, "sasl", "x"), {}));
+  EXPECT_TRUE(invalid(AclOf(64, "world", "anyone"), {}));
+  google::protobuf::RepeatedPtrField<proto::Acl> empty;
+  EXPECT_FALSE(FixupAcl(&empty, {kAlice}).ok());
+}
+
+// Every write's permission check in the Preparer: which node's ACL and
+// which perm bit, allowed and denied.
+struct OpCase {
+  const char* name;
+  proto::Request request;
+  int32_t perms_on_target;  // perms world:anyone has on /t (and its child /t/c)
+  proto::ErrorCode expected;
+};
+
+proto::Request CreateReq(const std::string& path) {
+  proto::Request r;
+  r.mutable_create()->set_path(path);
+  *r.mutable_create()->add_acl() = AclOf(31, "world", "anyone");
+  return r;
+}
+proto::Request DeleteReq(const std::string& path) {
+  proto::Request r;
+  r.mutable_delete_()->set_path(path);
+  r.mutable_delete_()->set_version(-1);
+  return r;
+}
+proto::Request SetDataReq(const std::string& path) {
+  proto::Request r;
+  r.mutable_set_data()->set_path(path);
+  r.mutable_set_data()->set_version(-1);
+  return r;
+}
+proto::Request SetAclReq(const std::string& path) {
+  proto::Request r;
+  r.mutable_set_acl()->set_path(path);
+  r.mutable_set_acl()->set_version(-1);
+  *r.mutable_set_acl()->add_acl() = AclOf(31, "world", "anyone");
+  return r;
+}
+proto::Request CheckInMulti(const std::string& path) {
+  proto::Request r;
+  proto::CheckVersionRequest* c = r.mutable_multi()->add_ops()->mutable_check();
+  c->set_path(path);
+  c->set_version(-1);
+  return r;
+}
+
+class PermissionTest : public ::testing::TestWithParam<OpCase> {};
+
+TEST_P(PermissionTest, ChecksTheRightNodeAndBit) {
+  const OpCase& c = GetParam();
+  StateMachine sm;
+  Preparer preparer(PreparerLimits{});
+  std::string detail;
+  int64_t zxid = 0;
+  auto run = [&](const proto::Request& r, const std::vector<proto::Id>* ids) {
+    proto::Txn txn = preparer.Prepare(sm.tree(), 1, r, ++zxid, 1000, &detail, ids);
+    ChangeSet changes;
+    ApplyResult result = sm.Apply(zxid, txn, &changes);
+    preparer.Applied(zxid);
+    return result.err;
+  };
+  // /t carries the perms under test; its child /t/c is open to all.
+  proto::Request make_t = CreateReq("/t");
+  make_t.mutable_create()->mutable_acl(0)->set_perms(c.perms_on_target);
+  ASSERT_EQ(run(make_t, nullptr), proto::OK);
+  proto::Request make_c = CreateReq("/t/c");
+  ASSERT_EQ(run(make_c, nullptr), proto::OK);
+
+  const std::vector<proto::Id> ids = {kLocal};
+  EXPECT_EQ(run(c.request, &ids), c.expected) << detail;
+}
+
+constexpr int32_t kAll = 31;
+INSTANTIATE_TEST_SUITE_P(
+    Operations, PermissionTest,
+    ::testing::Values(
+        OpCase{"Create_ParentHasCreate", CreateReq("/t/new"), kPermCreate, proto::OK},
+        OpCase{"Create_ParentLacksCreate", CreateReq("/t/new"), kAll & ~kPermCreate,
+               proto::NO_AUTH},
+        OpCase{"Delete_ParentHasDelete", DeleteReq("/t/c"), kPermDelete, proto::OK},
+        OpCase{"Delete_ParentLacksDelete", DeleteReq("/t/c"), kAll & ~kPermDelete, proto::NO_AUTH},
+        OpCase{"SetData_NodeHasWrite", SetDataReq("/t"), kPermWrite, proto::OK},
+        OpCase{"SetData_NodeLacksWrite", SetDataReq("/t"), kAll & ~kPermWrite, proto::NO_AUTH},
+        OpCase{"SetAcl_NodeHasAdmin", SetAclReq("/t"), kPermAdmin, proto::OK},
+        OpCase{"SetAcl_NodeLacksAdmin", SetAclReq("/t"), kAll & ~kPermAdmin, proto::NO_AUTH},
+        OpCase{"Check_NodeHasRead", CheckInMulti("/t"), kPermRead, proto::OK},
+        OpCase{"Check_NodeLacksRead", CheckInMulti("/t"), kAll & ~kPermRead, proto::NO_AUTH},
+        // The child's own ACL is open: only the parent's matters for create.
+        OpCase{"SetData_OnOpenChild_ParentIrrelevant", SetDataReq("/t/c"), 0, proto::OK}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace zabkeeper::server
