@@ -246,11 +246,19 @@ INSTANTIATE_TEST_SUITE_P(Preparer, WriteErrorTable, ::testing::ValuesIn(ErrorCas
                          });
 
 // ZooKeeper: setData("/zookeeper/config") -> NOAUTH (its ACL is world:anyone
-// READ). zabkeeper does not enforce ACLs anywhere yet (the Preparer has no auth
-// info), so this write succeeds. Enable when ACL checks land.
-TEST(Preparer, DISABLED_SetData_ZookeeperConfig_NoAuth) {
-  TreeHarness h;
-  EXPECT_EQ(h.Write(SetData("/zookeeper/config", "x")).err, proto::NO_AUTH);
+// READ). ACL checks need the session's identities, which the harness does
+// not pass, so this drives the Preparer directly.
+TEST(Preparer, SetData_ZookeeperConfig_NoAuth) {
+  StateMachine sm;
+  Preparer preparer{PreparerLimits{}};
+  std::vector<proto::Id> ids(1);
+  ids[0].set_scheme("ip");
+  ids[0].set_id("127.0.0.1");
+  std::string detail;
+  proto::Txn txn =
+      preparer.Prepare(sm.tree(), kSession, SetData("/zookeeper/config", "x"), 1, 0, &detail, &ids);
+  ASSERT_TRUE(txn.has_error());
+  EXPECT_EQ(txn.error().err(), proto::NO_AUTH);
 }
 
 // ---------------------------------------------------------------------------
