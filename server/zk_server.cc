@@ -533,6 +533,10 @@ void ZkServer::ApplyOne(int64_t zxid, const proto::Txn& txn) {
     conn = ConnOf(sid);
   }
   for (const TreeEvent& ev : changes.events) {
+    if (ev.type == proto::NODE_DELETED) {
+      tombstones_.emplace_back(zxid, ev.path);
+      if (tombstones_.size() > kMaxTombstones) tombstones_.pop_front();
+    }
     for (int64_t watcher : watches_.Trigger(ev.type, ev.path)) {
       if (std::shared_ptr<Connection> c = ConnOf(watcher)) {
         c->Event(WatchEventResponse(ev.type, ev.path, zxid));

@@ -137,6 +137,7 @@ class ZkServer {
                    std::vector<proto::Response>* out);
   void FillRead(int64_t session_id, Connection& conn, const proto::Request& request,
                 proto::Response* response);
+  void CatchUpSubtree(const std::string& root, int64_t rel, std::vector<proto::Response>* events);
   void SetWatches(int64_t session_id, const proto::SetWatchesRequest& req,
                   std::vector<proto::Response>* events);
 
@@ -181,6 +182,10 @@ class ZkServer {
 
   mutable std::shared_mutex tree_mu_;
   StateMachine state_;
+  // Recent deletes (zxid, path), for recursive watches catching up after a
+  // reattach. Guarded by tree_mu_; bounded by kMaxTombstones.
+  static constexpr size_t kMaxTombstones = 100000;
+  std::deque<std::pair<int64_t, std::string>> tombstones_;
 
   SessionTracker tracker_;
   WatchManager watches_;

@@ -207,6 +207,41 @@ void ZkServer::FillRead(int64_t session_id, Connection& conn, const proto::Reque
   }
 }
 
+void ZkServer::CatchUpSubtree(const std::string& root, int64_t rel,
+                              std::vector<proto::Response>* events) {
+  // Beyond ZooKeeper (which loses these): what changed below a recursive
+  // watch while the client was detached. Creates and data changes are read
+  // off the descendants' stats; deletes come from the recent-deletes log,
+  // which covers the last kMaxTombstones deletes on this server.
+  const DataTree& tree = state_.tree();
+  auto under = [&](const std::string& p) {
+    return root == "/" ? p != "/"
+                       : p.size() > root.size() && p.compare(0, root.size(), root) == 0 &&
+                             p[root.size()] == '/';
+  };
+  std::vector<std::string> stack;
+  if (const Znode* node = tree.Find(root)) {
+    for (const std::string& child : node->children) stack.push_back(JoinPath(root, child));
+  }
+  while (!stack.empty()) {  // bounded by the size of the subtree
+    std::string path = std::move(stack.back());
+    stack.pop_back();
+    const Znode* node = tree.Find(path);
+    if (node == nullptr) continue;
+    if (node->stat.czxid > rel) {
+      events->push_back(WatchEventResponse(proto::NODE_CREATED, path, node->stat.czxid));
+    } else if (node->stat.mzxid > rel) {
+      events->push_back(WatchEventResponse(proto::NODE_DATA_CHANGED, path, node->stat.mzxid));
+    }
+    for (const std::string& child : node->children) stack.push_back(JoinPath(path, child));
+  }
+  for (const auto& [zxid, path] : tombstones_) {
+    if (zxid > rel && under(path)) {
+      events->push_back(WatchEventResponse(proto::NODE_DELETED, path, zxid));
+    }
+  }
+}
+
 void ZkServer::SetWatches(int64_t session_id, const proto::SetWatchesRequest& req,
                           std::vector<proto::Response>* events) {
   // ZooKeeper's DataTree.setWatches: anything that changed after the zxid the
@@ -250,8 +285,8 @@ void ZkServer::SetWatches(int64_t session_id, const proto::SetWatchesRequest& re
   // (czxid > rel), else NodeDataChanged (mzxid > rel); a missing node whose
   // nearest existing ancestor had its children changed since then:
   // NodeDeleted (it may have existed). A PERSISTENT watch also gets
-  // NodeChildrenChanged (pzxid > rel). Events below a recursive watch's node
-  // cannot be recovered (deletes leave no trace), as in ZooKeeper. No such
+  // NodeChildrenChanged (pzxid > rel). Below a recursive watch's node,
+  // CatchUpSubtree reports creates, data changes and (recent) deletes. No such
   // guess for a path with an exists watch: that one-shot watch, still
   // waiting for the creation, must not be consumed by a NodeDeleted.
   const std::set<std::string> exist_paths(req.exist_watches().begin(), req.exist_watches().end());
@@ -290,6 +325,7 @@ void ZkServer::SetWatches(int64_t session_id, const proto::SetWatchesRequest& re
   for (const std::string& path : req.persistent_recursive_watches()) {
     watches_.Add(path, session_id, WatchKind::kPersistentRecursive);
     catch_up(path, false);
+    if (ValidatePath(path).ok()) CatchUpSubtree(path, rel, events);
   }
   // One event per (type, path) however many watches it stands for (the
   // client hands it to all of them), in zxid order.

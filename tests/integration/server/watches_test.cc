@@ -264,7 +264,9 @@ TEST_F(ServerWatchesTest, Reattach_SetWatchesReRegistersPersistent_AndReportsWat
   const int64_t set_sub = Write(writer, SetReq("/sub", "1"));
   Write(writer, DeleteReq("/gone"));
   const int64_t created = Write(writer, CreateReq("/later", ""));
-  Write(writer, CreateReq("/sub/b", ""));  // below a recursive watch: not recoverable
+  // Below a recursive watch (ZooKeeper loses these; we report them).
+  const int64_t created_b = Write(writer, CreateReq("/sub/b", ""));
+  const int64_t deleted_a = Write(writer, DeleteReq("/sub/a"));
   const int64_t now = Write(writer, SetReq("/r", "2"));
 
   RawSession back(server_->address());
@@ -290,10 +292,10 @@ TEST_F(ServerWatchesTest, Reattach_SetWatchesReRegistersPersistent_AndReportsWat
                              r.watch_event().zxid());
     }
   }
-  std::vector<Ev> want = {{proto::NODE_DATA_CHANGED, "/sub", set_sub},
-                          {proto::NODE_CREATED, "/later", created},
-                          {proto::NODE_DATA_CHANGED, "/r", now},
-                          {proto::NODE_DELETED, "/gone", now}};
+  std::vector<Ev> want = {
+      {proto::NODE_DATA_CHANGED, "/sub", set_sub}, {proto::NODE_CREATED, "/later", created},
+      {proto::NODE_CREATED, "/sub/b", created_b},  {proto::NODE_DELETED, "/sub/a", deleted_a},
+      {proto::NODE_DATA_CHANGED, "/r", now},       {proto::NODE_DELETED, "/gone", now}};
   EXPECT_EQ(caught_up, want) << "got:\n" << Show(caught_up) << "want:\n" << Show(want);
   EXPECT_GT(now, set_r);
   Drain(back, 200ms);  // those, from the event queue
