@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
   const std::string address = absl::StrCat(config->client_address, ":", config->client_port);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port);
   builder.RegisterService(&service);
+  // gRPC sets SO_REUSEPORT by default, which lets a second process (or our
+  // own admin port) share the port silently; a taken port must fail instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   // Requests larger than the data limit must reach the server to be refused
   // with a clear error instead of a transport failure.
   builder.SetMaxReceiveMessageSize(

@@ -168,28 +168,23 @@ void AcceptedLink::StartWriteLocked() {
 void AcceptedLink::WriteDone(bool ok) {
   std::lock_guard<std::mutex> lock(mu_);
   writing_ = false;
-  if (!ok) {
+  if (finished_ || reactor_ == nullptr) return;
+  if (!ok || outbox_.closed()) {
+    // Finish only now: gRPC allows no Finish while a write is in flight.
     outbox_.Close();
-    if (!finished_ && reactor_ != nullptr) {
-      finished_ = true;
-      reactor_->Finish(grpc::Status::CANCELLED);
-    }
+    finished_ = true;
+    reactor_->Finish(ok ? grpc::Status::OK : grpc::Status::CANCELLED);
     return;
   }
-  if (!finished_ && reactor_ != nullptr) StartWriteLocked();
+  StartWriteLocked();
 }
 
 void AcceptedLink::Close() {
   outbox_.Close();
   std::lock_guard<std::mutex> lock(mu_);
-  if (!finished_ && reactor_ != nullptr && !writing_) {
-    finished_ = true;
-    reactor_->Finish(grpc::Status::OK);
-  } else if (!finished_ && reactor_ != nullptr) {
-    // A write is in flight: WriteDone finishes once the outbox is closed.
-    finished_ = true;
-    reactor_->Finish(grpc::Status::OK);
-  }
+  if (finished_ || reactor_ == nullptr || writing_) return;  // WriteDone finishes
+  finished_ = true;
+  reactor_->Finish(grpc::Status::OK);
 }
 
 void AcceptedLink::Detach() {
@@ -227,6 +222,7 @@ absl::Status PeerTransport::Start() {
   const std::string address = absl::StrCat(me->second.host, ":", me->second.peer_port);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound);
   builder.RegisterService(service_.get());
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);  // a taken port fails loudly
   builder.SetMaxReceiveMessageSize(kMaxPeerMessageBytes);
   builder.SetMaxSendMessageSize(kMaxPeerMessageBytes);
   server_ = builder.BuildAndStart();
