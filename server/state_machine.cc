@@ -171,6 +171,30 @@ absl::Status StateMachine::LoadFrom(const storage::StateStore& store) {
   return status;
 }
 
+void StateMachine::FillSnapshot(proto::StateSnapshot* out) const {
+  out->set_zxid(last_applied_);
+  out->mutable_nodes()->Reserve(static_cast<int>(tree_.node_count()));
+  tree_.ForEach([&](const std::string& path, const Znode& node) {
+    proto::StateSnapshot::Node* n = out->add_nodes();
+    n->set_path(path);
+    *n->mutable_record() = tree_.ToRecord(node);
+  });
+  for (const auto& [id, record] : sessions_) *out->add_sessions() = record;
+}
+
+absl::Status StateMachine::LoadSnapshot(const proto::StateSnapshot& snapshot) {
+  tree_ = DataTree();
+  sessions_.clear();
+  dirty_paths_.clear();
+  dirty_sessions_.clear();
+  for (const proto::StateSnapshot::Node& n : snapshot.nodes()) {
+    if (absl::Status s = tree_.LoadNode(n.path(), n.record()); !s.ok()) return s;
+  }
+  for (const proto::SessionRecord& r : snapshot.sessions()) sessions_[r.session_id()] = r;
+  last_applied_ = snapshot.zxid();
+  return absl::OkStatus();
+}
+
 storage::StateBatch StateMachine::FullState() const {
   storage::StateBatch batch;
   batch.last_applied = last_applied_;

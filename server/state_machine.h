@@ -45,8 +45,13 @@ class StateMachine {
   // Replaces this state with what the store holds.
   absl::Status LoadFrom(const storage::StateStore& store);
 
-  // The whole state as one batch (for SNAP and tests).
+  // The whole state as one batch (for tests).
   storage::StateBatch FullState() const;
+
+  // SNAP: the whole state written straight into a snapshot message (no
+  // intermediate copy: a 1M-znode tree is hundreds of MB), and the reverse.
+  void FillSnapshot(proto::StateSnapshot* out) const;
+  absl::Status LoadSnapshot(const proto::StateSnapshot& snapshot);
 
  private:
   ApplyResult ApplyOne(int64_t zxid, const proto::Txn& txn, int64_t time_ms, ChangeSet* changes);

@@ -1,5 +1,7 @@
 #include "server/zk_server.h"
 
+#include <malloc.h>
+
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -441,22 +443,19 @@ void ZkServer::ApplyLoop() {
         proto::StateSnapshot snapshot;
         {
           std::shared_lock<std::shared_mutex> tree(tree_mu_);
-          storage::StateBatch full = state_.FullState();
-          snapshot.set_zxid(full.last_applied);
-          for (auto& [path, record] : full.nodes) {
-            proto::StateSnapshot::Node* n = snapshot.add_nodes();
-            n->set_path(path);
-            *n->mutable_record() = std::move(*record);
-          }
-          for (auto& [id, record] : full.sessions) *snapshot.add_sessions() = std::move(*record);
+          state_.FillSnapshot(&snapshot);
         }
         if (snapshot.zxid() != item.snapshot_zxid) {
           LOG(ERROR) << "snapshot for " << item.follower << " asked at 0x" << std::hex
                      << item.snapshot_zxid << " but state is at 0x" << snapshot.zxid();
         }
         if (driver_) {
-          driver_->OnSnapshotReady(item.follower, item.snapshot_zxid, snapshot.SerializeAsString());
+          std::string data = snapshot.SerializeAsString();
+          snapshot.Clear();
+          driver_->OnSnapshotReady(item.follower, item.snapshot_zxid, std::move(data));
         }
+        // A big snapshot leaves hundreds of MB in malloc's free lists.
+        malloc_trim(0);
       } else {
         ApplyEntries(item.entries);
       }

@@ -1,5 +1,7 @@
 // ZkServer: the hooks the EnsembleDriver calls (prepare on the leader, log
 // and apply on every member, snapshots, roles, forwarded replies).
+#include <malloc.h>
+
 #include <chrono>
 #include <filesystem>
 
@@ -70,33 +72,42 @@ absl::Status ZkServer::TruncateLog(uint64_t zxid) {
 absl::Status ZkServer::InstallSnapshot(uint64_t zxid, const std::string& data) {
   proto::StateSnapshot snapshot;
   if (!snapshot.ParseFromString(data)) return absl::DataLossError("corrupt snapshot from leader");
+  snapshot.set_zxid(zxid);
   log_stage_->Flush();
   WaitApplyIdle();
-  storage::StateBatch full;
-  full.last_applied = zxid;
-  for (proto::StateSnapshot::Node& n : *snapshot.mutable_nodes()) {
-    full.nodes.emplace_back(n.path(), std::move(*n.mutable_record()));
-  }
-  for (const proto::SessionRecord& r : snapshot.sessions()) {
-    full.sessions.emplace_back(r.session_id(), r);
-  }
   // Log first: a crash in between leaves the old state with an empty log,
   // which simply syncs again; the reverse could pair new state with old txns.
   if (absl::Status s = txn_log_->TruncateAfter(0); !s.ok()) return s;
-  if (absl::Status s = state_store_->ReplaceAll(full); !s.ok()) return s;
+  const int nodes = snapshot.nodes_size();
+  const int sessions = snapshot.sessions_size();
   {
     std::unique_lock<std::shared_mutex> tree(tree_mu_);
-    if (absl::Status s = state_.LoadFrom(*state_store_); !s.ok()) return s;
+    if (absl::Status s = state_.LoadSnapshot(snapshot); !s.ok()) return s;
     last_applied_ = state_.last_applied();
     for (const auto& [id, record] : state_.sessions()) tracker_.Track(id, record.timeout_ms());
+  }
+  {
+    // Durable before the core hears the install is done (it is synchronous).
+    storage::StateBatch full;
+    full.last_applied = zxid;
+    full.nodes.reserve(snapshot.nodes_size());
+    for (proto::StateSnapshot::Node& n : *snapshot.mutable_nodes()) {
+      full.nodes.emplace_back(std::move(*n.mutable_path()), std::move(*n.mutable_record()));
+    }
+    for (proto::SessionRecord& r : *snapshot.mutable_sessions()) {
+      full.sessions.emplace_back(r.session_id(), std::move(r));
+    }
+    snapshot.Clear();
+    if (absl::Status s = state_store_->ReplaceAll(full); !s.ok()) return s;
   }
   {
     std::lock_guard<std::mutex> prep(prep_mu_);
     preparer_.Reset();
   }
   retained_zxids_.clear();
-  LOG(INFO) << "installed snapshot at zxid 0x" << std::hex << zxid << std::dec << ": "
-            << snapshot.nodes_size() << " znodes, " << snapshot.sessions_size() << " sessions";
+  malloc_trim(0);  // the snapshot's buffers are free now; give them back
+  LOG(INFO) << "installed snapshot at zxid 0x" << std::hex << zxid << std::dec << ": " << nodes
+            << " znodes, " << sessions << " sessions";
   return absl::OkStatus();
 }
 
