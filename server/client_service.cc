@@ -8,16 +8,6 @@
 namespace zabkeeper::server {
 namespace {
 
-// "ipv4:127.0.0.1:5000" -> "127.0.0.1"; "ipv6:[::1]:5000" -> "[::1]".
-std::string PeerIp(const std::string& peer) {
-  std::string rest = peer;
-  size_t colon = rest.find(':');
-  if (colon != std::string::npos && rest.compare(0, 3, "ipv") == 0) rest = rest.substr(colon + 1);
-  size_t last = rest.rfind(':');
-  if (last != std::string::npos) rest = rest.substr(0, last);
-  return rest;
-}
-
 class SessionReactor;
 
 // The Connection half of a stream. Outlives the reactor when the pipeline
@@ -53,8 +43,8 @@ class SessionReactor final
  public:
   SessionReactor(ZkServer* server, grpc::CallbackServerContext* context)
       : server_(server),
-        peer_ip_(PeerIp(context->peer())),
-        conn_(std::make_shared<StreamConnection>(context->peer(), this)) {
+        conn_(std::make_shared<StreamConnection>(context->peer(), this)),
+        peer_ip_(conn_->peer_ip()) {
     if (!server_->AdmitConnection(peer_ip_)) {
       admitted_ = false;
       LOG(WARNING) << "too many connections from " << peer_ip_;
@@ -88,8 +78,8 @@ class SessionReactor final
 
  private:
   ZkServer* server_;
-  const std::string peer_ip_;
   std::shared_ptr<StreamConnection> conn_;
+  const std::string peer_ip_;
   proto::ClientMessage in_;
   bool admitted_ = true;
 };

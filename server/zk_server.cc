@@ -118,7 +118,7 @@ absl::Status ZkServer::Recover() {
   }
   last_applied_ = state_.last_applied();
   // Sessions continue if their clients come back within their timeout.
-  for (const auto& [id, record] : state_.sessions()) tracker_.Track(id, record.timeout_ms());
+  TrackAllSessions();
   LOG(INFO) << "recovered " << state_.tree().node_count() << " znodes and "
             << state_.sessions().size() << " sessions at zxid 0x" << std::hex
             << state_.last_applied() << std::dec << " (state at 0x" << std::hex << loaded_at
@@ -291,11 +291,18 @@ void ZkServer::HandleRequest(const std::shared_ptr<Connection>& conn,
       break;
   }
   ++reads_;
-  Connection& c = *conn;
   std::shared_lock<std::shared_mutex> tree(tree_mu_);
-  conn->Read(request, [this, sid, &c](const proto::Request& r, std::vector<proto::Response>* out) {
-    ExecuteRead(sid, c, r, out);
-  });
+  conn->Read(request, ReaderFor(sid, *conn));
+}
+
+Connection::ReadFn ZkServer::ReaderFor(int64_t session_id, Connection& conn) {
+  return [this, session_id, &conn](const proto::Request& r, std::vector<proto::Response>* out) {
+    ExecuteRead(session_id, conn, r, out);
+  };
+}
+
+void ZkServer::TrackAllSessions() {
+  for (const auto& [id, record] : state_.sessions()) tracker_.Track(id, record.timeout_ms());
 }
 
 void ZkServer::HandleConnect(const std::shared_ptr<Connection>& conn,
@@ -602,11 +609,7 @@ void ZkServer::ApplyOne(int64_t zxid, const proto::Txn& txn) {
       response.set_op(proto::OP_ERROR);
       break;
   }
-  Connection& c = *conn;
-  conn->CompleteWrite(std::move(response),
-                      [this, sid, &c](const proto::Request& r, std::vector<proto::Response>* out) {
-                        ExecuteRead(sid, c, r, out);
-                      });
+  conn->CompleteWrite(std::move(response), ReaderFor(sid, *conn));
   if (txn.has_close_session()) conn->CloseStream();
 }
 
@@ -659,7 +662,7 @@ void ZkServer::ReapNodes() {
 ServerStats ZkServer::Stats() const {
   ServerStats s;
   {
-    std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(role_mu_));
+    std::lock_guard<std::mutex> lock(role_mu_);
     s.state = role_state_;
   }
   {
@@ -678,7 +681,7 @@ ServerStats ZkServer::Stats() const {
   }
   s.watch_count = watches_.watch_count();
   {
-    std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(inflight_mu_));
+    std::lock_guard<std::mutex> lock(inflight_mu_);
     s.outstanding = inflight_;
   }
   if (log_stage_) {

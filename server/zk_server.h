@@ -138,6 +138,10 @@ class ZkServer {
   void FillRead(int64_t session_id, Connection& conn, const proto::Request& request,
                 proto::Response* response);
   void CatchUpSubtree(const std::string& root, int64_t rel, std::vector<proto::Response>* events);
+  // The read executor of a session's stream (Connection::Read/CompleteWrite).
+  Connection::ReadFn ReaderFor(int64_t session_id, Connection& conn);
+  // Gives every session a full timeout from now; caller holds tree_mu_.
+  void TrackAllSessions();
   void SetWatches(int64_t session_id, const proto::SetWatchesRequest& req,
                   std::vector<proto::Response>* events);
 
@@ -195,7 +199,7 @@ class ZkServer {
   absl::flat_hash_map<std::string, int> conns_per_ip_;
   size_t connection_count_ = 0;
 
-  std::mutex inflight_mu_;
+  mutable std::mutex inflight_mu_;
   std::condition_variable inflight_cv_;
   size_t inflight_ = 0;
 
@@ -220,7 +224,7 @@ class ZkServer {
   std::unique_ptr<EnsembleDriver> driver_;
   std::atomic<bool> serving_{true};
   std::atomic<bool> expiry_enabled_{true};
-  std::mutex role_mu_;
+  mutable std::mutex role_mu_;
   std::string role_state_ = "standalone";
   std::mutex touched_mu_;
   absl::flat_hash_set<int64_t> touched_;

@@ -84,7 +84,7 @@ absl::Status ZkServer::InstallSnapshot(uint64_t zxid, const std::string& data) {
     std::unique_lock<std::shared_mutex> tree(tree_mu_);
     if (absl::Status s = state_.LoadSnapshot(snapshot); !s.ok()) return s;
     last_applied_ = state_.last_applied();
-    for (const auto& [id, record] : state_.sessions()) tracker_.Track(id, record.timeout_ms());
+    TrackAllSessions();
   }
   {
     // Durable before the core hears the install is done (it is synchronous).
@@ -156,7 +156,7 @@ void ZkServer::SetRole(const std::string& state, bool serving, bool leader) {
     // The new leader owns expiry; every session gets a full timeout from now
     // so a leader change never expires a healthy session.
     std::shared_lock<std::shared_mutex> tree(tree_mu_);
-    for (const auto& [id, record] : state_.sessions()) tracker_.Track(id, record.timeout_ms());
+    TrackAllSessions();
   }
   expiry_enabled_ = leader;
   if (was_serving && !serving) CloseAllClientStreams();
@@ -180,12 +180,8 @@ void ZkServer::FailWrite(int64_t session_id, int64_t xid, proto::ErrorCode code,
   std::shared_ptr<Connection> conn = ConnOf(session_id);
   if (!conn) return;
   std::shared_lock<std::shared_mutex> tree(tree_mu_);
-  Connection& c = *conn;
-  conn->CompleteWrite(
-      ErrorResponse(xid, proto::OP_ERROR, code, message),
-      [this, session_id, &c](const proto::Request& r, std::vector<proto::Response>* out) {
-        ExecuteRead(session_id, c, r, out);
-      });
+  conn->CompleteWrite(ErrorResponse(xid, proto::OP_ERROR, code, message),
+                      ReaderFor(session_id, *conn));
 }
 
 void ZkServer::AddPendingSync(int64_t session_id, int64_t xid, uint64_t zxid) {
@@ -219,12 +215,7 @@ void ZkServer::CompletePendingSyncs() {
     r.set_zxid(static_cast<int64_t>(last_applied_.load()));
     r.mutable_sync();
     std::shared_lock<std::shared_mutex> tree(tree_mu_);
-    Connection& c = *conn;
-    const int64_t sid = ps.session_id;
-    conn->CompleteWrite(std::move(r), [this, sid, &c](const proto::Request& req,
-                                                      std::vector<proto::Response>* out) {
-      ExecuteRead(sid, c, req, out);
-    });
+    conn->CompleteWrite(std::move(r), ReaderFor(ps.session_id, *conn));
   }
 }
 
