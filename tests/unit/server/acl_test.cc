@@ -7,11 +7,19 @@
 #include "server/auth.h"
 #include "server/preparer.h"
 #include "server/state_machine.h"
+#include "tests/unit/server/tree_harness.h"
 
 namespace zabkeeper::server {
 namespace {
 
-proto::Id MakeId(const std::string& scheme, const std::string& id) {
+using testing::Create;
+using testing::Delete;
+using testing::Multi;
+using testing::OpCheck;
+using testing::SetAcl;
+using testing::SetData;
+
+proto::Id IdOf(const std::string& scheme, const std::string& id) {
   proto::Id out;
   out.set_scheme(scheme);
   out.set_id(id);
@@ -21,7 +29,7 @@ proto::Id MakeId(const std::string& scheme, const std::string& id) {
 proto::Acl AclOf(int perms, const std::string& scheme, const std::string& id) {
   proto::Acl a;
   a.set_perms(perms);
-  *a.mutable_id() = MakeId(scheme, id);
+  *a.mutable_id() = IdOf(scheme, id);
   return a;
 }
 
@@ -57,9 +65,9 @@ TEST_P(CheckAclTest, DecidesLikeZooKeeper) {
   EXPECT_EQ(CheckAcl(c.acl, c.perm, c.ids, "super:lK75jTNcA+U9vtVEw5vB51mj/w4="), c.allowed);
 }
 
-const proto::Id kLocal = MakeId("ip", "127.0.0.1");
-const proto::Id kAlice = MakeId("digest", "alice:JYdjG/dL2+v79QyuS8/0gpT+rQQ=");
-const proto::Id kSuper = MakeId("digest", "super:lK75jTNcA+U9vtVEw5vB51mj/w4=");
+const proto::Id kLocal = IdOf("ip", "127.0.0.1");
+const proto::Id kAlice = IdOf("digest", "alice:JYdjG/dL2+v79QyuS8/0gpT+rQQ=");
+const proto::Id kSuper = IdOf("digest", "super:lK75jTNcA+U9vtVEw5vB51mj/w4=");
 
 INSTANTIATE_TEST_SUITE_P(
     Schemes, CheckAclTest,
@@ -75,7 +83,7 @@ INSTANTIATE_TEST_SUITE_P(
         CheckCase{"Digest_OtherDenied",
                   {AclOf(31, kAlice.scheme(), kAlice.id())},
                   kPermRead,
-                  {kLocal, MakeId("digest", "alice:wrong")},
+                  {kLocal, IdOf("digest", "alice:wrong")},
                   false},
         CheckCase{"Digest_PermBitMissing",
                   {AclOf(kPermRead, "digest", kAlice.id())},
@@ -134,39 +142,6 @@ struct OpCase {
   proto::ErrorCode expected;
 };
 
-proto::Request CreateReq(const std::string& path) {
-  proto::Request r;
-  r.mutable_create()->set_path(path);
-  *r.mutable_create()->add_acl() = AclOf(31, "world", "anyone");
-  return r;
-}
-proto::Request DeleteReq(const std::string& path) {
-  proto::Request r;
-  r.mutable_delete_()->set_path(path);
-  r.mutable_delete_()->set_version(-1);
-  return r;
-}
-proto::Request SetDataReq(const std::string& path) {
-  proto::Request r;
-  r.mutable_set_data()->set_path(path);
-  r.mutable_set_data()->set_version(-1);
-  return r;
-}
-proto::Request SetAclReq(const std::string& path) {
-  proto::Request r;
-  r.mutable_set_acl()->set_path(path);
-  r.mutable_set_acl()->set_version(-1);
-  *r.mutable_set_acl()->add_acl() = AclOf(31, "world", "anyone");
-  return r;
-}
-proto::Request CheckInMulti(const std::string& path) {
-  proto::Request r;
-  proto::CheckVersionRequest* c = r.mutable_multi()->add_ops()->mutable_check();
-  c->set_path(path);
-  c->set_version(-1);
-  return r;
-}
-
 class PermissionTest : public ::testing::TestWithParam<OpCase> {};
 
 TEST_P(PermissionTest, ChecksTheRightNodeAndBit) {
@@ -183,10 +158,10 @@ TEST_P(PermissionTest, ChecksTheRightNodeAndBit) {
     return result.err;
   };
   // /t carries the perms under test; its child /t/c is open to all.
-  proto::Request make_t = CreateReq("/t");
+  proto::Request make_t = Create("/t");
   make_t.mutable_create()->mutable_acl(0)->set_perms(c.perms_on_target);
   ASSERT_EQ(run(make_t, nullptr), proto::OK);
-  proto::Request make_c = CreateReq("/t/c");
+  proto::Request make_c = Create("/t/c");
   ASSERT_EQ(run(make_c, nullptr), proto::OK);
 
   const std::vector<proto::Id> ids = {kLocal};
@@ -197,19 +172,21 @@ constexpr int32_t kAll = 31;
 INSTANTIATE_TEST_SUITE_P(
     Operations, PermissionTest,
     ::testing::Values(
-        OpCase{"Create_ParentHasCreate", CreateReq("/t/new"), kPermCreate, proto::OK},
-        OpCase{"Create_ParentLacksCreate", CreateReq("/t/new"), kAll & ~kPermCreate,
+        OpCase{"Create_ParentHasCreate", Create("/t/new"), kPermCreate, proto::OK},
+        OpCase{"Create_ParentLacksCreate", Create("/t/new"), kAll & ~kPermCreate, proto::NO_AUTH},
+        OpCase{"Delete_ParentHasDelete", Delete("/t/c"), kPermDelete, proto::OK},
+        OpCase{"Delete_ParentLacksDelete", Delete("/t/c"), kAll & ~kPermDelete, proto::NO_AUTH},
+        OpCase{"SetData_NodeHasWrite", SetData("/t", ""), kPermWrite, proto::OK},
+        OpCase{"SetData_NodeLacksWrite", SetData("/t", ""), kAll & ~kPermWrite, proto::NO_AUTH},
+        OpCase{"SetAcl_NodeHasAdmin", SetAcl("/t", {AclOf(31, "world", "anyone")}), kPermAdmin,
+               proto::OK},
+        OpCase{"SetAcl_NodeLacksAdmin", SetAcl("/t", {AclOf(31, "world", "anyone")}),
+               kAll & ~kPermAdmin, proto::NO_AUTH},
+        OpCase{"Check_NodeHasRead", Multi({OpCheck("/t", -1)}), kPermRead, proto::OK},
+        OpCase{"Check_NodeLacksRead", Multi({OpCheck("/t", -1)}), kAll & ~kPermRead,
                proto::NO_AUTH},
-        OpCase{"Delete_ParentHasDelete", DeleteReq("/t/c"), kPermDelete, proto::OK},
-        OpCase{"Delete_ParentLacksDelete", DeleteReq("/t/c"), kAll & ~kPermDelete, proto::NO_AUTH},
-        OpCase{"SetData_NodeHasWrite", SetDataReq("/t"), kPermWrite, proto::OK},
-        OpCase{"SetData_NodeLacksWrite", SetDataReq("/t"), kAll & ~kPermWrite, proto::NO_AUTH},
-        OpCase{"SetAcl_NodeHasAdmin", SetAclReq("/t"), kPermAdmin, proto::OK},
-        OpCase{"SetAcl_NodeLacksAdmin", SetAclReq("/t"), kAll & ~kPermAdmin, proto::NO_AUTH},
-        OpCase{"Check_NodeHasRead", CheckInMulti("/t"), kPermRead, proto::OK},
-        OpCase{"Check_NodeLacksRead", CheckInMulti("/t"), kAll & ~kPermRead, proto::NO_AUTH},
         // The child's own ACL is open: only the parent's matters for create.
-        OpCase{"SetData_OnOpenChild_ParentIrrelevant", SetDataReq("/t/c"), 0, proto::OK}),
+        OpCase{"SetData_OnOpenChild_ParentIrrelevant", SetData("/t/c", ""), 0, proto::OK}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
