@@ -13,6 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev nlohmann-json3-dev libreadline-dev libssl-dev libzookeeper-mt-dev
   curl procps iproute2 python3 docker-compose tmux
+  etcd-server etcd-client
 )
 
 export DEBIAN_FRONTEND=noninteractive

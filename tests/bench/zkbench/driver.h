@@ -1,7 +1,8 @@
 // Driver: one client library behind a minimal asynchronous interface, so the
-// same workload runs against zabkeeper (our gRPC client) and Apache ZooKeeper
-// (its C client). Error codes are ZooKeeper's (0 = OK, -101 = NoNode,
-// -110 = NodeExists, ...); both services use the same numbers.
+// same workload runs against zabkeeper (our gRPC client), Apache ZooKeeper
+// (its C client) and etcd (its v3 gRPC API, driver_etcd.cc). Error codes are
+// ZooKeeper's (0 = OK, -101 = NoNode, -110 = NodeExists, ...); zabkeeper and
+// ZooKeeper use the same numbers, the etcd driver maps its answers to them.
 //
 // Completions and watch callbacks of one session run one at a time on that
 // session's callback thread, and may issue further requests.
@@ -49,6 +50,10 @@ class Driver {
 std::unique_ptr<Driver> NewZabkeeperDriver();
 // nullptr when zkbench was built without the ZooKeeper C client.
 std::unique_ptr<Driver> NewZookeeperDriver();
+// etcd 3.4's v3 API. `linearizable_reads`: Range as etcd's default (a
+// ReadIndex round through the leader) instead of serializable (member-local,
+// what ZooKeeper's reads are).
+std::unique_ptr<Driver> NewEtcdDriver(bool linearizable_reads);
 
 }  // namespace zkbench
 

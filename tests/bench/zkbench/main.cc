@@ -1,4 +1,4 @@
-// zkbench: drives one workload against a zabkeeper or Apache ZooKeeper
+// zkbench: drives one workload against a zabkeeper, Apache ZooKeeper or etcd
 // ensemble and reports throughput and latency percentiles. See options.cc.
 #include <cstdio>
 #include <memory>
@@ -19,9 +19,14 @@ int main(int argc, char** argv) {
                  zkbench::Usage().c_str());
     return 2;
   }
-  std::unique_ptr<zkbench::Driver> driver = options->driver == "zookeeper"
-                                                ? zkbench::NewZookeeperDriver()
-                                                : zkbench::NewZabkeeperDriver();
+  std::unique_ptr<zkbench::Driver> driver;
+  if (options->driver == "zookeeper") {
+    driver = zkbench::NewZookeeperDriver();
+  } else if (options->driver == "etcd") {
+    driver = zkbench::NewEtcdDriver(options->etcd_linearizable);
+  } else {
+    driver = zkbench::NewZabkeeperDriver();
+  }
   if (driver == nullptr) {
     std::fprintf(stderr, "zkbench: built without the ZooKeeper C client (libzookeeper-mt-dev)\n");
     return 2;

@@ -8,12 +8,13 @@
 namespace zkbench {
 
 std::string Usage() {
-  return R"(zkbench: load generator for zabkeeper and Apache ZooKeeper
+  return R"(zkbench: load generator for zabkeeper, Apache ZooKeeper and etcd
 
-  zkbench [--connect HOSTS] [--driver zabkeeper|zookeeper] [--workload W]
+  zkbench [--connect HOSTS] [--driver zabkeeper|zookeeper|etcd] [--workload W]
           [--sessions N] [--outstanding K] [--value-size B]
           [--duration S | --ops N] [--warmup S] [--read-ratio R] [--keys N]
           [--children N] [--root PATH] [--no-cleanup] [--label TEXT] [--json]
+          [--etcd-linearizable]
 
 Workloads:
   create    persistent creates of new znodes (value-size bytes)
@@ -25,6 +26,12 @@ Workloads:
   churn     ephemeral create then delete (each counts as one op)
   watch     --sessions watchers on one znode; one more session sets it;
             an op is one round: set until every watcher saw the change
+etcd (v3 API; HOSTS are client endpoints, one per session, round-robin):
+  create = Txn(create_revision == 0 ? Put), setData = Put, getData/exists =
+  Range (serializable, i.e. member-local like ZooKeeper's reads, unless
+  --etcd-linearizable), getChildren = Range over the prefix "path/",
+  delete = DeleteRange, watch = a Watch from the read's revision + 1,
+  ephemeral = Put with the session's lease.
 Prints a human-readable summary and one JSON line (keys workload, driver,
 ops_s, p50_us, p90_us, p99_us, p999_us, max_us, errors, ...).
 )";
@@ -111,6 +118,8 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
       o.cleanup = false;
     } else if (flag == "--json") {
       o.json_only = true;
+    } else if (flag == "--etcd-linearizable") {
+      o.etcd_linearizable = true;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag ", flag));
     }
@@ -121,7 +130,7 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
   if (!kWorkloads.count(o.workload)) {
     return absl::InvalidArgumentError(absl::StrCat("unknown workload ", o.workload));
   }
-  if (o.driver != "zabkeeper" && o.driver != "zookeeper") {
+  if (o.driver != "zabkeeper" && o.driver != "zookeeper" && o.driver != "etcd") {
     return absl::InvalidArgumentError(absl::StrCat("unknown driver ", o.driver));
   }
   if (o.sessions < 1 || o.outstanding < 1 || o.value_size < 0 || o.keys < 1 || o.children < 0 ||

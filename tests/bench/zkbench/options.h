@@ -11,7 +11,7 @@ namespace zkbench {
 
 struct Options {
   std::string connect = "127.0.0.1:2281,127.0.0.1:2282,127.0.0.1:2283";
-  std::string driver = "zabkeeper";  // zabkeeper | zookeeper
+  std::string driver = "zabkeeper";  // zabkeeper | zookeeper | etcd
   std::string workload = "set";      // create|set|get|exists|children|mixed|churn|watch
   int sessions = 8;
   int outstanding = 32;
@@ -26,6 +26,7 @@ struct Options {
   bool cleanup = true;  // delete what the run created
   std::string label;    // free text copied into the JSON line
   bool json_only = false;
+  bool etcd_linearizable = false;  // etcd: linearizable instead of serializable reads
 };
 
 // Parses argv; an error message on bad input, or "help" for --help.
