@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
-"""Side-by-side benchmark: zabkeeper vs Apache ZooKeeper 3.8, both 3-node
-ensembles on 127.0.0.1 with fsync on, driven by the same zkbench workloads
-(zkbench --driver zabkeeper | zookeeper). Runs are interleaved (each repeat
-runs every workload on both systems, alternating which goes first) and the
-table reports medians with min..max spread.
+"""Side-by-side benchmark: zabkeeper vs Apache ZooKeeper 3.8 vs etcd 3.4, each
+a 3-node cluster on 127.0.0.1 with fsync on, driven by the same zkbench
+workloads (zkbench --driver zabkeeper | zookeeper | etcd). Runs are
+interleaved (each repeat runs every workload on every system, rotating which
+goes first) and the table reports medians with min..max spread.
 
   scripts/bench-compare.py [--runs 3] [--duration 8] [--warmup 2]
                            [--workloads set,create,...] [--build build-bench]
-                           [--install] [--keep]
+                           [--install] [--keep] [--no-doc] [--no-etcd]
+
+etcd (Debian's etcd-server, /usr/bin/etcd) runs with its default durability
+(its WAL is fsynced per batch); without the binary, or with --no-etcd, the
+comparison is zabkeeper vs ZooKeeper only. zkbench's etcd driver maps the
+ZooKeeper operations to etcd requests (see tests/bench/zkbench/driver_etcd.cc);
+its reads are serializable, i.e. member-local as ZooKeeper's are.
 
 Writes docs/bench-results/compare-<timestamp>.json (every zkbench JSON line)
 and the results section of docs/BENCHMARKS.md (between the results markers).
@@ -25,12 +31,17 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ZAB_OFFSET = 100  # ensemble.sh --port-offset: client 2381-2383, peer 2981-2983, admin 8181-8183
 ZAB_HOSTS = ",".join(f"127.0.0.1:{2380 + i}" for i in (1, 2, 3))
 ZK_CLIENT = 2190  # ZooKeeper client 2191-2193, quorum 2991-2993, election 3991-3993
 ZK_HOSTS = ",".join(f"127.0.0.1:{ZK_CLIENT + i}" for i in (1, 2, 3))
+ETCD_BIN = "/usr/bin/etcd"
+ETCD_CLIENT = 2370  # etcd client 2371-2373, peer 2471-2473
+ETCD_PEER = 2470
+ETCD_HOSTS = ",".join(f"127.0.0.1:{ETCD_CLIENT + i}" for i in (1, 2, 3))
 LOAD = ["--sessions", "8", "--outstanding", "32", "--value-size", "100"]
 
 # name -> zkbench arguments (besides --driver/--connect/--duration/--warmup)
@@ -136,6 +147,71 @@ class ZooKeeperEnsemble:
         self.procs = {}
 
 
+class EtcdCluster:
+    """etcd 3.4 (Debian's etcd-server), 3 members, default durability (WAL fsync)."""
+
+    def __init__(self, base):
+        self.base = base
+        self.procs = {}
+
+    def start_node(self, i):
+        d = os.path.join(self.base, f"etcd{i}")
+        os.makedirs(d, exist_ok=True)
+        cluster = ",".join(f"e{j}=http://127.0.0.1:{ETCD_PEER + j}" for j in (1, 2, 3))
+        cmd = [ETCD_BIN, "--name", f"e{i}", "--data-dir", os.path.join(d, "data"),
+               "--listen-client-urls", f"http://127.0.0.1:{ETCD_CLIENT + i}",
+               "--advertise-client-urls", f"http://127.0.0.1:{ETCD_CLIENT + i}",
+               "--listen-peer-urls", f"http://127.0.0.1:{ETCD_PEER + i}",
+               "--initial-advertise-peer-urls", f"http://127.0.0.1:{ETCD_PEER + i}",
+               "--initial-cluster", cluster, "--initial-cluster-state", "new",
+               "--initial-cluster-token", f"zkbench-{os.getpid()}",
+               "--logger", "zap", "--log-level", "warn"]
+        out = open(os.path.join(d, "server.log"), "ab")
+        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs[i] = p
+        log(f"etcd member {i} pid {p.pid}")
+
+    def start(self):
+        for i in (1, 2, 3):
+            self.start_node(i)
+
+    def states(self):
+        """leader/follower per member, from the v3 JSON gateway's Status."""
+        out = {}
+        for i in (1, 2, 3):
+            try:
+                req = urllib.request.Request(
+                    f"http://127.0.0.1:{ETCD_CLIENT + i}/v3/maintenance/status", data=b"{}",
+                    headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(req, timeout=1) as r:
+                    st = json.loads(r.read())
+                leader, me = st.get("leader"), st.get("header", {}).get("member_id")
+                out[i] = "down" if not leader or leader == "0" else \
+                    ("leader" if leader == me else "follower")
+            except (OSError, ValueError):
+                out[i] = "down"
+        return out
+
+    def pids(self):
+        return {i: p.pid for i, p in self.procs.items()}
+
+    def rss_kb(self):
+        return {i: rss_kb(p.pid) for i, p in self.procs.items()}
+
+    def stop(self):
+        for i, p in self.procs.items():
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for i, p in self.procs.items():
+            try:
+                # A leader tries to hand leadership over first (up to ~5 s).
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.procs = {}
+
+
 class ZabkeeperEnsemble:
     def __init__(self, base, binary):
         self.dir = os.path.join(base, "zab")
@@ -223,11 +299,11 @@ def med(values):
     return statistics.median(values) if values else float("nan")
 
 
-def summarize(results, workloads):
+def summarize(results, workloads, systems):
     rows = []
     for w in workloads:
         row = {"workload": w}
-        for system in ("zabkeeper", "zookeeper"):
+        for system in systems:
             rs = [r for r in results if r["name"] == w and r["system"] == system
                   and not r.get("failed")]
             row[system] = {
@@ -249,23 +325,41 @@ def fmt_spread(values, fmt="{:.0f}"):
     return f"{fmt.format(m)} ({fmt.format(min(values))}..{fmt.format(max(values))})"
 
 
-def markdown(rows, meta):
+LABELS = {"zabkeeper": "zabkeeper", "zookeeper": "ZooKeeper", "etcd": "etcd"}
+
+
+def markdown(rows, meta, systems):
+    """zabkeeper against each other system: ops/s, ratios, latencies, errors."""
+    others = [s for s in systems if s != "zabkeeper"]
+    L = LABELS
     out = []
     out.append(f"Run {meta['started']} ({meta['runs']} interleaved repeats, {meta['duration']} s "
                f"measured after {meta['warmup']} s warm-up per run; load average before/after "
                f"{' '.join(meta['load_before'])} / {' '.join(meta['load_after'])}). "
                f"Raw JSON: `{meta['raw']}`.\n")
-    out.append("| workload | zabkeeper ops/s | ZooKeeper ops/s | ratio | zabkeeper p50 / p99 / p99.9 us "
-               "| ZooKeeper p50 / p99 / p99.9 us | p99 ratio | errors (zab/zk) |")
-    out.append("|---|---|---|---|---|---|---|---|")
+    ratio_head = (["ratio"] if len(others) == 1 else [f"ratio zab/{L[o]}" for o in others])
+    p99_head = (["p99 ratio"] if len(others) == 1 else [f"p99 ratio zab/{L[o]}" for o in others])
+    head = (["workload"] + [f"{L[s]} ops/s" for s in systems] + ratio_head
+            + [f"{L[s]} p50 / p99 / p99.9 us" for s in systems] + p99_head
+            + [f"errors ({'/'.join({'zabkeeper': 'zab', 'zookeeper': 'zk'}.get(s, s) for s in systems)})"])
+    out.append("| " + " | ".join(head) + " |")
+    out.append("|" + "---|" * len(head))
+
+    def ratio(a, b):
+        return med(a) / med(b) if a and b and med(b) else float("nan")
+
+    def lat(s):
+        return (f"{med(s['p50_us']):.0f} / {med(s['p99_us']):.0f} / {med(s['p999_us']):.0f}"
+                if s["p50_us"] else "n/a")
+
     for row in rows:
-        z, k = row["zabkeeper"], row["zookeeper"]
-        ratio = med(z["ops_s"]) / med(k["ops_s"]) if z["ops_s"] and k["ops_s"] and med(k["ops_s"]) else float("nan")
-        p99r = med(z["p99_us"]) / med(k["p99_us"]) if z["p99_us"] and k["p99_us"] and med(k["p99_us"]) else float("nan")
-        lat = lambda s: (f"{med(s['p50_us']):.0f} / {med(s['p99_us']):.0f} / {med(s['p999_us']):.0f}"
-                         if s["p50_us"] else "n/a")
-        out.append(f"| {row['workload']} | {fmt_spread(z['ops_s'])} | {fmt_spread(k['ops_s'])} | "
-                   f"{ratio:.2f}x | {lat(z)} | {lat(k)} | {p99r:.2f} | {z['errors']}/{k['errors']} |")
+        z = row["zabkeeper"]
+        cells = ([row["workload"]] + [fmt_spread(row[s]["ops_s"]) for s in systems]
+                 + [f"{ratio(z['ops_s'], row[o]['ops_s']):.2f}x" for o in others]
+                 + [lat(row[s]) for s in systems]
+                 + [f"{ratio(z['p99_us'], row[o]['p99_us']):.2f}" for o in others]
+                 + ["/".join(str(row[s]["errors"]) for s in systems)])
+        out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
 
 
@@ -289,6 +383,7 @@ def main():
     ap.add_argument("--install", action="store_true", help="apt-get install zookeeper first")
     ap.add_argument("--keep", action="store_true", help="leave the data directory")
     ap.add_argument("--no-doc", action="store_true", help="do not touch docs/BENCHMARKS.md")
+    ap.add_argument("--no-etcd", action="store_true", help="leave etcd out")
     args = ap.parse_args()
 
     workloads = args.workloads.split(",")
@@ -302,32 +397,45 @@ def main():
             sys.exit(f"{f} not built (cmake --build {args.build} --target zkbench zabkeeper-server)")
     if args.install:
         subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "zookeeper", "libzookeeper-mt-dev"],
+        subprocess.run(["apt-get", "install", "-y", "-qq", "zookeeper", "libzookeeper-mt-dev"]
+                       + ([] if args.no_etcd else ["etcd-server"]),
                        check=True, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
     if not os.path.exists("/usr/share/java/zookeeper.jar"):
         sys.exit("Apache ZooKeeper not installed (apt-get install zookeeper, or --install)")
+    use_etcd = not args.no_etcd
+    if use_etcd and not os.access(ETCD_BIN, os.X_OK):
+        log(f"{ETCD_BIN} not found (apt-get install etcd-server, or --install): skipping etcd")
+        use_etcd = False
 
     base = tempfile.mkdtemp(prefix="zk-bench-compare.")
     zab = ZabkeeperEnsemble(base, server)
     zk = ZooKeeperEnsemble(base)
+    etcd = EtcdCluster(base) if use_etcd else None
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     raw_rel = f"docs/bench-results/compare-{stamp}.json"
     meta = {"started": stamp, "runs": args.runs, "duration": args.duration, "warmup": args.warmup,
             "workloads": workloads, "load_before": loadavg(), "raw": raw_rel,
             "zab_hosts": ZAB_HOSTS, "zk_hosts": ZK_HOSTS,
+            "etcd_hosts": ETCD_HOSTS if use_etcd else None,
             "machine": subprocess.run(["uname", "-srm"], capture_output=True, text=True).stdout.strip(),
             "nproc": os.cpu_count()}
     results = []
+    # name -> (cluster, zkbench driver, hosts)
+    clusters = {"zabkeeper": (zab, "zabkeeper", ZAB_HOSTS), "zookeeper": (zk, "zookeeper", ZK_HOSTS)}
+    if etcd is not None:
+        clusters["etcd"] = (etcd, "etcd", ETCD_HOSTS)
+    names = list(clusters)
     try:
-        zab.start()
-        zk.start()
-        wait_leader(zab, "zabkeeper")
-        wait_leader(zk, "zookeeper")
-        meta["pids"] = {"zabkeeper": zab.pids(), "zookeeper": zk.pids()}
-        systems = [("zabkeeper", "zabkeeper", ZAB_HOSTS), ("zookeeper", "zookeeper", ZK_HOSTS)]
+        for ens, _, _ in clusters.values():
+            ens.start()
+        for name, (ens, _, _) in clusters.items():
+            wait_leader(ens, name)
+        meta["pids"] = {name: ens.pids() for name, (ens, _, _) in clusters.items()}
+        systems = [(name, driver, hosts) for name, (_, driver, hosts) in clusters.items()]
         for rep in range(args.runs):
             for wi, w in enumerate(workloads):
-                order = systems if (rep + wi) % 2 == 0 else systems[::-1]
+                k = (rep + wi) % len(systems)  # rotate which system goes first
+                order = systems[k:] + systems[:k]
                 for system, driver, hosts in order:
                     r = run_zkbench(zkbench, driver, hosts, WORKLOADS[w], args.duration, args.warmup)
                     r.update({"name": w, "system": system, "rep": rep, "loadavg": loadavg()})
@@ -337,9 +445,9 @@ def main():
                     else:
                         log(f"rep {rep} {w:9s} {system:9s} {r['ops_s']:9.0f} ops/s  p50 {r['p50_us']} "
                             f"p99 {r['p99_us']} p99.9 {r['p999_us']} us  errors {r['errors']}")
-        meta["rss_kb_end"] = {"zabkeeper": zab.rss_kb(), "zookeeper": zk.rss_kb()}
+        meta["rss_kb_end"] = {name: ens.rss_kb() for name, (ens, _, _) in clusters.items()}
     finally:
-        for ens in (zk, zab):
+        for ens, _, _ in reversed(list(clusters.values())):
             try:
                 ens.stop()
             except Exception as e:  # noqa: BLE001 - stopping must go on
@@ -347,11 +455,11 @@ def main():
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
     meta["load_after"] = loadavg()
-    rows = summarize(results, workloads)
+    rows = summarize(results, workloads, names)
     os.makedirs(os.path.join(ROOT, "docs/bench-results"), exist_ok=True)
     with open(os.path.join(ROOT, raw_rel), "w") as f:
         json.dump({"meta": meta, "results": results, "summary": rows}, f, indent=1)
-    md = markdown(rows, meta)
+    md = markdown(rows, meta, names)
     print(md)
     if not args.no_doc:
         update_doc(os.path.join(ROOT, "docs/BENCHMARKS.md"), md)
