@@ -36,8 +36,9 @@ class Fnv64 {
 }  // namespace
 
 DataTree::DataTree() {
-  nodes_.emplace("/", std::make_unique<Znode>());
-  Rehash("/", *nodes_["/"]);
+  auto root = std::make_unique<Znode>();
+  root->path.push_back('/');  // (not = "/": GCC 12 -Wrestrict false positive)
+  Rehash("/", *Insert(std::move(root), nullptr));
   AddSystemNode("/zookeeper");
   AddSystemNode("/zookeeper/config");
   AddSystemNode("/zookeeper/quota");
@@ -57,21 +58,28 @@ DataTree::DataTree() {
 void DataTree::AddSystemNode(const std::string& path) {
   Znode* parent = FindMutable(ParentPath(path));
   Unhash(ParentPath(path), *parent);
-  parent->children.insert(std::string(BaseName(path)));
-  Rehash(ParentPath(path), *parent);
   auto node = std::make_unique<Znode>();
-  Rehash(path, *node);
-  nodes_.emplace(path, std::move(node));
+  node->path = path;
+  Rehash(path, *Insert(std::move(node), parent));
+  Rehash(ParentPath(path), *parent);
+}
+
+Znode* DataTree::Insert(std::unique_ptr<Znode> node, Znode* parent) {
+  Znode* raw = node.get();
+  nodes_.insert(std::move(node));
+  // The view points into raw->path, which lives as long as the znode.
+  if (parent != nullptr) parent->children.insert(raw->name());
+  return raw;
 }
 
 const Znode* DataTree::Find(absl::string_view path) const {
   auto it = nodes_.find(path);
-  return it == nodes_.end() ? nullptr : it->second.get();
+  return it == nodes_.end() ? nullptr : it->get();
 }
 
 Znode* DataTree::FindMutable(absl::string_view path) {
   auto it = nodes_.find(path);
-  return it == nodes_.end() ? nullptr : it->second.get();
+  return it == nodes_.end() ? nullptr : it->get();
 }
 
 std::vector<std::string> DataTree::EphemeralsOf(int64_t session_id) const {
@@ -104,6 +112,7 @@ absl::Status DataTree::CreateNode(const proto::CreateTxn& txn, int64_t zxid, int
   if (nodes_.contains(path)) return ZkError(proto::NODE_EXISTS, path);
 
   auto node = std::make_unique<Znode>();
+  node->path = path;
   node->data = txn.data();
   node->stat.czxid = node->stat.mzxid = node->stat.pzxid = zxid;
   node->stat.ctime = node->stat.mtime = time_ms;
@@ -113,17 +122,15 @@ absl::Status DataTree::CreateNode(const proto::CreateTxn& txn, int64_t zxid, int
   node->ttl_ms = txn.ttl_ms();
 
   Unhash(parent_path, *parent);
-  parent->children.insert(std::string(BaseName(path)));
+  Rehash(path, *Insert(std::move(node), parent));
   if (txn.parent_cversion() > parent->stat.cversion) {
     parent->stat.cversion = txn.parent_cversion();
     parent->stat.pzxid = zxid;
   }
   Rehash(parent_path, *parent);
-  Rehash(path, *node);
 
   if (txn.ephemeral_owner() != 0) ephemerals_[txn.ephemeral_owner()].insert(path);
   if (txn.container() || txn.ttl_ms() > 0) expirable_.insert(path);
-  nodes_.emplace(path, std::move(node));
 
   changes->events.push_back({proto::NODE_CREATED, path});
   changes->events.push_back({proto::NODE_CHILDREN_CHANGED, std::string(parent_path)});
@@ -133,15 +140,17 @@ absl::Status DataTree::CreateNode(const proto::CreateTxn& txn, int64_t zxid, int
   return absl::OkStatus();
 }
 
-absl::Status DataTree::DeleteNode(absl::string_view path, int64_t zxid, ChangeSet* changes) {
+absl::Status DataTree::DeleteNode(absl::string_view path_view, int64_t zxid, ChangeSet* changes) {
+  // A copy: the caller's view may point into the znode this frees.
+  const std::string path(path_view);
   auto it = nodes_.find(path);
   if (it == nodes_.end()) return ZkError(proto::NO_NODE, path);
-  if (!it->second->children.empty()) return ZkError(proto::NOT_EMPTY, path);
+  if (!(*it)->children.empty()) return ZkError(proto::NOT_EMPTY, path);
   absl::string_view parent_path = ParentPath(path);
   Znode* parent = FindMutable(parent_path);
   if (parent == nullptr) return ZkError(proto::NO_NODE, parent_path);
 
-  const Znode& node = *it->second;
+  const Znode& node = **it;
   const int64_t bytes = static_cast<int64_t>(node.data.size());
   Unhash(path, node);
   if (node.stat.ephemeral_owner != 0) {
@@ -152,7 +161,7 @@ absl::Status DataTree::DeleteNode(absl::string_view path, int64_t zxid, ChangeSe
     }
   }
   Unhash(parent_path, *parent);
-  parent->children.erase(std::string(BaseName(path)));
+  parent->children.erase(node.name());  // before the znode (and its name) goes
   // The stored cversion counts creates only (it names sequential children);
   // the reported one moves anyway because numChildren drops (Znode::FillStat).
   if (zxid > parent->stat.pzxid) parent->stat.pzxid = zxid;
@@ -223,9 +232,10 @@ absl::Status DataTree::LoadNode(const std::string& path, const proto::ZnodeRecor
       return absl::DataLossError(absl::StrCat("stored znode ", path, " has no parent"));
     }
     Unhash(parent_path, *parent);
-    parent->children.insert(std::string(BaseName(path)));
+    auto fresh = std::make_unique<Znode>();
+    fresh->path = path;
+    node = Insert(std::move(fresh), parent);
     Rehash(parent_path, *parent);
-    node = nodes_.emplace(path, std::make_unique<Znode>()).first->second.get();
   } else {
     Unhash(path, *node);
   }
@@ -320,7 +330,7 @@ void DataTree::RecomputeQuotaStats(const std::string& quota_path, ChangeSet* cha
     if (node == nullptr) continue;
     ++count;
     bytes += static_cast<int64_t>(node->data.size());
-    for (const std::string& child : node->children) stack.push_back(JoinPath(path, child));
+    for (absl::string_view child : node->children) stack.push_back(JoinPath(path, child));
   }
   const std::string stat_path = QuotaStatPath(quota_path);
   Znode* stat = FindMutable(stat_path);
@@ -333,7 +343,7 @@ void DataTree::RecomputeQuotaStats(const std::string& quota_path, ChangeSet* cha
 
 void DataTree::ForEach(const std::function<void(const std::string&, const Znode&)>& fn) const {
   std::map<absl::string_view, const Znode*> sorted;
-  for (const auto& [path, node] : nodes_) sorted.emplace(path, node.get());
+  for (const auto& node : nodes_) sorted.emplace(node->path, node.get());
   for (const auto& [path, node] : sorted) fn(std::string(path), *node);
 }
 

@@ -79,7 +79,7 @@ void ZkServer::FillRead(int64_t session_id, Connection& conn, const proto::Reque
         watches_.Add(request.get_children().path(), session_id, WatchKind::kChild);
       }
       proto::GetChildrenResponse* out = response->mutable_get_children();
-      for (const std::string& child : node->children) out->add_children(child);
+      for (absl::string_view child : node->children) out->add_children(std::string(child));
       node->FillStat(out->mutable_stat());
       return;
     }
@@ -143,7 +143,7 @@ void ZkServer::FillRead(int64_t session_id, Connection& conn, const proto::Reque
         stack.pop_back();
         const Znode* n = tree.Find(current);
         if (n == nullptr) continue;
-        for (const std::string& child : n->children) {
+        for (absl::string_view child : n->children) {
           ++total;
           stack.push_back(JoinPath(current, child));
         }
@@ -221,7 +221,7 @@ void ZkServer::CatchUpSubtree(const std::string& root, int64_t rel,
   };
   std::vector<std::string> stack;
   if (const Znode* node = tree.Find(root)) {
-    for (const std::string& child : node->children) stack.push_back(JoinPath(root, child));
+    for (absl::string_view child : node->children) stack.push_back(JoinPath(root, child));
   }
   while (!stack.empty()) {  // bounded by the size of the subtree
     std::string path = std::move(stack.back());
@@ -233,7 +233,7 @@ void ZkServer::CatchUpSubtree(const std::string& root, int64_t rel,
     } else if (node->stat.mzxid > rel) {
       events->push_back(WatchEventResponse(proto::NODE_DATA_CHANGED, path, node->stat.mzxid));
     }
-    for (const std::string& child : node->children) stack.push_back(JoinPath(path, child));
+    for (absl::string_view child : node->children) stack.push_back(JoinPath(path, child));
   }
   for (const auto& [zxid, path] : tombstones_) {
     if (zxid > rel && under(path)) {

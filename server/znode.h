@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/container/btree_set.h"
+#include "absl/strings/string_view.h"
 #include "zabkeeper/common.pb.h"
 
 namespace zabkeeper::server {
@@ -25,12 +26,23 @@ struct StatData {
 };
 
 struct Znode {
+  // The full path. DataTree indexes znodes by it, and the parent's `children`
+  // set holds views of its last component, so each name is stored once.
+  std::string path;
   std::string data;
   StatData stat;
   uint32_t acl_id = 0;  // index into the tree's AclTable
   bool container = false;
-  int64_t ttl_ms = 0;                     // > 0 for TTL nodes
-  absl::btree_set<std::string> children;  // names, sorted
+  int64_t ttl_ms = 0;  // > 0 for TTL nodes
+  // Names of the children, sorted: views into each child's `path`, valid
+  // while the child exists (DataTree erases the view before the child).
+  absl::btree_set<absl::string_view> children;
+
+  // The last path component ("" for "/").
+  absl::string_view name() const {
+    const size_t slash = path.rfind('/');
+    return absl::string_view(path).substr(slash == std::string::npos ? 0 : slash + 1);
+  }
 
   // The stat as ZooKeeper 3.8 reports it. It stores cversion as the number of
   // child creates (which names sequential children) and reports
