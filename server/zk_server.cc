@@ -447,20 +447,21 @@ void ZkServer::ApplyLoop() {
     if (items.empty()) return;
     for (ApplyItem& item : items) {
       if (item.snapshot) {
-        proto::StateSnapshot snapshot;
+        std::string data;
         {
-          std::shared_lock<std::shared_mutex> tree(tree_mu_);
-          state_.FillSnapshot(&snapshot);
+          // Scoped: destroyed (Clear keeps the elements) before malloc_trim.
+          proto::StateSnapshot snapshot;
+          {
+            std::shared_lock<std::shared_mutex> tree(tree_mu_);
+            state_.FillSnapshot(&snapshot);
+          }
+          if (snapshot.zxid() != item.snapshot_zxid) {
+            LOG(ERROR) << "snapshot for " << item.follower << " asked at 0x" << std::hex
+                       << item.snapshot_zxid << " but state is at 0x" << snapshot.zxid();
+          }
+          if (driver_) data = snapshot.SerializeAsString();
         }
-        if (snapshot.zxid() != item.snapshot_zxid) {
-          LOG(ERROR) << "snapshot for " << item.follower << " asked at 0x" << std::hex
-                     << item.snapshot_zxid << " but state is at 0x" << snapshot.zxid();
-        }
-        if (driver_) {
-          std::string data = snapshot.SerializeAsString();
-          snapshot.Clear();
-          driver_->OnSnapshotReady(item.follower, item.snapshot_zxid, std::move(data));
-        }
+        if (driver_) driver_->OnSnapshotReady(item.follower, item.snapshot_zxid, std::move(data));
         // A big snapshot leaves hundreds of MB in malloc's free lists.
         malloc_trim(0);
       } else {

@@ -70,23 +70,29 @@ absl::Status ZkServer::TruncateLog(uint64_t zxid) {
 }
 
 absl::Status ZkServer::InstallSnapshot(uint64_t zxid, const std::string& data) {
-  proto::StateSnapshot snapshot;
-  if (!snapshot.ParseFromString(data)) return absl::DataLossError("corrupt snapshot from leader");
-  snapshot.set_zxid(zxid);
-  log_stage_->Flush();
-  WaitApplyIdle();
-  // Log first: a crash in between leaves the old state with an empty log,
-  // which simply syncs again; the reverse could pair new state with old txns.
-  if (absl::Status s = txn_log_->TruncateAfter(0); !s.ok()) return s;
-  const int nodes = snapshot.nodes_size();
-  const int sessions = snapshot.sessions_size();
+  int nodes = 0;
+  int sessions = 0;
   {
-    std::unique_lock<std::shared_mutex> tree(tree_mu_);
-    if (absl::Status s = state_.LoadSnapshot(snapshot); !s.ok()) return s;
-    last_applied_ = state_.last_applied();
-    TrackAllSessions();
-  }
-  {
+    // Scoped: the parsed message and the state batch must be destroyed (not
+    // just cleared, which keeps their elements) before malloc_trim below.
+    proto::StateSnapshot snapshot;
+    if (!snapshot.ParseFromString(data)) {
+      return absl::DataLossError("corrupt snapshot from leader");
+    }
+    snapshot.set_zxid(zxid);
+    log_stage_->Flush();
+    WaitApplyIdle();
+    // Log first: a crash in between leaves the old state with an empty log,
+    // which simply syncs again; the reverse could pair new state with old txns.
+    if (absl::Status s = txn_log_->TruncateAfter(0); !s.ok()) return s;
+    nodes = snapshot.nodes_size();
+    sessions = snapshot.sessions_size();
+    {
+      std::unique_lock<std::shared_mutex> tree(tree_mu_);
+      if (absl::Status s = state_.LoadSnapshot(snapshot); !s.ok()) return s;
+      last_applied_ = state_.last_applied();
+      TrackAllSessions();
+    }
     // Durable before the core hears the install is done (it is synchronous).
     storage::StateBatch full;
     full.last_applied = zxid;
@@ -97,7 +103,6 @@ absl::Status ZkServer::InstallSnapshot(uint64_t zxid, const std::string& data) {
     for (proto::SessionRecord& r : *snapshot.mutable_sessions()) {
       full.sessions.emplace_back(r.session_id(), std::move(r));
     }
-    snapshot.Clear();
     if (absl::Status s = state_store_->ReplaceAll(full); !s.ok()) return s;
   }
   {
