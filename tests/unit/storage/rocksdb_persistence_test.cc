@@ -78,7 +78,7 @@ std::vector<std::string> Views(const StateMachine& sm) {
     proto::Stat stat;
     node.FillStat(&stat);
     std::string line = absl::StrCat(path, " ", stat.ShortDebugString(), " [");
-    for (const std::string& c : node.children) absl::StrAppend(&line, c, ",");
+    for (absl::string_view c : node.children) absl::StrAppend(&line, c, ",");
     out.push_back(line + "]");
   });
   return out;
