@@ -64,19 +64,30 @@ class Outbox {
   bool closed_ = false;
 };
 
-// The dialing side: a synchronous client stream written by the dial thread
-// and read by a reader thread.
-class DialedLink final : public PeerLink {
+// One link over a synchronous gRPC stream, used by both sides: a writer
+// thread drains the outbox into the stream while another thread reads. Both
+// sides are synchronous because the callback API cost more on the hot path:
+// every completion went through an extra executor thread, and StartWrite ran
+// the write inline on the caller, which was the driver thread.
+template <typename Context>
+class SyncLink final : public PeerLink {
  public:
-  explicit DialedLink(grpc::ClientContext* context) : context_(context) {}
+  explicit SyncLink(Context* context) : context_(context) {}
   bool Send(proto::PeerFrame frame) override { return outbox_.Push(std::move(frame)); }
   void Close() override {
     outbox_.Close();
-    context_->TryCancel();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (context_ != nullptr) context_->TryCancel();
+  }
+  // Before the context goes away: a late Close must not touch it.
+  void Detach() {
+    outbox_.Close();
+    std::lock_guard<std::mutex> lock(mu_);
+    context_ = nullptr;
   }
   // Returns when the link is closed or a write fails.
-  void WriteLoop(uint64_t from,
-                 grpc::ClientReaderWriter<proto::PeerFrame, proto::PeerFrame>* stream) {
+  template <typename Stream>
+  void WriteLoop(uint64_t from, Stream* stream) {
     proto::PeerFrame frame;
     while (outbox_.PopAll(from, &frame, /*wait=*/true)) {
       if (!stream->Write(frame)) return;
@@ -84,123 +95,47 @@ class DialedLink final : public PeerLink {
   }
 
  private:
-  grpc::ClientContext* context_;
-  Outbox outbox_;
-};
-
-class AcceptedReactor;
-
-// The accepting side's link; outlives the reactor if the transport holds it.
-class AcceptedLink final : public PeerLink {
- public:
-  AcceptedLink(uint64_t my_sid, AcceptedReactor* reactor) : my_sid_(my_sid), reactor_(reactor) {}
-  bool Send(proto::PeerFrame frame) override;
-  void Close() override;
-  void WriteDone(bool ok);
-  void Detach();
-
- private:
-  void StartWriteLocked();
-
-  const uint64_t my_sid_;
   std::mutex mu_;
-  AcceptedReactor* reactor_;
+  Context* context_;  // null once detached
   Outbox outbox_;
-  proto::PeerFrame in_flight_;
-  bool writing_ = false;
-  bool finished_ = false;
 };
 
-class AcceptedReactor final : public grpc::ServerBidiReactor<proto::PeerFrame, proto::PeerFrame> {
- public:
-  explicit AcceptedReactor(PeerTransport* transport)
-      : transport_(transport), link_(std::make_shared<AcceptedLink>(transport->my_sid(), this)) {
-    StartRead(&in_);
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      link_->Close();
-      return;
-    }
-    if (sid_ == 0) {
-      const uint64_t from = in_.from();
-      auto it = transport_->servers().find(static_cast<int64_t>(from));
-      if (from == 0 || it == transport_->servers().end() || from >= transport_->my_sid()) {
-        LOG(WARNING) << "refusing peer link from unknown or higher server id " << from;
-        link_->Close();
-        return;
-      }
-      sid_ = from;
-      transport_->LinkUp(sid_, link_);
-    }
-    transport_->Deliver(sid_, link_.get(), std::move(in_));
-    in_.Clear();
-    StartRead(&in_);
-  }
-  void OnWriteDone(bool ok) override { link_->WriteDone(ok); }
-  void OnDone() override {
-    link_->Detach();
-    if (sid_ != 0) transport_->LinkDown(sid_, link_.get());
-    delete this;
-  }
-
- private:
-  PeerTransport* transport_;
-  std::shared_ptr<AcceptedLink> link_;
-  proto::PeerFrame in_;
-  uint64_t sid_ = 0;
-};
-
-bool AcceptedLink::Send(proto::PeerFrame frame) {
-  if (!outbox_.Push(std::move(frame))) return false;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!writing_ && !finished_ && reactor_ != nullptr) StartWriteLocked();
-  return true;
-}
-
-void AcceptedLink::StartWriteLocked() {
-  if (!outbox_.PopAll(my_sid_, &in_flight_, /*wait=*/false)) return;
-  writing_ = true;
-  reactor_->StartWrite(&in_flight_);
-}
-
-void AcceptedLink::WriteDone(bool ok) {
-  std::lock_guard<std::mutex> lock(mu_);
-  writing_ = false;
-  if (finished_ || reactor_ == nullptr) return;
-  if (!ok || outbox_.closed()) {
-    // Finish only now: gRPC allows no Finish while a write is in flight.
-    outbox_.Close();
-    finished_ = true;
-    reactor_->Finish(ok ? grpc::Status::OK : grpc::Status::CANCELLED);
-    return;
-  }
-  StartWriteLocked();
-}
-
-void AcceptedLink::Close() {
-  outbox_.Close();
-  std::lock_guard<std::mutex> lock(mu_);
-  if (finished_ || reactor_ == nullptr || writing_) return;  // WriteDone finishes
-  finished_ = true;
-  reactor_->Finish(grpc::Status::OK);
-}
-
-void AcceptedLink::Detach() {
-  outbox_.Close();
-  std::lock_guard<std::mutex> lock(mu_);
-  reactor_ = nullptr;
+// Carries a link whose first frame has been read: reads and delivers until
+// the stream ends while a second thread writes; then reports the link down.
+template <typename Context, typename Stream>
+void RunLink(PeerTransport* transport, uint64_t sid, const std::shared_ptr<SyncLink<Context>>& link,
+             Stream* stream) {
+  transport->LinkUp(sid, link);
+  std::thread writer([&] {
+    link->WriteLoop(transport->my_sid(), stream);
+    link->Close();
+  });
+  proto::PeerFrame frame;
+  while (stream->Read(&frame)) transport->Deliver(sid, link.get(), std::move(frame));
+  link->Close();
+  writer.join();
+  transport->LinkDown(sid, link.get());
+  link->Detach();
 }
 
 }  // namespace
 
-class PeerTransport::Service final : public proto::ZabPeer::CallbackService {
+class PeerTransport::Service final : public proto::ZabPeer::Service {
  public:
   explicit Service(PeerTransport* transport) : transport_(transport) {}
-  grpc::ServerBidiReactor<proto::PeerFrame, proto::PeerFrame>* Link(
-      grpc::CallbackServerContext*) override {
-    return new AcceptedReactor(transport_);
+  grpc::Status Link(grpc::ServerContext* context,
+                    grpc::ServerReaderWriter<proto::PeerFrame, proto::PeerFrame>* stream) override {
+    proto::PeerFrame hello;
+    if (!stream->Read(&hello)) return grpc::Status::OK;
+    const uint64_t from = hello.from();
+    if (from == 0 || !transport_->servers().contains(static_cast<int64_t>(from)) ||
+        from >= transport_->my_sid()) {
+      LOG(WARNING) << "refusing peer link from unknown or higher server id " << from;
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "unknown or higher server id");
+    }
+    auto link = std::make_shared<SyncLink<grpc::ServerContext>>(context);
+    RunLink(transport_, from, link, stream);
+    return grpc::Status::OK;
   }
 
  private:
@@ -316,17 +251,7 @@ void PeerTransport::DialLoop(uint64_t sid) {
     hello.set_from(my_sid_);
     if (stream->Write(hello)) {
       backoff = std::chrono::milliseconds(50);
-      auto link = std::make_shared<DialedLink>(&context);
-      LinkUp(sid, link);
-      std::thread reader([&] {
-        proto::PeerFrame frame;
-        while (stream->Read(&frame)) Deliver(sid, link.get(), std::move(frame));
-        link->Close();
-      });
-      link->WriteLoop(my_sid_, stream.get());
-      link->Close();
-      reader.join();
-      LinkDown(sid, link.get());
+      RunLink(this, sid, std::make_shared<SyncLink<grpc::ClientContext>>(&context), stream.get());
     } else {
       context.TryCancel();
     }

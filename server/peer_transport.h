@@ -80,8 +80,8 @@ class PeerTransport {
   std::vector<std::thread> dialers_;
 };
 
-// One live link: an outbox plus a way to write it. Implemented by the dialing
-// side (a client stream) and the accepting side (a server reactor).
+// One live link: an outbox plus a way to write it. Both sides use gRPC's
+// synchronous stream API, with one reader and one writer thread per link.
 class PeerLink {
  public:
   virtual ~PeerLink() = default;
