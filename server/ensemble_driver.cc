@@ -104,6 +104,7 @@ void EnsembleDriver::Loop() {
     for (Event& e : batch) Handle(e);
     batch.clear();
     DrainParked();
+    SyncHeldAppends();
     Flush();
     PublishStatus();
   }
@@ -166,6 +167,8 @@ void EnsembleDriver::ProcessReady() {
   // follow-up work only in response to inputs, which are finite here.
   for (int round = 0; round < 1000 && peer_->HasReady(); ++round) {
     ::zab::Ready ready = peer_->TakeReady();
+    // Held appends land before anything that replaces the log or the role.
+    if (ready.install_snapshot || ready.truncate_after || ready.role) WriteHeldAppends();
     if (ready.install_snapshot) {
       absl::Status s = server_->InstallSnapshot(ready.install_snapshot->zxid.raw(),
                                                 ready.install_snapshot->data);
@@ -175,7 +178,15 @@ void EnsembleDriver::ProcessReady() {
       absl::Status s = server_->TruncateLog(ready.truncate_after->raw());
       CHECK(s.ok()) << "truncating the log failed: " << s;
     }
-    if (!ready.append.empty()) server_->AppendToLog(std::move(ready.append));
+    if (!ready.append.empty()) {
+      if (role_.role == ::zab::Role::kLeading) {
+        // The leader's sync runs beside the round trip to its followers.
+        WriteHeldAppends();
+        server_->AppendToLog(std::move(ready.append));
+      } else {
+        for (::zab::LogEntry& e : ready.append) held_appends_.push_back(std::move(e));
+      }
+    }
     std::optional<::zab::Epoch> accepted, current;
     if (ready.persist_accepted_epoch) {
       absl::Status s = server_->PersistAcceptedEpoch(*ready.persist_accepted_epoch);
@@ -198,6 +209,25 @@ void EnsembleDriver::ProcessReady() {
     // The epoch acks go in only after this batch is fully carried out.
     if (accepted) peer_->AcceptedEpochPersisted(*accepted);
     if (current) peer_->CurrentEpochPersisted(*current);
+  }
+}
+
+void EnsembleDriver::WriteHeldAppends() {
+  if (held_appends_.empty()) return;
+  held_persisted_ = held_appends_.back().zxid.raw();
+  server_->AppendToLog(std::move(held_appends_), /*now=*/true);
+  held_appends_.clear();
+}
+
+void EnsembleDriver::SyncHeldAppends() {
+  // Bounded like ProcessReady: the core answers Persisted with messages,
+  // not with more appends, unless new input arrived (it has not: one thread).
+  for (int round = 0; round < 100 && (!held_appends_.empty() || held_persisted_ != 0); ++round) {
+    WriteHeldAppends();
+    const uint64_t zxid = held_persisted_;
+    held_persisted_ = 0;
+    peer_->Persisted(::zab::Zxid::FromRaw(zxid));
+    ProcessReady();
   }
 }
 

@@ -105,6 +105,12 @@ class EnsembleDriver {
                  const std::string& message);
   bool LeaderReady() const;
   void DrainParked();
+  // A follower's appends of one round of events are held and written with
+  // one synchronous sync at its end (its ACKs wait for that sync anyway, and
+  // the log stage's two thread hand-offs cost more than they overlap).
+  void WriteHeldAppends();
+  // Writes the held appends, tells the core, and carries out what follows.
+  void SyncHeldAppends();
   void Flush();
   void PublishStatus();
 
@@ -125,6 +131,8 @@ class EnsembleDriver {
   std::deque<Parked> parked_;
   std::atomic<bool> has_parked_{false};
   uint64_t barrier_zxid_ = 0;  // leader prepares once applied >= this
+  std::vector<::zab::LogEntry> held_appends_;
+  uint64_t held_persisted_ = 0;  // written by WriteHeldAppends, not yet told
   uint64_t ticks_ = 0;
   ::zab::RoleState role_;
 

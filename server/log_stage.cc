@@ -36,6 +36,24 @@ void LogStage::Flush() {
   flush_cv_.wait(lock, [&] { return stopped_ || written_ >= appended_; });
 }
 
+void LogStage::WriteNow(const std::vector<storage::LogEntry>& entries) {
+  Flush();
+  Write(entries);
+}
+
+void LogStage::Write(const std::vector<storage::LogEntry>& entries) {
+  auto start = std::chrono::steady_clock::now();
+  absl::Status status = log_->Append(entries);
+  // A log that cannot be written loses acknowledged writes if we go on:
+  // stop the server (as ZooKeeper does) and let restart recover.
+  CHECK(status.ok()) << "transaction log append failed: " << status;
+  sync_micros_ += std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  txns_ += entries.size();
+  ++syncs_;
+}
+
 void LogStage::Run() {
   std::vector<storage::LogEntry> entries;
   while (true) {
@@ -44,16 +62,7 @@ void LogStage::Run() {
     entries.clear();
     entries.reserve(batch.size());
     for (const auto& p : batch) entries.push_back(storage::LogEntry{uint64_t(p->zxid), p->payload});
-    auto start = std::chrono::steady_clock::now();
-    absl::Status status = log_->Append(entries);
-    // A log that cannot be written loses acknowledged writes if we go on:
-    // stop the server (as ZooKeeper does) and let restart recover.
-    CHECK(status.ok()) << "transaction log append failed: " << status;
-    sync_micros_ += std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
-    txns_ += batch.size();
-    ++syncs_;
+    Write(entries);
     const size_t n = batch.size();
     next_(std::move(batch));
     std::lock_guard<std::mutex> lock(flush_mu_);

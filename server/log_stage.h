@@ -34,6 +34,10 @@ class LogStage {
   bool Append(std::unique_ptr<Proposal> proposal);
   // Waits until everything appended so far is written and handed on.
   void Flush();
+  // Writes `entries` as one synced batch on the calling thread, after what
+  // is queued; nothing is handed on. For a follower, whose ACK waits for
+  // the sync anyway: two thread hand-offs fewer on every write's path.
+  void WriteNow(const std::vector<storage::LogEntry>& entries);
 
   uint64_t txns_logged() const { return txns_.load(); }
   uint64_t syncs() const { return syncs_.load(); }
@@ -42,6 +46,7 @@ class LogStage {
 
  private:
   void Run();
+  void Write(const std::vector<storage::LogEntry>& entries);
 
   storage::TxnLog* log_;
   BoundedQueue<std::unique_ptr<Proposal>> queue_;

@@ -97,7 +97,9 @@ class ZkServer {
   // ---- For the EnsembleDriver (driver thread) -------------------------------
   proto::Txn PrepareWrite(const WriteRequest& write, int64_t zxid);
   void ResetPreparer();
-  void AppendToLog(std::vector<::zab::LogEntry> entries);
+  // Queues entries for the group-committing log stage (which reports
+  // Persisted), or with `now` writes them synced before returning.
+  void AppendToLog(std::vector<::zab::LogEntry> entries, bool now = false);
   absl::Status TruncateLog(uint64_t zxid);
   absl::Status InstallSnapshot(uint64_t zxid, const std::string& data);
   absl::Status PersistAcceptedEpoch(uint32_t epoch);

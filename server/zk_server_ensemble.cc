@@ -55,7 +55,14 @@ void ZkServer::ResetPreparer() {
   preparer_.Reset();
 }
 
-void ZkServer::AppendToLog(std::vector<::zab::LogEntry> entries) {
+void ZkServer::AppendToLog(std::vector<::zab::LogEntry> entries, bool now) {
+  if (now) {
+    std::vector<storage::LogEntry> batch;
+    batch.reserve(entries.size());
+    for (::zab::LogEntry& e : entries) batch.push_back({e.zxid.raw(), std::move(e.txn)});
+    log_stage_->WriteNow(batch);
+    return;
+  }
   for (::zab::LogEntry& e : entries) {
     auto p = std::make_unique<Proposal>();
     p->zxid = static_cast<int64_t>(e.zxid.raw());
