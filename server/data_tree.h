@@ -77,7 +77,8 @@ class DataTree {
   // Paths of container and TTL nodes (what NodeReaper scans).
   const absl::btree_set<std::string>& expirable() const { return expirable_; }
 
-  // Visits every node in path order (for snapshots and dumps).
+  // Visits every node, each parent before its children and siblings in name
+  // order (for snapshots and dumps).
   void ForEach(const std::function<void(const std::string&, const Znode&)>& fn) const;
 
   // Quotas (server/quota.h), as ZooKeeper's DataTree keeps them: the paths

@@ -3,6 +3,7 @@
 #ifndef ZABKEEPER_SERVER_REQUEST_UTIL_H_
 #define ZABKEEPER_SERVER_REQUEST_UTIL_H_
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -13,6 +14,8 @@ namespace zabkeeper::server {
 
 // Wall-clock milliseconds: ctime/mtime of znodes.
 int64_t WallMillis();
+// Milliseconds of the steady clock since `start`, for log lines.
+int64_t MillisSince(std::chrono::steady_clock::time_point start);
 
 proto::Response ErrorResponse(int64_t xid, proto::OpCode op, proto::ErrorCode code,
                               absl::string_view message);

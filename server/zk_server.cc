@@ -123,11 +123,7 @@ absl::Status ZkServer::Recover() {
             << state_.sessions().size() << " sessions at zxid 0x" << std::hex
             << state_.last_applied() << std::dec << " (state at 0x" << std::hex << loaded_at
             << std::dec << ", replayed " << replayed << " txns, log has " << recovered_.log.size()
-            << " for the ZAB core) in "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::steady_clock::now() - start)
-                   .count()
-            << " ms";
+            << " for the ZAB core) in " << MillisSince(start) << " ms";
   return absl::OkStatus();
 }
 
@@ -448,6 +444,8 @@ void ZkServer::ApplyLoop() {
     for (ApplyItem& item : items) {
       if (item.snapshot) {
         std::string data;
+        const auto start = std::chrono::steady_clock::now();
+        int64_t fill_ms = 0;
         {
           // Scoped: destroyed (Clear keeps the elements) before malloc_trim.
           proto::StateSnapshot snapshot;
@@ -455,12 +453,16 @@ void ZkServer::ApplyLoop() {
             std::shared_lock<std::shared_mutex> tree(tree_mu_);
             state_.FillSnapshot(&snapshot);
           }
+          fill_ms = MillisSince(start);
           if (snapshot.zxid() != item.snapshot_zxid) {
             LOG(ERROR) << "snapshot for " << item.follower << " asked at 0x" << std::hex
                        << item.snapshot_zxid << " but state is at 0x" << snapshot.zxid();
           }
           if (driver_) data = snapshot.SerializeAsString();
         }
+        LOG(INFO) << "snapshot for server " << item.follower << ": " << data.size()
+                  << " bytes, built in " << fill_ms << " ms, serialized in "
+                  << MillisSince(start) - fill_ms << " ms";
         if (driver_) driver_->OnSnapshotReady(item.follower, item.snapshot_zxid, std::move(data));
         // A big snapshot leaves hundreds of MB in malloc's free lists.
         malloc_trim(0);
