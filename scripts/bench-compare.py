@@ -25,13 +25,15 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import ZK_JAR, four_letter, loadavg, rss_kb, zookeeper_command, zookeeper_node  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ZAB_OFFSET = 100  # ensemble.sh --port-offset: client 2381-2383, peer 2981-2983, admin 8181-8183
@@ -66,22 +68,32 @@ def log(msg):
     print(f"[bench-compare {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def four_letter(port, cmd="srvr", timeout=1.0):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-            s.sendall(cmd.encode())
-            data = b""
-            while True:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-            return data.decode(errors="replace")
-    except OSError:
-        return ""
+
+class ChildCluster:
+    """Nodes this script started as child processes (self.procs: id -> Popen)."""
+
+    stop_timeout = 10
+
+    def pids(self):
+        return {i: p.pid for i, p in self.procs.items()}
+
+    def rss_kb(self):
+        return {i: rss_kb(p.pid) for i, p in self.procs.items()}
+
+    def stop(self):
+        for p in self.procs.values():
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in self.procs.values():
+            try:
+                p.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.procs = {}
 
 
-class ZooKeeperEnsemble:
+class ZooKeeperEnsemble(ChildCluster):
     """Apache ZooKeeper 3.8 (Debian's package), 3 nodes, default durability."""
 
     def __init__(self, base, heap="1g"):
@@ -89,30 +101,12 @@ class ZooKeeperEnsemble:
         self.heap = heap
         self.procs = {}
 
-    def config(self, i):
-        d = os.path.join(self.base, f"zk{i}")
-        os.makedirs(os.path.join(d, "data"), exist_ok=True)
-        with open(os.path.join(d, "data", "myid"), "w") as f:
-            f.write(f"{i}\n")
-        cfg = os.path.join(d, "zoo.cfg")
-        with open(cfg, "w") as f:
-            f.write("\n".join([
-                "tickTime=2000", "initLimit=10", "syncLimit=5",
-                f"dataDir={d}/data", f"clientPort={ZK_CLIENT + i}", "clientPortAddress=127.0.0.1",
-                "forceSync=yes", "maxClientCnxns=0", "admin.enableServer=false",
-                "4lw.commands.whitelist=srvr,mntr,ruok",
-            ] + [f"server.{j}=127.0.0.1:{2990 + j}:{3990 + j}" for j in (1, 2, 3)]) + "\n")
-        return d, cfg
-
     def start_node(self, i):
-        d, cfg = self.config(i)
-        cmd = ["java", f"-Xmx{self.heap}", f"-Xms{self.heap}",
-               f"-Dzookeeper.log.dir={d}", "-Dzookeeper.root.logger=WARN,CONSOLE",
-               "-Dlog4j.configuration=file:/etc/zookeeper/conf/log4j.properties",
-               "-cp", "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar",
-               "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfg]
+        d = os.path.join(self.base, f"zk{i}")
+        cfg = zookeeper_node(d, i, ZK_CLIENT + i, {j: (2990 + j, 3990 + j) for j in (1, 2, 3)})
         out = open(os.path.join(d, "server.log"), "ab")
-        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        p = subprocess.Popen(zookeeper_command(d, cfg, self.heap), stdout=out,
+                             stderr=subprocess.STDOUT, start_new_session=True)
         self.procs[i] = p
         log(f"zookeeper node {i} pid {p.pid}")
 
@@ -128,26 +122,8 @@ class ZooKeeperEnsemble:
             out[i] = mode[0] if mode else "down"
         return out
 
-    def pids(self):
-        return {i: p.pid for i, p in self.procs.items()}
 
-    def rss_kb(self):
-        return {i: rss_kb(p.pid) for i, p in self.procs.items()}
-
-    def stop(self):
-        for i, p in self.procs.items():
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for i, p in self.procs.items():
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        self.procs = {}
-
-
-class EtcdCluster:
+class EtcdCluster(ChildCluster):
     """etcd 3.4 (Debian's etcd-server), 3 members, default durability (WAL fsync)."""
 
     def __init__(self, base):
@@ -192,24 +168,8 @@ class EtcdCluster:
                 out[i] = "down"
         return out
 
-    def pids(self):
-        return {i: p.pid for i, p in self.procs.items()}
-
-    def rss_kb(self):
-        return {i: rss_kb(p.pid) for i, p in self.procs.items()}
-
-    def stop(self):
-        for i, p in self.procs.items():
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for i, p in self.procs.items():
-            try:
-                # A leader tries to hand leadership over first (up to ~5 s).
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        self.procs = {}
+    # A leader tries to hand leadership over first (up to ~5 s).
+    stop_timeout = 15
 
 
 class ZabkeeperEnsemble:
@@ -254,15 +214,6 @@ class ZabkeeperEnsemble:
         self.sh("stop")
 
 
-def rss_kb(pid):
-    try:
-        for line in open(f"/proc/{pid}/status"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
 
 def wait_leader(ens, name, timeout=60):
     deadline = time.time() + timeout
@@ -290,9 +241,6 @@ def run_zkbench(zkbench, driver, hosts, args, duration, warmup):
     r["wall_s"] = round(time.time() - t0, 1)
     return r
 
-
-def loadavg():
-    return open("/proc/loadavg").read().split()[:3]
 
 
 def med(values):
@@ -400,7 +348,7 @@ def main():
         subprocess.run(["apt-get", "install", "-y", "-qq", "zookeeper", "libzookeeper-mt-dev"]
                        + ([] if args.no_etcd else ["etcd-server"]),
                        check=True, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
-    if not os.path.exists("/usr/share/java/zookeeper.jar"):
+    if not os.path.exists(ZK_JAR):
         sys.exit("Apache ZooKeeper not installed (apt-get install zookeeper, or --install)")
     use_etcd = not args.no_etcd
     if use_etcd and not os.access(ETCD_BIN, os.X_OK):

@@ -56,13 +56,15 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import ZK_JAR, four_letter, loadavg, rss_kb, zookeeper_command, zookeeper_node  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENSEMBLE_SH = os.path.join(ROOT, "deploy/local/ensemble.sh")
 IDS = (1, 2, 3)
 ZAB_OFFSET = 300  # ensemble.sh --port-offset
 ZAB_CLIENT, ZAB_PEER, ZAB_ADMIN = 2280 + ZAB_OFFSET, 2880 + ZAB_OFFSET, 8080 + ZAB_OFFSET
 ZK_CLIENT, ZK_QUORUM, ZK_ELECTION = 2490, 3490, 4490
-ZK_JAR = "/usr/share/java/zookeeper.jar"
 FILL = ["--workload", "create", "--sessions", "8", "--outstanding", "64", "--value-size", "100"]
 LABELS = {"zabkeeper": "zabkeeper", "zookeeper": "ZooKeeper"}
 
@@ -75,19 +77,6 @@ def log(msg):
     print(f"[bench-scale {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def loadavg():
-    return open("/proc/loadavg").read().split()[:3]
-
-
-def rss_kb(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except (OSError, TypeError):
-        pass
-    return None
 
 
 def alive(pid):
@@ -128,20 +117,6 @@ def check_ports(name, ports):
     if busy:
         raise StepFailed(f"{name}: ports {busy} already in use on 127.0.0.1")
 
-
-def four_letter(port, cmd="srvr", timeout=1.0):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-            s.sendall(cmd.encode())
-            data = b""
-            while True:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-            return data.decode(errors="replace")
-    except OSError:
-        return ""
 
 
 def http_json(url, timeout=1.0):
@@ -249,31 +224,14 @@ class ZooKeeper:
     def node_dir(self, i):
         return os.path.join(self.base, f"zk{i}")
 
-    def config(self, i):
-        d = self.node_dir(i)
-        os.makedirs(os.path.join(d, "data"), exist_ok=True)
-        with open(os.path.join(d, "data", "myid"), "w") as f:
-            f.write(f"{i}\n")
-        cfg = os.path.join(d, "zoo.cfg")
-        with open(cfg, "w") as f:
-            f.write("\n".join([
-                "tickTime=2000", "initLimit=10", "syncLimit=5",
-                f"dataDir={d}/data", f"clientPort={ZK_CLIENT + i}", "clientPortAddress=127.0.0.1",
-                "forceSync=yes", "maxClientCnxns=0", "admin.enableServer=false",
-                "4lw.commands.whitelist=srvr,mntr,ruok",
-            ] + [f"server.{j}=127.0.0.1:{ZK_QUORUM + j}:{ZK_ELECTION + j}" for j in IDS]) + "\n")
-        return d, cfg
-
     def ports(self):
         return [b + i for b in (ZK_CLIENT, ZK_QUORUM, ZK_ELECTION) for i in IDS]
 
     def start_node(self, i):
-        d, cfg = self.config(i)
-        cmd = ["java", f"-Xmx{self.heap}", f"-Xms{self.heap}",
-               f"-Dzookeeper.log.dir={d}", "-Dzookeeper.root.logger=WARN,CONSOLE",
-               "-Dlog4j.configuration=file:/etc/zookeeper/conf/log4j.properties",
-               "-cp", f"/etc/zookeeper/conf:{ZK_JAR}",
-               "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfg]
+        d = self.node_dir(i)
+        cfg = zookeeper_node(d, i, ZK_CLIENT + i,
+                             {j: (ZK_QUORUM + j, ZK_ELECTION + j) for j in IDS})
+        cmd = zookeeper_command(d, cfg, self.heap)
         with open(os.path.join(d, "server.log"), "ab") as out:
             p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL, start_new_session=True)
