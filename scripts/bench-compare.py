@@ -328,7 +328,8 @@ def main():
     ap.add_argument("--warmup", type=float, default=2)
     ap.add_argument("--workloads", default=DEFAULT_WORKLOADS)
     ap.add_argument("--build", default=os.path.join(ROOT, "build-bench"))
-    ap.add_argument("--install", action="store_true", help="apt-get install zookeeper first")
+    ap.add_argument("--install", action="store_true",
+                    help="apt-get install zookeeper (and etcd-server unless --no-etcd) first")
     ap.add_argument("--keep", action="store_true", help="leave the data directory")
     ap.add_argument("--no-doc", action="store_true", help="do not touch docs/BENCHMARKS.md")
     ap.add_argument("--no-etcd", action="store_true", help="leave etcd out")

@@ -13,8 +13,10 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev nlohmann-json3-dev libreadline-dev libssl-dev libzookeeper-mt-dev
   curl procps iproute2 python3 docker-compose tmux
-  etcd-server etcd-client
 )
+# Not here: zookeeper and etcd-server, which only the benchmark scripts use
+# (scripts/bench-compare.py --install); etcd-server's package also starts a
+# system etcd on 127.0.0.1:2379 on a systemd host.
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
