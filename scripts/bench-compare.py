@@ -33,7 +33,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import ZK_JAR, four_letter, loadavg, rss_kb, zookeeper_command, zookeeper_node  # noqa: E402
+from bench_common import ZK_JAR, built_binaries, four_letter, loadavg, rss_kb, zookeeper_command, zookeeper_node  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ZAB_OFFSET = 100  # ensemble.sh --port-offset: client 2381-2383, peer 2981-2983, admin 8181-8183
@@ -68,11 +68,26 @@ def log(msg):
     print(f"[bench-compare {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-
 class ChildCluster:
     """Nodes this script started as child processes (self.procs: id -> Popen)."""
 
     stop_timeout = 10
+
+    def __init__(self, base):
+        self.base = base
+        self.procs = {}
+
+    def start(self):
+        for i in (1, 2, 3):
+            self.start_node(i)
+
+    def spawn(self, i, d, cmd, what):
+        """Starts node i (cmd, output to d/server.log) in its own session."""
+        with open(os.path.join(d, "server.log"), "ab") as out:
+            p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, start_new_session=True)
+        self.procs[i] = p
+        log(f"{what} {i} pid {p.pid}")
 
     def pids(self):
         return {i: p.pid for i, p in self.procs.items()}
@@ -97,22 +112,13 @@ class ZooKeeperEnsemble(ChildCluster):
     """Apache ZooKeeper 3.8 (Debian's package), 3 nodes, default durability."""
 
     def __init__(self, base, heap="1g"):
-        self.base = base
+        super().__init__(base)
         self.heap = heap
-        self.procs = {}
 
     def start_node(self, i):
         d = os.path.join(self.base, f"zk{i}")
         cfg = zookeeper_node(d, i, ZK_CLIENT + i, {j: (2990 + j, 3990 + j) for j in (1, 2, 3)})
-        out = open(os.path.join(d, "server.log"), "ab")
-        p = subprocess.Popen(zookeeper_command(d, cfg, self.heap), stdout=out,
-                             stderr=subprocess.STDOUT, start_new_session=True)
-        self.procs[i] = p
-        log(f"zookeeper node {i} pid {p.pid}")
-
-    def start(self):
-        for i in (1, 2, 3):
-            self.start_node(i)
+        self.spawn(i, d, zookeeper_command(d, cfg, self.heap), "zookeeper node")
 
     def states(self):
         out = {}
@@ -126,10 +132,6 @@ class ZooKeeperEnsemble(ChildCluster):
 class EtcdCluster(ChildCluster):
     """etcd 3.4 (Debian's etcd-server), 3 members, default durability (WAL fsync)."""
 
-    def __init__(self, base):
-        self.base = base
-        self.procs = {}
-
     def start_node(self, i):
         d = os.path.join(self.base, f"etcd{i}")
         os.makedirs(d, exist_ok=True)
@@ -142,14 +144,7 @@ class EtcdCluster(ChildCluster):
                "--initial-cluster", cluster, "--initial-cluster-state", "new",
                "--initial-cluster-token", f"zkbench-{os.getpid()}",
                "--logger", "zap", "--log-level", "warn"]
-        out = open(os.path.join(d, "server.log"), "ab")
-        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        self.procs[i] = p
-        log(f"etcd member {i} pid {p.pid}")
-
-    def start(self):
-        for i in (1, 2, 3):
-            self.start_node(i)
+        self.spawn(i, d, cmd, "etcd member")
 
     def states(self):
         """leader/follower per member, from the v3 JSON gateway's Status."""
@@ -214,7 +209,6 @@ class ZabkeeperEnsemble:
         self.sh("stop")
 
 
-
 def wait_leader(ens, name, timeout=60):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -240,7 +234,6 @@ def run_zkbench(zkbench, driver, hosts, args, duration, warmup):
     r["rc"] = p.returncode
     r["wall_s"] = round(time.time() - t0, 1)
     return r
-
 
 
 def med(values):
@@ -339,11 +332,7 @@ def main():
     for w in workloads:
         if w not in WORKLOADS:
             sys.exit(f"unknown workload {w}; known: {','.join(WORKLOADS)}")
-    zkbench = os.path.join(args.build, "bin", "zkbench")
-    server = os.path.join(args.build, "bin", "zabkeeper-server")
-    for f in (zkbench, server):
-        if not os.access(f, os.X_OK):
-            sys.exit(f"{f} not built (cmake --build {args.build} --target zkbench zabkeeper-server)")
+    zkbench, server = built_binaries(args.build)
     if args.install:
         subprocess.run(["apt-get", "update", "-qq"], check=True)
         subprocess.run(["apt-get", "install", "-y", "-qq", "zookeeper", "libzookeeper-mt-dev"]

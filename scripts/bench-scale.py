@@ -57,7 +57,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import ZK_JAR, four_letter, loadavg, rss_kb, zookeeper_command, zookeeper_node  # noqa: E402
+from bench_common import ZK_JAR, built_binaries, four_letter, loadavg, rss_kb, zookeeper_command, zookeeper_node  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENSEMBLE_SH = os.path.join(ROOT, "deploy/local/ensemble.sh")
@@ -75,8 +75,6 @@ class StepFailed(RuntimeError):
 
 def log(msg):
     print(f"[bench-scale {time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
 
 
 def alive(pid):
@@ -116,7 +114,6 @@ def check_ports(name, ports):
     busy = [p for p in ports if not port_free(p)]
     if busy:
         raise StepFailed(f"{name}: ports {busy} already in use on 127.0.0.1")
-
 
 
 def http_json(url, timeout=1.0):
@@ -445,14 +442,19 @@ def measure_fill(ens, zkbench, args, base, leader, res):
     log(f"{ens.name}: RSS {args.settle:.0f} s after fill {fmt_rss(res['rss_settled'])}")
 
 
+def restart_to_serving(ens, args, leader, follower, what):
+    """Starts the (killed) follower again; seconds until it has caught up with the leader."""
+    t0 = time.monotonic()
+    ens.restart(follower)
+    wait_for(f"{ens.name}: {what} node {follower} caught up",
+             lambda: caught_up(ens, follower, leader), args.timeout, args.poll, ens)
+    return time.monotonic() - t0
+
+
 def measure_restart(ens, args, leader, follower):
     log(f"{ens.name}: restart: SIGKILL follower {follower}")
     ens.kill(follower)
-    t0 = time.monotonic()
-    ens.restart(follower)
-    wait_for(f"{ens.name}: restarted node {follower} caught up",
-             lambda: caught_up(ens, follower, leader), args.timeout, args.poll, ens)
-    secs = time.monotonic() - t0
+    secs = restart_to_serving(ens, args, leader, follower, "restarted")
     r = {"node": follower, "seconds": round(secs, 3),
          "rss_kb": rss_kb(ens.pids().get(follower))}
     log(f"{ens.name}: follower {follower} serving after {secs:.2f} s, RSS {mb(r['rss_kb'])} MB")
@@ -463,11 +465,7 @@ def measure_wipe(ens, args, leader, follower):
     before = ens.sync_snap(leader)
     log(f"{ens.name}: wipe: SIGKILL follower {follower}, delete its data")
     ens.wipe(follower)
-    t0 = time.monotonic()
-    ens.restart(follower)
-    wait_for(f"{ens.name}: wiped node {follower} caught up",
-             lambda: caught_up(ens, follower, leader), args.timeout, args.poll, ens)
-    secs = time.monotonic() - t0
+    secs = restart_to_serving(ens, args, leader, follower, "wiped")
     t_rss = time.monotonic()
     pids = ens.pids()
     r = {"node": follower, "seconds": round(secs, 3), "sync_snap_before": before,
@@ -695,12 +693,7 @@ def main():
     for s in systems:
         if s not in LABELS:
             sys.exit(f"unknown system {s}; known: {','.join(LABELS)}")
-    zkbench = os.path.join(args.build, "bin", "zkbench")
-    server = os.path.join(args.build, "bin", "zabkeeper-server")
-    for f in (zkbench, server):
-        if not os.access(f, os.X_OK):
-            sys.exit(f"{f} not built "
-                     f"(cmake --build {args.build} --target zkbench zabkeeper-server)")
+    zkbench, server = built_binaries(args.build)
     if "zookeeper" in systems and not os.path.exists(ZK_JAR):
         sys.exit("Apache ZooKeeper not installed (apt-get install zookeeper)")
     if args.dir:

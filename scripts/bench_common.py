@@ -4,8 +4,19 @@ Apache ZooKeeper 3.8 node's configuration and command line (Debian's
 package, default durability: forceSync=yes)."""
 import os
 import socket
+import sys
 
 ZK_JAR = "/usr/share/java/zookeeper.jar"
+
+
+def built_binaries(build):
+    """(zkbench, zabkeeper-server) under build/bin; exits with the build command if missing."""
+    zkbench = os.path.join(build, "bin", "zkbench")
+    server = os.path.join(build, "bin", "zabkeeper-server")
+    for f in (zkbench, server):
+        if not os.access(f, os.X_OK):
+            sys.exit(f"{f} not built (cmake --build {build} --target zkbench zabkeeper-server)")
+    return zkbench, server
 
 
 def loadavg():
