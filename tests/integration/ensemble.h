@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "tests/integration/admin_get.h"
 #include "tests/integration/server/raw_session.h"
 #include "tests/integration/server_process.h"
 
@@ -45,12 +45,7 @@ class Ensemble {
   // /commands/<cmd> of node id, or null when it does not answer.
   nlohmann::json Admin(int id, const std::string& cmd) {
     if (!node(id).running()) return nullptr;
-    httplib::Client http("127.0.0.1", node(id).admin_port());
-    http.set_connection_timeout(1);
-    http.set_read_timeout(2);
-    auto res = http.Get(("/commands/" + cmd).c_str());
-    if (!res || res->status != 200) return nullptr;
-    return nlohmann::json::parse(res->body, nullptr, false);
+    return AdminGet(node(id).admin_port(), cmd);
   }
 
   std::string State(int id) {

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <map>
 
-#include "absl/strings/numbers.h"
 #include "client/zk_client.h"
 #include "gtest/gtest.h"
 #include "tests/integration/client/process_util.h"
@@ -21,13 +20,8 @@ using zk::testing::ReadRecords;
 using zk::testing::Recorder;
 using zk::testing::RecordInto;
 using zk::testing::Spawn;
+using zk::testing::ToInt;
 using zk::testing::WaitOrKill;
-
-int64_t ToInt(const std::string& s) {
-  int64_t v = 0;
-  EXPECT_TRUE(absl::SimpleAtoi(s, &v)) << s;
-  return v;
-}
 
 class EnsembleClientTest : public ::testing::Test {
  protected:

@@ -9,11 +9,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "absl/strings/numbers.h"
+#include "gtest/gtest.h"
 
 namespace zk::testing {
 
@@ -60,6 +64,13 @@ inline std::vector<std::vector<std::string>> ReadRecords(const std::string& path
     if (!record.empty()) out.push_back(std::move(record));
   }
   return out;
+}
+
+// A numeric field of a record; a field that is not a number fails the test.
+inline int64_t ToInt(const std::string& s) {
+  int64_t v = 0;
+  EXPECT_TRUE(absl::SimpleAtoi(s, &v)) << s;
+  return v;
 }
 
 }  // namespace zk::testing

@@ -10,7 +10,6 @@
 #include <set>
 #include <thread>
 
-#include "absl/strings/numbers.h"
 #include "client/recipes/config_watch.h"
 #include "client/recipes/queue.h"
 #include "gtest/gtest.h"
@@ -24,13 +23,8 @@ using zabkeeper::testing::ServerProcess;
 using zabkeeper::testing::TempDir;
 using zk::testing::ReadRecords;
 using zk::testing::Spawn;
+using zk::testing::ToInt;
 using zk::testing::WaitOrKill;
-
-int64_t ToInt(const std::string& s) {
-  int64_t v = 0;
-  EXPECT_TRUE(absl::SimpleAtoi(s, &v)) << s;
-  return v;
-}
 
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(

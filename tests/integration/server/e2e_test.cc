@@ -4,8 +4,8 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "tests/integration/admin_get.h"
 #include "tests/integration/server/raw_session.h"
 #include "tests/integration/server_process.h"
 
@@ -22,10 +22,7 @@ class ServerE2eTest : public ::testing::Test {
   }
 
   nlohmann::json Admin(const std::string& command) {
-    httplib::Client http("127.0.0.1", server_->admin_port());
-    auto res = http.Get(("/commands/" + command).c_str());
-    if (!res || res->status != 200) return nullptr;
-    return nlohmann::json::parse(res->body);
+    return AdminGet(server_->admin_port(), command);
   }
 
   TempDir dir_;

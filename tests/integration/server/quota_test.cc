@@ -6,8 +6,8 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "tests/integration/admin_get.h"
 #include "tests/integration/server/raw_session.h"
 #include "tests/integration/server_process.h"
 
@@ -24,10 +24,7 @@ class QuotaTest : public ::testing::Test {
   }
 
   nlohmann::json Admin(const std::string& command) {
-    httplib::Client http("127.0.0.1", server_->admin_port());
-    auto res = http.Get(("/commands/" + command).c_str());
-    if (!res || res->status != 200) return nullptr;
-    return nlohmann::json::parse(res->body);
+    return AdminGet(server_->admin_port(), command);
   }
 
   // What zkCli's setquota writes.
