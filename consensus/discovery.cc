@@ -5,7 +5,8 @@
 // acceptedEpoch, then sends LEADERINFO(newEpoch). A quorum of counting
 // ACKEPOCHs (itself included) ends discovery; a follower whose history is
 // ahead of the leader's makes it abdicate (ZooKeeper's "Follower is ahead of
-// the leader"), since electing it was then a mistake.
+// the leader"), since electing it was then a mistake. The leader writes its
+// currentEpoch only once its own history is durable (ZOOKEEPER-4643).
 // Follower: refuses a newEpoch below its acceptedEpoch, persists acceptedEpoch
 // = newEpoch *before* ACKEPOCH (so it never acks two leaders for one epoch
 // across a crash), and answers an equal epoch with an ACKEPOCH that does not
@@ -101,7 +102,9 @@ void Peer::LeaderOnFollowerInfo(ServerId from, const FollowerInfo& info) {
 void Peer::LeaderMaybeProposeEpoch() {
   if (lead_->phase != LeaderPhase::kCollectingInfo) return;
   size_t count = 1;  // ourselves
-  Epoch max_accepted = accepted_epoch_;
+  // Our own promise counts even while its write is in flight: the new epoch
+  // must be above it, or the epoch file would go backwards.
+  Epoch max_accepted = Promised();
   for (const auto& [sid, h] : lead_->followers) {
     if (h.state != HandlerState::kInfoReceived) continue;
     ++count;
@@ -110,6 +113,7 @@ void Peer::LeaderMaybeProposeEpoch() {
   if (count < Quorum()) return;
   CHECK_LT(max_accepted, std::numeric_limits<Epoch>::max()) << "epoch space exhausted";
   lead_->new_epoch = max_accepted + 1;
+  promised_epoch_ = lead_->new_epoch;
   lead_->phase = LeaderPhase::kPersistingAccepted;
   lead_->phase_started_tick = tick_;
   ready_.persist_accepted_epoch = lead_->new_epoch;
@@ -157,6 +161,12 @@ void Peer::LeaderOnAckEpoch(ServerId from, const AckEpoch& ack) {
 
 void Peer::LeaderMaybeFinishDiscovery() {
   if (lead_->phase != LeaderPhase::kCollectingEpochAcks) return;
+  // currentEpoch vouches for the history it is written with: a leader whose
+  // own appends are still in flight (it was re-elected with a stalled disk)
+  // must not persist it yet. Otherwise a crash leaves currentEpoch = new epoch
+  // over a shorter log, the next election prefers that shorter log by epoch,
+  // and its TRUNC cuts committed txns elsewhere (ZOOKEEPER-4643, leader side).
+  if (persisted_ < lead_->history_end) return;
   size_t count = 1;  // ourselves: acceptedEpoch == new_epoch is durable
   for (const auto& [sid, h] : lead_->followers) {
     if (h.state == HandlerState::kEpochAcked && h.epoch_ack_counts) ++count;
@@ -210,7 +220,7 @@ void Peer::TickLeading() {
 void Peer::FollowerSendInfo() {
   PeerMessage m;
   FollowerInfo* fi = m.mutable_follower_info();
-  fi->set_accepted_epoch(accepted_epoch_);
+  fi->set_accepted_epoch(Promised());
   fi->set_last_zxid(log_.last().raw());
   fi->set_session(follow_->session);
   follow_->info_sent = true;
@@ -241,16 +251,28 @@ void Peer::StepFollowing(ServerId from, const PeerMessage& m) {
 void Peer::FollowerOnLeaderInfo(const LeaderInfo& info) {
   Epoch e = static_cast<Epoch>(info.new_epoch());
   follow_->new_epoch = e;
-  if (e < accepted_epoch_) {
+  // Compared with the highest epoch promised, durable or still being
+  // written: two acceptedEpoch writes in flight must never go backwards (the
+  // later, lower one would land last and undo a promise already counted).
+  if (e < Promised()) {
     ++counters_.epoch_refusals;
     StartLooking("LEADERINFO epoch below acceptedEpoch");
     return;
   }
-  if (e == accepted_epoch_) {
-    FollowerSendAckEpoch(/*already_accepted=*/true);
+  if (e == Promised()) {
+    // Promised to another attempt: an ACKEPOCH that does not count, and only
+    // once that promise is durable.
+    follow_->epoch_ack_counts = false;
+    if (accepted_epoch_ == e) {
+      FollowerSendAckEpoch(/*already_accepted=*/true);
+    } else {
+      follow_->phase = FollowerPhase::kPersistingAccepted;
+    }
     return;
   }
+  follow_->epoch_ack_counts = true;
   follow_->phase = FollowerPhase::kPersistingAccepted;
+  promised_epoch_ = e;
   ready_.persist_accepted_epoch = e;
 }
 

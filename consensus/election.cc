@@ -72,6 +72,15 @@ void Peer::StartLooking(const char* why) {
   if (HasQuorumFor(election_.received, election_.proposal, false)) Decide(election_.proposal);
 }
 
+void Peer::RefreshSelfVote() {
+  const Vote self = SelfVote();
+  if (!Beats(self, election_.proposal)) return;
+  election_.proposal = self;
+  election_.finalize_at_tick.reset();
+  election_.received[config_.sid] = {self, election_.logical_clock, zabkeeper::zab::LOOKING};
+  BroadcastNotifications();
+}
+
 void Peer::SendNotification(ServerId to) {
   PeerMessage m;
   Notification* n = m.mutable_notification();

@@ -40,6 +40,7 @@ Peer::Peer(PeerConfig config, PersistentState state)
   // current epoch was only written after accepting it, so accept it again.
   current_epoch_ = state.current_epoch;
   accepted_epoch_ = std::max(state.accepted_epoch, state.current_epoch);
+  promised_epoch_ = accepted_epoch_;
 
   // Rebuild the window: entries at or below `applied` are committed history,
   // kept for DIFF; the rest is the uncommitted (or not yet applied) tail.
@@ -114,6 +115,7 @@ void Peer::Persisted(Zxid zxid) {
   Zxid p = std::min(zxid, log_.last());
   if (p > persisted_) persisted_ = p;
   if (role_ == Role::kLeading) {
+    LeaderMaybeFinishDiscovery();
     LeaderMaybeEstablish();
     LeaderMaybeCommit();
   } else if (role_ == Role::kFollowing) {
@@ -126,21 +128,29 @@ void Peer::Persisted(Zxid zxid) {
 
 void Peer::AcceptedEpochPersisted(Epoch epoch) {
   accepted_epoch_ = std::max(accepted_epoch_, epoch);
+  promised_epoch_ = std::max(promised_epoch_, accepted_epoch_);
   if (role_ == Role::kLeading) {
     if (lead_->phase == LeaderPhase::kPersistingAccepted && epoch == lead_->new_epoch) {
       LeaderOnAcceptedEpochPersisted();
     }
   } else if (role_ == Role::kFollowing) {
     if (follow_->phase == FollowerPhase::kPersistingAccepted && epoch == follow_->new_epoch) {
-      FollowerSendAckEpoch(/*already_accepted=*/false);
+      FollowerSendAckEpoch(/*already_accepted=*/!follow_->epoch_ack_counts);
     }
   }
   ReportRole();
 }
 
 void Peer::CurrentEpochPersisted(Epoch epoch) {
+  const Epoch before = current_epoch_;
   current_epoch_ = std::max(current_epoch_, epoch);
   accepted_epoch_ = std::max(accepted_epoch_, current_epoch_);
+  promised_epoch_ = std::max(promised_epoch_, accepted_epoch_);
+  if (role_ == Role::kLooking && current_epoch_ > before) {
+    // A write from the term we left landed: our vote must not understate
+    // what is on our disk.
+    RefreshSelfVote();
+  }
   if (role_ == Role::kLeading) {
     if (lead_->phase == LeaderPhase::kPersistingCurrent && epoch == lead_->new_epoch) {
       LeaderOnCurrentEpochPersisted();

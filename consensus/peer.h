@@ -11,8 +11,10 @@
 //  - an epoch is acted on (LEADERINFO acked, NEWLEADER acked) only after the
 //    driver reported it durable;
 //  - a proposal is ACKed, and NEWLEADER acknowledged, only once the log is
-//    durable through it; currentEpoch is written only after the synced log is
-//    durable (ZOOKEEPER-4643/4646);
+//    durable through it; currentEpoch is written only after the log it
+//    vouches for is durable, on a follower (the synced history) and on a
+//    leader (its own history, which may still be in flight when it is
+//    re-elected) alike (ZOOKEEPER-4643/4646);
 //  - commits are handed out strictly in zxid order and only for entries that
 //    are durable on this server, so applied state never runs ahead of the log;
 //  - the same inputs always produce the same outputs (randomness comes from
@@ -23,6 +25,7 @@
 #ifndef ZABKEEPER_CONSENSUS_PEER_H_
 #define ZABKEEPER_CONSENSUS_PEER_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -166,7 +169,8 @@ class Peer {
     FollowerPhase phase = FollowerPhase::kAwaitLeaderInfo;
     uint64_t session = 0;
     bool info_sent = false;
-    bool sync_started = false;  // DIFF/TRUNC/SNAP seen
+    bool sync_started = false;     // DIFF/TRUNC/SNAP seen
+    bool epoch_ack_counts = true;  // our ACKEPOCH for new_epoch counts
     uint64_t last_heard_tick = 0;
     Epoch new_epoch = 0;
     Zxid newleader_zxid;
@@ -188,6 +192,7 @@ class Peer {
   // election.cc
   void StartLooking(const char* why);
   Vote SelfVote() const;
+  void RefreshSelfVote();
   void StepLooking(ServerId from, const zabkeeper::zab::PeerMessage& message);
   void HandleNotification(ServerId from, const zabkeeper::zab::Notification& n);
   void AnswerNotification(ServerId to, const zabkeeper::zab::Notification& n);
@@ -243,8 +248,11 @@ class Peer {
 
   // Durable state as acknowledged by the driver. Invariants:
   //   applied_ <= committed_ and applied_ <= persisted_ <= log_.last();
-  //   accepted_epoch_ >= current_epoch_.
+  //   promised_epoch_ >= accepted_epoch_ >= current_epoch_.
   Epoch accepted_epoch_ = 0;
+  // Highest acceptedEpoch asked of the driver, durable or not yet.
+  Epoch promised_epoch_ = 0;
+  Epoch Promised() const { return std::max(accepted_epoch_, promised_epoch_); }
   Epoch current_epoch_ = 0;
   LogWindow log_;
   Zxid persisted_;

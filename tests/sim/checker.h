@@ -4,9 +4,17 @@
 //    one global sequence G (compared by a hash chain over zxid and payload);
 //  - primary order: zxids strictly increase along G and along every log;
 //  - at most one leader establishes itself per epoch;
-//  - primary integrity / durability: a leader that establishes itself holds
-//    every txn of G in its applied state or log, in G's order (so no txn
-//    reported committed anywhere is lost across crashes and elections);
+//  - primary integrity / durability: a leader holds every txn of G in its
+//    applied state or log, in G's order, when discovery ends (it writes its
+//    currentEpoch; unless a later epoch is already established) and again
+//    when it establishes itself, so no txn reported committed anywhere is
+//    lost across crashes and elections;
+//  - election: a LOOKING server never proposes a vote worse, by (currentEpoch,
+//    lastZxid, sid), than its own history, so a broken vote order is reported
+//    as the safety bug it is instead of later as a hang. (Checking the
+//    elected leader's history at the moment it decides would be unsound: a
+//    decision on late votes, e.g. a blocked link released, legitimately picks
+//    a server without the newest txns; discovery then makes it abdicate.)
 //  - the core never had to refuse a message as contradicting what it knew to
 //    be committed (Counters::safety_refusals == 0).
 // The first violation is kept; later ones are ignored.
@@ -41,6 +49,8 @@ class Checker {
   void OnApply(int node, const LogEntry& entry, const StateMachine& after);
   void OnInstall(int node, const StateMachine& sm);
   void OnAppend(int node, Zxid last_written, Zxid zxid);
+  void OnDiscoveryDone(int node, const Peer& peer, const StateMachine& sm);
+  void OnVoteSent(int node, const Peer& peer, const zabkeeper::zab::Notification& n);
   void OnEstablished(int node, const Peer& peer, const StateMachine& sm);
   void OnSafetyRefusals(int node, uint64_t count);
   void Fail(std::string what);
@@ -55,6 +65,8 @@ class Checker {
  private:
   std::vector<Zxid> zxids_;          // G
   std::vector<uint64_t> hashes_{0};  // hashes_[k] = chain over G[0..k)
+  void CheckHistory(int node, const Peer& peer, const StateMachine& sm, const char* when);
+
   std::map<Epoch, int> leader_of_epoch_;
   std::string violation_;
 };

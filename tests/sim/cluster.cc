@@ -54,7 +54,8 @@ std::string Describe(const PeerMessage& m) {
   return "EMPTY";
 }
 
-Cluster::Cluster(SimConfig config) : config_(std::move(config)), rng_(config_.seed) {
+Cluster::Cluster(SimConfig config)
+    : config_(std::move(config)), rng_(config_.seed), oracle_(&checker_, config_.nodes) {
   CHECK_GE(config_.nodes, 1);
   nodes_.resize(static_cast<size_t>(config_.nodes));
   in_ready_.assign(nodes_.size(), false);
@@ -164,6 +165,53 @@ void Cluster::Connect(int a, int b) {
     p->PeerConnected(Sid(a));
     ProcessReady(b);
   }
+  SendStaleMessages(a, b);
+}
+
+void Cluster::SendStaleMessages(int a, int b) {
+  Link& l = LinkOf(a, b);
+  const int lo = std::min(a, b), hi = std::max(a, b);
+  // Only between the same two processes: a restarted process has no old
+  // connection whose bytes could still arrive.
+  const bool same = nodes_[lo].incarnation == l.stale_incarnation[0] &&
+                    nodes_[hi].incarnation == l.stale_incarnation[1];
+  for (int d = 0; d < 2; ++d) {
+    const int from = d == 0 ? lo : hi;
+    const int to = d == 0 ? hi : lo;
+    std::vector<PeerMessage> stale = std::move(l.stale[d]);
+    l.stale[d].clear();
+    if (!same) continue;
+    for (PeerMessage& m : stale) {
+      Trace([&] { return absl::StrCat("n", from, " -> n", to, " again: ", Describe(m)); });
+      Transmit(from, to, std::move(m));
+    }
+  }
+}
+
+void Cluster::KeepStaleMessages(int a, int b, Link& l) {
+  // Some in-flight messages of the dying connection, and some already
+  // delivered ones, will arrive again on the next connection, shuffled: a
+  // transport that replays or reorders across reconnects must not break the
+  // core.
+  const int lo = std::min(a, b), hi = std::max(a, b);
+  l.stale[0].clear();  // one connection back at most
+  l.stale[1].clear();
+  l.stale_incarnation[0] = nodes_[lo].incarnation;
+  l.stale_incarnation[1] = nodes_[hi].incarnation;
+  for (const auto& [key, e] : events_) {
+    if (e.kind != EventKind::kDeliver || e.tag != l.conn) continue;
+    if (!((e.node == lo && e.other == hi) || (e.node == hi && e.other == lo))) continue;
+    if (rng_.Chance(0.5)) l.stale[Dir(e.other, e.node)].push_back(e.message);
+  }
+  for (int d = 0; d < 2; ++d) {
+    for (const PeerMessage& m : l.recent[d]) {
+      if (rng_.Chance(0.25)) l.stale[d].push_back(m);
+    }
+    std::vector<PeerMessage>& v = l.stale[d];
+    for (size_t k = v.size(); k > 1; --k) {
+      std::swap(v[k - 1], v[static_cast<size_t>(rng_.Range(0, static_cast<int64_t>(k) - 1))]);
+    }
+  }
 }
 
 void Cluster::MaybeConnect(int i) {
@@ -180,9 +228,14 @@ void Cluster::BreakLink(int a, int b) {
   Link& l = LinkOf(a, b);
   if (!l.up) return;
   l.up = false;
+  if (config_.stale_on_break > 0 && Live(a) && Live(b) && rng_.Chance(config_.stale_on_break)) {
+    KeepStaleMessages(a, b, l);
+  }
   ++l.conn;  // in-flight messages of the old connection are dropped
   l.held[0].clear();
   l.held[1].clear();
+  l.recent[0].clear();
+  l.recent[1].clear();
   l.retry_at = now_ + config_.reconnect_delay;
   Trace([&] { return absl::StrCat("break n", a, " <-> n", b); });
   if (Peer* p = Live(a)) {
@@ -300,6 +353,12 @@ void Cluster::Deliver(Event& e) {
   if (e.message.body_case() != PeerMessage::kPing || config_.verbose) {
     Trace([&] { return absl::StrCat("n", from, " -> n", to, " ", Describe(e.message)); });
   }
+  if (config_.stale_on_break > 0) {
+    std::deque<PeerMessage>& recent = l.recent[Dir(from, to)];
+    recent.push_back(e.message);
+    if (recent.size() > 4) recent.pop_front();
+  }
+  oracle_.OnDeliver(to, e.message);
   Live(to)->Step(Sid(from), e.message);
   ProcessReady(to);
 }
@@ -343,6 +402,14 @@ void Cluster::PersistOps(std::deque<PendingOp>& q, Disk& d, size_t count) {
 
 void Cluster::Flush(int i) {
   Disk& d = nodes_[i].disk;
+  if (config_.fsync_error_rate > 0 && rng_.Chance(config_.fsync_error_rate)) {
+    // A failed fsync leaves the file in an unknown state; retrying it can
+    // report success for data that was dropped (PostgreSQL's "fsyncgate"), so
+    // the node stops instead. Some prefix of the writes may have landed.
+    Trace([&] { return absl::StrCat("n", i, " fsync failed: the node stops"); });
+    Crash(i, std::nullopt);
+    return;
+  }
   // Group commit: everything pending now becomes durable, then the core hears
   // about it in write order.
   std::vector<PendingOp> done;
@@ -378,6 +445,15 @@ void Cluster::Flush(int i) {
   ScheduleFlush(i);
 }
 
+DiskView Cluster::ViewOf(int i) const {
+  const Disk& d = nodes_[i].disk;
+  DiskView v;
+  v.durable_through = d.log.empty() ? d.sm.last : std::max(d.log.back().zxid, d.sm.last);
+  v.accepted = d.accepted;
+  v.current = d.current;
+  return v;
+}
+
 void Cluster::ProcessReady(int i) {
   // A hook or a broken link can feed this node while we are sending its
   // batch; the outer loop picks that output up after the current batch, so
@@ -406,6 +482,7 @@ void Cluster::ProcessReadyLoop(int i) {
       }
       d.sm = sm;
       d.log.clear();
+      d.bad.clear();
       std::erase_if(d.pending, [](const PendingOp& op) { return op.kind == PendingOp::kAppend; });
       d.last_written = sm.last;
       checker_.OnInstall(i, sm);
@@ -430,13 +507,20 @@ void Cluster::ProcessReadyLoop(int i) {
       d.pending_meta.push_back(PendingOp{PendingOp::kAccepted, {}, *r.persist_accepted_epoch});
     }
     if (r.persist_current_epoch) {
+      oracle_.OnCurrentEpochWrite(i, *r.persist_current_epoch, *p, ViewOf(i));
       d.pending_meta.push_back(PendingOp{PendingOp::kCurrent, {}, *r.persist_current_epoch});
     }
+    const DiskView before_apply = ViewOf(i);
     for (const LogEntry& e : r.commit) {
+      oracle_.OnApply(i, e.zxid, before_apply);
       d.sm.count++;
       d.sm.hash = ChainHash(d.sm.hash, e);
       d.sm.last = e.zxid;
       checker_.OnApply(i, e, d.sm);
+    }
+    // After this batch's commits, so the state and the core's log window agree.
+    if (r.persist_current_epoch && p->role() == Role::kLeading) {
+      checker_.OnDiscoveryDone(i, *p, d.sm);
     }
     for (const SnapshotRequest& s : r.snapshot_requests) {
       if (d.sm.last != s.zxid) {
@@ -461,6 +545,8 @@ void Cluster::ProcessReadyLoop(int i) {
     checker_.OnSafetyRefusals(i, p->counters().safety_refusals);
     ScheduleFlush(i);
     for (OutMessage& m : r.messages) {
+      oracle_.OnSend(i, m.message, ViewOf(i));
+      if (m.message.has_notification()) checker_.OnVoteSent(i, *p, m.message.notification());
       SendNow(i, static_cast<int>(m.to - 1), std::move(m.message));
       if (!Live(i) || nodes_[i].incarnation != incarnation) return;  // crashed by a hook
     }
@@ -482,9 +568,14 @@ void Cluster::Crash(int i, std::optional<size_t> survive_ops) {
   const size_t meta_survive = pick(d.pending_meta.size());
   PersistOps(d.pending, d, log_survive);
   PersistOps(d.pending_meta, d, meta_survive);
+  bool torn = false;
+  if (log_survive > 0 && config_.torn_write_rate > 0 && rng_.Chance(config_.torn_write_rate)) {
+    d.bad[d.log.back().zxid] = true;  // the last record reached the disk only in part
+    torn = true;
+  }
   Trace([&] {
     return absl::StrCat("CRASH n", i, " (", log_survive, " appends and ", meta_survive,
-                        " epoch writes survive unreported; ",
+                        " epoch writes survive unreported", torn ? ", the last one torn" : "", "; ",
                         d.pending.size() + d.pending_meta.size(), " writes lost)");
   });
   d.pending.clear();
@@ -497,10 +588,57 @@ void Cluster::Crash(int i, std::optional<size_t> survive_ops) {
   }
 }
 
-void Cluster::Restart(int i) {
+void Cluster::CorruptRecord(int i) {
+  Disk& d = nodes_[i].disk;
+  if (d.log.size() < 2) return;
+  const Zxid z =
+      d.log[static_cast<size_t>(rng_.Range(0, static_cast<int64_t>(d.log.size()) - 2))].zxid;
+  d.bad.emplace(z, false);
+  Trace([&] { return absl::StrCat("n", i, " record ", z.ToString(), " rots on disk"); });
+}
+
+void Cluster::Recover(int i, bool* refused) {
+  // What a log reader does with records that fail their checksum.
+  Disk& d = nodes_[i].disk;
+  *refused = false;
+  std::erase_if(d.bad, [&](const auto& kv) {
+    return std::none_of(d.log.begin(), d.log.end(),
+                        [&](const LogEntry& e) { return e.zxid == kv.first; });
+  });
+  while (!d.bad.empty()) {
+    size_t k = 0;
+    while (!d.bad.count(d.log[k].zxid)) ++k;
+    const Zxid z = d.log[k].zxid;
+    const bool torn = d.bad[z];
+    if (torn && k + 1 == d.log.size()) {
+      // A torn tail was never synced, so never reported: drop it.
+      Trace([&] { return absl::StrCat("n", i, " drops its torn last record ", z.ToString()); });
+      d.log.pop_back();
+    } else if (z <= d.sm.last) {
+      // Covered by the applied state: only DIFF needed it; start the log after it.
+      Trace([&] { return absl::StrCat("n", i, " drops its log through corrupt ", z.ToString()); });
+      d.log.erase(d.log.begin(), d.log.begin() + static_cast<std::ptrdiff_t>(k) + 1);
+    } else {
+      Trace([&] {
+        return absl::StrCat("n", i, " refuses to start: corrupt record ", z.ToString(),
+                            " past its applied state (restored by the operator)");
+      });
+      d.bad.erase(z);
+      *refused = true;
+      return;
+    }
+    d.bad.erase(z);
+  }
+}
+
+bool Cluster::Restart(int i) {
   Node& n = nodes_[i];
-  if (n.peer) return;
+  if (n.peer) return true;
+  bool refused = false;
+  Recover(i, &refused);
+  if (refused) return false;
   ++n.incarnation;
+  oracle_.OnRestart(i);
   n.disk.flush_scheduled = false;
   PeerConfig pc = config_.peer;
   pc.sid = Sid(i);
@@ -525,6 +663,7 @@ void Cluster::Restart(int i) {
     l.retry_at = std::max(l.retry_at, now_ + config_.reconnect_delay);
   }
   ProcessReady(i);
+  return true;
 }
 
 // ---- Clients ------------------------------------------------------------------
@@ -558,12 +697,15 @@ absl::StatusOr<Zxid> Cluster::ProposeOnLeader(std::string txn) {
 
 bool Cluster::CheckLivenessAndConvergence(uint64_t max_steps) {
   Log("---- liveness check: heal everything ----");
+  config_.fsync_error_rate = 0;  // faults end here
+  config_.stale_on_break = 0;
   UnblockAll();
   Heal();
   for (int i = 0; i < size(); ++i) {
     StallDisk(i, false);
     SetSlowDisk(i, false);
-    Restart(i);
+    while (!Restart(i)) {
+    }  // a refused start is repaired by the operator; bounded by the bad records
   }
   const uint64_t start = steps_;
   std::optional<Zxid> probe;

@@ -3,7 +3,10 @@
 // (so messages reorder across connections, never within one), symmetric and
 // asymmetric partitions, crash + restart where a crash loses every write the
 // disk had not reported durable (a random prefix of the pending writes may
-// have reached the platter), slow disks, and scenario hooks that act on a
+// have reached the platter, its last record possibly torn), slow and stalled
+// disks, failing fsyncs (the node stops), records corrupted on disk and
+// detected at read, messages of a broken connection arriving again
+// (duplicated, reordered) on the next one, and scenario hooks that act on a
 // chosen message. Time is an integer; every node ticks every tick_interval.
 //
 // Everything is deterministic in (config, seed, calls): a failing run
@@ -17,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "consensus/peer.h"
 #include "tests/sim/checker.h"
+#include "tests/sim/durability_oracle.h"
 #include "tests/sim/rng.h"
 
 namespace zab::sim {
@@ -43,7 +48,12 @@ struct SimConfig {
   int64_t snapshot_delay_max = 20;
   size_t trace_tail = 80;          // events printed before a violation
   size_t max_link_backlog = 5000;  // a blocked direction breaks past this
-  PeerConfig peer;                 // template; sid, voters, seed set per node
+  // Fault knobs, 0 = off (random runs set them from their fault set).
+  double fsync_error_rate = 0;  // per flush: the fsync fails and the node stops
+  double torn_write_rate = 0;   // per crash: the last unsynced record on disk is torn
+  double stale_on_break = 0;    // per broken connection: some of its messages come
+                                // again, reordered, on the next connection
+  PeerConfig peer;              // template; sid, voters, seed set per node
 };
 
 // What a scenario hook wants done with a message.
@@ -70,7 +80,12 @@ class Cluster {
   // `survive_ops` of each file (nullopt: a random prefix of each) and all its
   // connections.
   void Crash(int i, std::optional<size_t> survive_ops = 0);
-  void Restart(int i);
+  // Starts node i from its disk. Recovery drops a torn tail record, and a
+  // corrupt record covered by the applied state with the log before it; a
+  // corrupt record past the applied state makes the start fail (false): the
+  // node stops rather than serve from a log with a hole. The sim then stands
+  // in for the operator and restores the record, so a later start works.
+  bool Restart(int i);
   bool up(int i) const { return nodes_[i].peer != nullptr; }
   void BreakLink(int a, int b);
   // Nodes in different groups cannot talk. Heal() puts everyone together.
@@ -83,6 +98,9 @@ class Cluster {
   // A stalled log completes no append until released (epoch files still
   // complete: they are separate files).
   void StallDisk(int i, bool stalled);
+  // Bit rot: a random durable log record of node i, not its last, no longer
+  // passes its checksum; the next start detects it.
+  void CorruptRecord(int i);
   // Overwrites a crashed node's epoch files (models ZOOKEEPER-2307's torn
   // epoch update: currentEpoch ahead of acceptedEpoch on disk).
   void SetDurableEpochs(int i, Epoch accepted, Epoch current) {
@@ -111,6 +129,7 @@ class Cluster {
   Epoch durable_current_epoch(int i) const { return nodes_[i].disk.current; }
   Epoch durable_accepted_epoch(int i) const { return nodes_[i].disk.accepted; }
   Checker& checker() { return checker_; }
+  const DurabilityOracle& oracle() const { return oracle_; }
   bool failed() const { return checker_.failed(); }
   // Heals everything, restarts everyone, and checks that a leader is
   // established, a new txn commits everywhere and all states converge.
@@ -135,6 +154,7 @@ class Cluster {
     std::deque<PendingOp> pending;       // log appends
     std::deque<PendingOp> pending_meta;  // epoch writes
     Zxid last_written;                   // last zxid of durable log + pending appends
+    std::map<Zxid, bool> bad;            // records failing their checksum: torn?
     bool flush_scheduled = false;
     bool slow = false;
     bool stalled = false;
@@ -152,6 +172,11 @@ class Cluster {
     int64_t last_delivery[2] = {0, 0};
     bool blocked[2] = {false, false};
     std::deque<zabkeeper::zab::PeerMessage> held[2];
+    // stale_on_break: the last messages delivered per direction, and those
+    // that will arrive again on the next connection.
+    std::deque<zabkeeper::zab::PeerMessage> recent[2];
+    std::vector<zabkeeper::zab::PeerMessage> stale[2];
+    uint64_t stale_incarnation[2] = {0, 0};  // of (lower, higher) node when kept
   };
   enum class EventKind { kTick, kDeliver, kFlush, kSnapshotReady };
   struct Event {
@@ -183,6 +208,10 @@ class Cluster {
   void ProcessReady(int i);
   void ProcessReadyLoop(int i);
   void PersistOps(std::deque<PendingOp>& q, Disk& d, size_t count);
+  DiskView ViewOf(int i) const;
+  void KeepStaleMessages(int a, int b, Link& l);
+  void SendStaleMessages(int a, int b);
+  void Recover(int i, bool* refused);
   Peer* Live(int i) { return nodes_[i].peer.get(); }
   void Trace(const std::function<std::string()>& text);
 
@@ -196,6 +225,7 @@ class Cluster {
   std::map<std::pair<int, int>, Link> links_;
   std::map<std::pair<int64_t, uint64_t>, Event> events_;
   Checker checker_;
+  DurabilityOracle oracle_;
   std::deque<TraceRecord> trace_;
 };
 

@@ -57,6 +57,54 @@ TEST(Scenario_Zk4643, CrashWithEpochButNotTxnsDurable_CommittedSurvive) {
   }
 }
 
+// ZOOKEEPER-4643, leader side: a leader whose own log is stalled commits
+// txns on its followers' acks, loses its quorum and is re-elected (same
+// history, highest sid). Were its currentEpoch written during discovery while
+// those appends were still in flight, a crash would leave it with the new
+// epoch over a shorter log: it would win the next election by epoch and TRUNC
+// the followers below what they applied. The leader must wait for its own
+// history to be durable before the epoch write; then the crash leaves it at
+// the old epoch and the followers' longer history wins.
+// Mutation-checked: without the wait, the leader syncs n0 at once and the
+// durability oracle reports "node 2 writes currentEpoch 2 over a log durable
+// only to 0x0 while its history ends at 0x100000005".
+TEST(Scenario_Zk4643Leader, ReelectedLeaderWithStalledLog_EpochWaitsForHistory) {
+  Cluster c(ScenarioConfig(3));
+  ASSERT_EQ(WaitForStableLeader(c), 2);
+  c.StallDisk(2, true);
+  auto committed = CommitOnLeader(c, 5, "c", {0, 1});
+  ASSERT_EQ(committed.size(), 5u);
+  ASSERT_FALSE(DurableLogHas(c, 2, committed.back()));
+  const Epoch old_epoch = c.durable_current_epoch(2);
+  // n1 is cut off; the n0-n2 link breaks: n0 and n2 look again, and n2,
+  // whose in-memory log is as long as n0's, wins the tie by sid.
+  Isolate(c, {1});
+  bool synced = false;
+  c.on_send = [&](int from, int, const zabkeeper::zab::PeerMessage& m) {
+    if (from == 2 && (m.has_diff() || m.has_trunc() || m.has_snap() || m.has_new_leader())) {
+      synced = true;
+      return Action::kCrashSender;  // before n0 can adopt the epoch
+    }
+    return Action::kDeliver;
+  };
+  c.BreakLink(2, 0);
+  ASSERT_TRUE(c.RunUntil([&] { return synced || c.durable_accepted_epoch(2) > old_epoch; }, 20000))
+      << c.TraceTail();
+  // Give a buggy leader every chance to write its epoch and start syncing.
+  RunTicks(c, 6);
+  c.on_send = nullptr;
+  EXPECT_FALSE(synced) << "the leader synced a follower before its history was durable";
+  EXPECT_EQ(c.durable_current_epoch(2), old_epoch)
+      << "currentEpoch written over a log that is not durable";
+  c.Crash(2, 0);
+  c.StallDisk(2, false);
+  c.Restart(2);
+  c.Heal();
+  ASSERT_GE(WaitForStableLeader(c), 0) << c.checker().violation() << "\n" << c.TraceTail();
+  ExpectHealthy(c);
+  for (int i = 0; i < 3; ++i) EXPECT_GE(c.state(i).last, committed.back()) << "node " << i;
+}
+
 // ZOOKEEPER-1653 / 2307: a crash between the two epoch writes. Either order
 // of torn update must recover: acceptedEpoch ahead of currentEpoch (normal
 // mid-discovery state) and currentEpoch ahead of acceptedEpoch (a torn or

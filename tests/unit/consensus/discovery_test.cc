@@ -44,6 +44,32 @@ TEST(Discovery_Leader, EpochAckQuorum_PersistsCurrentEpochThenSyncs) {
   EXPECT_EQ(h.Sent(PeerMessage::kDiff, 1).size(), 1u);
 }
 
+// ZOOKEEPER-4643, leader side: a leader re-elected while its own appends are
+// still in flight writes currentEpoch only once they are durable.
+TEST(Discovery_Leader, OwnHistoryNotDurable_CurrentEpochWaitsForIt) {
+  Harness h(3);
+  EstablishLeader(h);  // epoch 1
+  ASSERT_TRUE(h.peer().Propose("a").ok());
+  ASSERT_TRUE(h.peer().Propose("b").ok());  // appended; never reported durable
+  h.Tick(7);                                // no follower heard: quorum lost
+  ASSERT_EQ(h.peer().role(), Role::kLooking);
+  h.Clear();
+  ElectSelf(h, h.peer().last_zxid(), h.peer().current_epoch());
+  h.Step(1, FollowerInfoMsg(1, Zxid(1, 2)));
+  ASSERT_EQ(h.out().persist_accepted_epoch, 2u);
+  h.peer().AcceptedEpochPersisted(2);
+  h.Drain();
+  h.Step(1, AckEpochMsg(1, Zxid(1, 2)));
+  EXPECT_FALSE(h.out().persist_current_epoch.has_value())
+      << "currentEpoch written over a history that is not durable";
+  h.peer().Persisted(Zxid(1, 1));
+  h.Drain();
+  EXPECT_FALSE(h.out().persist_current_epoch.has_value());
+  h.peer().Persisted(Zxid(1, 2));
+  h.Drain();
+  EXPECT_EQ(h.out().persist_current_epoch, 2u);
+}
+
 TEST(Discovery_Leader, NonCountingEpochAck_NoQuorum) {
   Harness h(3);
   ElectSelf(h);
