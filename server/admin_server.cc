@@ -64,6 +64,11 @@ std::optional<std::string> AdminServer::Command(const std::string& name) const {
       out["sync_trunc"] = d.counters.sync_trunc;
       out["sync_snap"] = d.counters.sync_snap;
       out["epochs_established"] = d.counters.established;
+      out["accepted_epoch"] = d.accepted_epoch;
+      out["current_epoch"] = d.epoch;
+      // Messages refused for contradicting committed state: 0 in a correct
+      // ensemble; anything else is worth an operator's attention.
+      out["safety_refusals"] = d.counters.safety_refusals;
       nlohmann::json lag = nlohmann::json::object();
       for (const auto& [sid, behind] : d.follower_lag) lag[std::to_string(sid)] = behind;
       out["follower_lag_txns"] = lag;

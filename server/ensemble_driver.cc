@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "server/failpoints.h"
 #include "server/zk_server.h"
 
 namespace zabkeeper::server {
@@ -170,6 +171,7 @@ void EnsembleDriver::ProcessReady() {
     // Held appends land before anything that replaces the log or the role.
     if (ready.install_snapshot || ready.truncate_after || ready.role) WriteHeldAppends();
     if (ready.install_snapshot) {
+      ZK_FAILPOINT_CRASH("snap.before_install");
       absl::Status s = server_->InstallSnapshot(ready.install_snapshot->zxid.raw(),
                                                 ready.install_snapshot->data);
       CHECK(s.ok()) << "installing snapshot failed: " << s;
@@ -191,11 +193,13 @@ void EnsembleDriver::ProcessReady() {
     if (ready.persist_accepted_epoch) {
       absl::Status s = server_->PersistAcceptedEpoch(*ready.persist_accepted_epoch);
       CHECK(s.ok()) << "persisting acceptedEpoch failed: " << s;
+      ZK_FAILPOINT_CRASH("epoch.after_accepted_write");
       accepted = ready.persist_accepted_epoch;
     }
     if (ready.persist_current_epoch) {
       absl::Status s = server_->PersistCurrentEpoch(*ready.persist_current_epoch);
       CHECK(s.ok()) << "persisting currentEpoch failed: " << s;
+      ZK_FAILPOINT_CRASH("epoch.after_current_write");
       current = ready.persist_current_epoch;
     }
     if (!ready.commit.empty()) server_->EnqueueCommitted(std::move(ready.commit));
@@ -393,6 +397,7 @@ void EnsembleDriver::PublishStatus() {
   s.established = role_.established;
   s.leader = role_.leader;
   s.epoch = peer_->current_epoch();
+  s.accepted_epoch = peer_->accepted_epoch();
   if (role_.established) {
     s.state = role_.role == ::zab::Role::kLeading ? "leader" : "follower";
   }

@@ -39,7 +39,8 @@ class ZkServer;
 struct DriverStatus {
   std::string state = "looking";  // leader | follower | looking
   uint64_t leader = 0;
-  uint32_t epoch = 0;
+  uint32_t epoch = 0;           // currentEpoch
+  uint32_t accepted_epoch = 0;  // acceptedEpoch
   bool established = false;
   ::zab::Counters counters;
   size_t peers_up = 0;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "glog/logging.h"
+#include "server/failpoints.h"
 
 namespace zabkeeper::server {
 
@@ -42,11 +43,13 @@ void LogStage::WriteNow(const std::vector<storage::LogEntry>& entries) {
 }
 
 void LogStage::Write(const std::vector<storage::LogEntry>& entries) {
+  ZK_FAILPOINT_STALL("log.stall");
   auto start = std::chrono::steady_clock::now();
   absl::Status status = log_->Append(entries);
   // A log that cannot be written loses acknowledged writes if we go on:
   // stop the server (as ZooKeeper does) and let restart recover.
   CHECK(status.ok()) << "transaction log append failed: " << status;
+  ZK_FAILPOINT_CRASH("log.after_sync");
   sync_micros_ += std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - start)
                       .count();

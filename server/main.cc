@@ -12,6 +12,7 @@
 #include "server/admin_server.h"
 #include "server/client_service.h"
 #include "server/config.h"
+#include "server/failpoints.h"
 #include "server/zk_server.h"
 
 namespace {
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   }
   absl::StatusOr<zabkeeper::server::ServerConfig> config = zabkeeper::server::LoadConfig(argv[1]);
   if (!config.ok()) return Fail(2, std::string(config.status().message()));
+  zabkeeper::server::failpoints::Init(config->data_dir);
 
   // Block the stop signals in every thread; main waits for them below.
   sigset_t signals;

@@ -174,6 +174,26 @@ class ServerProcess {
   void Pause() {
     if (pid_ > 0) kill(pid_, SIGSTOP);
   }
+  // True (and reaped) once the process has ended by itself.
+  bool Exited() {
+    if (pid_ <= 0) return true;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    pid_ = -1;
+    return true;
+  }
+  std::string data_dir() const { return dir_ + "/data"; }
+  // Arms / disarms failpoint `name` (server/failpoints.h); the server must
+  // run with ZABKEEPER_FAILPOINTS=1 in its environment.
+  void ArmFailpoint(const std::string& name, bool armed) {
+    std::filesystem::create_directories(data_dir() + "/failpoints");
+    const std::string path = data_dir() + "/failpoints/" + name;
+    if (armed) {
+      std::ofstream(path) << "armed\n";
+    } else {
+      std::filesystem::remove(path);
+    }
+  }
   void Resume() {
     if (pid_ > 0) kill(pid_, SIGCONT);
   }
