@@ -207,6 +207,7 @@ void EnsembleDriver::ProcessReady() {
       server_->EnqueueSnapshotRequest(req.follower, req.zxid.raw());
     }
     for (::zab::OutMessage& m : ready.messages) {
+      if (m.message.has_proposal() && ZK_FAILPOINT_ARMED("peer.drop_proposals")) continue;
       *outgoing_[m.to].add_zab() = std::move(m.message);
     }
     if (ready.role) OnRole(*ready.role);

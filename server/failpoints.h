@@ -16,6 +16,9 @@
 //   epoch.after_current_write  crash right after currentEpoch is durable
 //   log.after_sync             crash right after a synced log write
 //   snap.before_install        crash before a received snapshot is installed
+//   peer.drop_proposals        PROPOSALs this server sends are dropped (its
+//                              followers keep pinging, so a leader stays
+//                              established with txns no one else logs)
 #ifndef ZABKEEPER_SERVER_FAILPOINTS_H_
 #define ZABKEEPER_SERVER_FAILPOINTS_H_
 
@@ -35,9 +38,11 @@ void CrashIfArmed(const char* name);
 }  // namespace zabkeeper::server::failpoints
 
 #ifdef ZK_FAILPOINTS
+#define ZK_FAILPOINT_ARMED(name) ::zabkeeper::server::failpoints::Armed(name)
 #define ZK_FAILPOINT_STALL(name) ::zabkeeper::server::failpoints::StallWhileArmed(name)
 #define ZK_FAILPOINT_CRASH(name) ::zabkeeper::server::failpoints::CrashIfArmed(name)
 #else
+#define ZK_FAILPOINT_ARMED(name) false
 #define ZK_FAILPOINT_STALL(name) \
   do {                           \
   } while (false)
