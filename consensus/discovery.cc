@@ -73,7 +73,15 @@ void Peer::StepLeading(ServerId from, const PeerMessage& m) {
 
 void Peer::LeaderOnFollowerInfo(ServerId from, const FollowerInfo& info) {
   // Each FOLLOWERINFO starts a new attempt by that follower: forget the old
-  // handler (its stream position is meaningless to the follower now).
+  // handler (its stream position is meaningless to the follower now). A
+  // follower numbers its attempts upward, so one not newer than the handler's
+  // is a late or repeated copy (a transport that replays across reconnects):
+  // acting on it would answer a session the follower has left, and its pings
+  // would keep that dead attempt alive forever.
+  if (auto it = lead_->followers.find(from);
+      it != lead_->followers.end() && info.session() <= it->second.session) {
+    return;
+  }
   FollowerHandler h;
   h.session = info.session();
   h.accepted_epoch = static_cast<Epoch>(info.accepted_epoch());

@@ -190,7 +190,13 @@ void Peer::HandleNotification(ServerId from, const Notification& n) {
 
 void Peer::StepLooking(ServerId from, const PeerMessage& message) {
   // A peer that already decided we lead may talk to us first.
-  if (message.has_follower_info()) early_follower_info_[from] = message.follower_info();
+  if (!message.has_follower_info()) return;
+  auto it = early_follower_info_.find(from);
+  // Keep the newest attempt (see LeaderOnFollowerInfo).
+  if (it == early_follower_info_.end() ||
+      message.follower_info().session() > it->second.session()) {
+    early_follower_info_[from] = message.follower_info();
+  }
 }
 
 void Peer::Decide(const Vote& vote) {

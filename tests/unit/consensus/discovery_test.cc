@@ -70,6 +70,25 @@ TEST(Discovery_Leader, OwnHistoryNotDurable_CurrentEpochWaitsForIt) {
   EXPECT_EQ(h.out().persist_current_epoch, 2u);
 }
 
+// A late copy of a follower's earlier FOLLOWERINFO (replayed across a
+// reconnect) must not replace its current attempt: the follower ignores
+// LEADERINFO for a session it left, and its pings would keep that dead
+// attempt alive (found by the simulator's "stale" fault, seed 1024410).
+TEST(Discovery_Leader, FollowerInfoOfEarlierAttempt_Ignored) {
+  Harness h(3);
+  ElectSelf(h);
+  h.Step(1, FollowerInfoMsg(0, Zxid(), /*session=*/2));
+  h.peer().AcceptedEpochPersisted(1);
+  h.Drain();
+  h.Step(1, FollowerInfoMsg(0, Zxid(), /*session=*/1));
+  h.Step(1, FollowerInfoMsg(0, Zxid(), /*session=*/2));
+  auto li = h.Sent(PeerMessage::kLeaderInfo, 1);
+  ASSERT_EQ(li.size(), 1u);
+  EXPECT_EQ(li[0].leader_info().session(), 2u);
+  h.Step(1, AckEpochMsg(0, Zxid(), /*session=*/2));
+  EXPECT_EQ(h.out().persist_current_epoch, 1u);
+}
+
 TEST(Discovery_Leader, NonCountingEpochAck_NoQuorum) {
   Harness h(3);
   ElectSelf(h);
