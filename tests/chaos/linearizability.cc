@@ -1,0 +1,265 @@
+#include "tests/chaos/linearizability.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+
+namespace zabkeeper::chaos {
+namespace {
+
+constexpr Time kNever = std::numeric_limits<Time>::max();
+
+struct RegisterState {
+  int64_t value = 0;
+  int32_t version = 0;
+  bool operator==(const RegisterState&) const = default;
+};
+
+// The register model of the header comment. Returns false if `op` cannot take
+// effect in state `s`.
+bool Step(const RegisterState& s, const Operation& op, RegisterState* next) {
+  const bool known = op.result != OpResult::kUnknown;
+  auto produced_ok = [&] { return !known || op.version < 0 || op.version == s.version + 1; };
+  switch (op.kind) {
+    case OpKind::kWrite:
+      if (!produced_ok()) return false;
+      *next = {op.value, s.version + 1};
+      return true;
+    case OpKind::kCas:
+      if (s.version == op.expected_version) {
+        if (op.result == OpResult::kFail || !produced_ok()) return false;
+        *next = {op.value, s.version + 1};
+      } else {
+        if (op.result == OpResult::kOk) return false;
+        *next = s;
+      }
+      return true;
+    case OpKind::kRead:
+      if (op.value != s.value || (op.version >= 0 && op.version != s.version)) return false;
+      *next = s;
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Bitset of linearized ops, hashed together with the model state (Lowe's cache).
+struct CacheEntry {
+  std::vector<uint64_t> bits;
+  RegisterState state;
+  bool operator==(const CacheEntry&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const CacheEntry& e) {
+    return H::combine(std::move(h), e.bits, e.state.value, e.state.version);
+  }
+};
+
+// One call or return entry in the doubly linked list; index 0 is the head.
+struct Entry {
+  bool call = false;
+  size_t op = 0;     // local op index (position in `ops`)
+  size_t match = 0;  // the other entry of the same op
+  size_t prev = 0;
+  size_t next = 0;  // 0 = end of list
+};
+
+class KeySearch {
+ public:
+  KeySearch(const History& history, std::vector<size_t> ops, const LinearizabilityOptions& options)
+      : history_(history), ops_(std::move(ops)), options_(options) {}
+
+  // Returns no anomaly if the key's sub-history is linearizable.
+  std::optional<Anomaly> Run() {
+    BuildList();
+    const size_t words = (ops_.size() + 63) / 64;
+    std::vector<uint64_t> linearized(words, 0);
+    RegisterState state{options_.initial_value, options_.initial_version};
+    std::vector<std::pair<size_t, RegisterState>> stack;  // (call entry, state before it)
+    absl::flat_hash_set<CacheEntry> cache;
+    uint64_t steps = 0;
+    size_t e = entries_[0].next;
+    while (entries_[0].next != 0) {
+      if (++steps > options_.max_steps_per_key) return BudgetExhausted();
+      if (entries_[e].call) {
+        RegisterState next;
+        const size_t op = entries_[e].op;
+        if (Step(state, Op(op), &next)) {
+          linearized[op / 64] |= uint64_t{1} << (op % 64);
+          if (cache.insert(CacheEntry{linearized, next}).second) {
+            stack.emplace_back(e, state);
+            state = next;
+            Lift(e);
+            e = entries_[0].next;
+            continue;
+          }
+          linearized[op / 64] &= ~(uint64_t{1} << (op % 64));
+        }
+        e = entries_[e].next;
+      } else {
+        // A return entry: its op was not linearized before its completion.
+        NoteStuck(stack, state, entries_[e].op);
+        if (stack.empty()) return NotLinearizable();
+        auto [call, before] = stack.back();
+        stack.pop_back();
+        state = before;
+        const size_t op = entries_[call].op;
+        linearized[op / 64] &= ~(uint64_t{1} << (op % 64));
+        Unlift(call);
+        e = entries_[call].next;
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  const Operation& Op(size_t local) const { return history_[ops_[local]]; }
+
+  void BuildList() {
+    struct Event {
+      Time time;
+      bool call;
+      size_t op;
+    };
+    std::vector<Event> events;
+    for (size_t i = 0; i < ops_.size(); ++i) {
+      const Operation& op = Op(i);
+      events.push_back({op.invoke, true, i});
+      events.push_back({op.complete.value_or(kNever), false, i});
+    }
+    // At equal times calls go first: the ops are then concurrent (the
+    // permissive reading of a tie).
+    std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
+      if (a.time != b.time) return a.time < b.time;
+      return a.call && !b.call;
+    });
+    entries_.assign(events.size() + 1, Entry{});
+    std::vector<size_t> call_entry(ops_.size()), return_entry(ops_.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+      Entry& en = entries_[i + 1];
+      en.call = events[i].call;
+      en.op = events[i].op;
+      en.prev = i;
+      en.next = i + 2 <= events.size() ? i + 2 : 0;
+      (en.call ? call_entry : return_entry)[en.op] = i + 1;
+    }
+    entries_[0].next = events.empty() ? 0 : 1;
+    for (size_t i = 0; i < ops_.size(); ++i) {
+      entries_[call_entry[i]].match = return_entry[i];
+      entries_[return_entry[i]].match = call_entry[i];
+    }
+  }
+
+  void Lift(size_t call) {
+    Entry& c = entries_[call];
+    entries_[c.prev].next = c.next;
+    if (c.next != 0) entries_[c.next].prev = c.prev;
+    Entry& r = entries_[c.match];
+    entries_[r.prev].next = r.next;
+    if (r.next != 0) entries_[r.next].prev = r.prev;
+  }
+
+  void Unlift(size_t call) {
+    Entry& c = entries_[call];
+    Entry& r = entries_[c.match];
+    entries_[r.prev].next = c.match;
+    if (r.next != 0) entries_[r.next].prev = c.match;
+    entries_[c.prev].next = call;
+    if (c.next != 0) entries_[c.next].prev = call;
+  }
+
+  // Remembers the deepest point where the search got stuck: the prefix, the
+  // state after it, the op that could not be placed and the ops still pending
+  // before that op's completion (the candidates that were tried).
+  void NoteStuck(const std::vector<std::pair<size_t, RegisterState>>& stack,
+                 const RegisterState& state, size_t stuck_op) {
+    if (have_stuck_ && stack.size() <= best_prefix_.size()) return;
+    have_stuck_ = true;
+    best_prefix_.clear();
+    for (const auto& [call, unused] : stack) best_prefix_.push_back(entries_[call].op);
+    best_state_ = state;
+    stuck_op_ = stuck_op;
+    candidates_.clear();
+    for (size_t e = entries_[0].next; e != 0; e = entries_[e].next) {
+      if (entries_[e].op == stuck_op) break;
+      if (entries_[e].call) candidates_.push_back(entries_[e].op);
+    }
+  }
+
+  std::optional<Anomaly> NotLinearizable() const {
+    Anomaly a{AnomalyKind::kNotLinearizable, Op(0).key, {}, ""};
+    std::string& s = a.explanation;
+    absl::StrAppend(&s, "key ", a.key, ": no linearization of its ", ops_.size(),
+                    " ops; longest linearizable prefix has ", best_prefix_.size(), " ops\n");
+    const size_t shown = std::min(best_prefix_.size(), options_.prefix_ops_in_report);
+    if (shown < best_prefix_.size()) absl::StrAppend(&s, "  ...\n");
+    for (size_t i = best_prefix_.size() - shown; i < best_prefix_.size(); ++i) {
+      a.ops.push_back(ops_[best_prefix_[i]]);
+      absl::StrAppend(&s, "  linearized ", FormatOp(history_, ops_[best_prefix_[i]]), "\n");
+    }
+    absl::StrAppend(&s, "  state after prefix: value=", best_state_.value,
+                    " version=", best_state_.version, "\n");
+    a.ops.push_back(ops_[stuck_op_]);
+    absl::StrAppend(&s, "  cannot place ", FormatOp(history_, ops_[stuck_op_]),
+                    " before its completion\n");
+    for (size_t c : candidates_) {
+      if (c == stuck_op_) continue;
+      a.ops.push_back(ops_[c]);
+      absl::StrAppend(&s, "  concurrent candidate ", FormatOp(history_, ops_[c]), "\n");
+    }
+    return a;
+  }
+
+  std::optional<Anomaly> BudgetExhausted() const {
+    return Anomaly{AnomalyKind::kSearchBudgetExhausted,
+                   Op(0).key,
+                   {},
+                   absl::StrCat("key ", Op(0).key, ": search gave up after ",
+                                options_.max_steps_per_key, " steps over ", ops_.size(),
+                                " ops (inconclusive; shorten the run or raise the budget)")};
+  }
+
+  const History& history_;
+  const std::vector<size_t> ops_;  // history indices of this key's ops
+  const LinearizabilityOptions& options_;
+  std::vector<Entry> entries_;
+  bool have_stuck_ = false;
+  std::vector<size_t> best_prefix_;
+  RegisterState best_state_;
+  size_t stuck_op_ = 0;
+  std::vector<size_t> candidates_;
+};
+
+bool Checked(const Operation& op, const LinearizabilityOptions& options) {
+  switch (op.kind) {
+    case OpKind::kWrite:
+      return op.result != OpResult::kFail;
+    case OpKind::kCas:
+      return true;
+    case OpKind::kRead:
+      return options.include_reads && op.result == OpResult::kOk;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+CheckResult CheckLinearizable(const History& history, const LinearizabilityOptions& options) {
+  std::map<std::string, std::vector<size_t>> by_key;  // ordered: deterministic reports
+  for (size_t i = 0; i < history.size(); ++i) {
+    if (Checked(history[i], options)) by_key[history[i].key].push_back(i);
+  }
+  CheckResult result;
+  for (auto& [key, ops] : by_key) {
+    KeySearch search(history, std::move(ops), options);
+    if (std::optional<Anomaly> a = search.Run()) result.anomalies.push_back(std::move(*a));
+  }
+  return result;
+}
+
+}  // namespace zabkeeper::chaos
