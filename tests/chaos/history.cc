@@ -1,5 +1,7 @@
 #include "tests/chaos/history.h"
 
+#include <cstdint>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -132,9 +134,12 @@ bool CheckResult::Has(AnomalyKind kind) const {
 }
 
 const Anomaly& CheckResult::Smallest() const {
+  // One that names no operations (e.g. diverged final states) ranks last: an
+  // anomaly with the operations that prove it is the more useful report.
+  auto size = [](const Anomaly& a) { return a.ops.empty() ? SIZE_MAX : a.ops.size(); };
   const Anomaly* best = &anomalies.front();
   for (const Anomaly& a : anomalies) {
-    if (a.ops.size() < best->ops.size()) best = &a;
+    if (size(a) < size(*best)) best = &a;
   }
   return *best;
 }

@@ -135,8 +135,8 @@ struct CheckResult {
 
   bool ok() const { return anomalies.empty(); }
   bool Has(AnomalyKind kind) const;
-  // The anomaly involving the fewest operations (ties: the first found);
-  // requires !ok().
+  // The anomaly involving the fewest operations (ties: the first found; one
+  // naming no operations comes last); requires !ok().
   const Anomaly& Smallest() const;
   // "OK", or the count and the smallest anomaly, formatted for a test log.
   std::string Report() const;
