@@ -1,7 +1,7 @@
 #include "tests/chaos/linearizability.h"
 
 #include <algorithm>
-#include <limits>
+#include <cstdint>
 #include <map>
 #include <utility>
 #include <vector>
@@ -11,8 +11,6 @@
 
 namespace zabkeeper::chaos {
 namespace {
-
-constexpr Time kNever = std::numeric_limits<Time>::max();
 
 struct RegisterState {
   int64_t value = 0;
@@ -66,6 +64,7 @@ struct Entry {
   size_t match = 0;  // the other entry of the same op
   size_t prev = 0;
   size_t next = 0;  // 0 = end of list
+  Time time = 0;
 };
 
 class KeySearch {
@@ -76,49 +75,107 @@ class KeySearch {
   // Returns no anomaly if the key's sub-history is linearizable.
   std::optional<Anomaly> Run() {
     BuildList();
-    const size_t words = (ops_.size() + 63) / 64;
-    std::vector<uint64_t> linearized(words, 0);
+    linearized_.assign((ops_.size() + 63) / 64, 0);
     RegisterState state{options_.initial_value, options_.initial_version};
-    std::vector<std::pair<size_t, RegisterState>> stack;  // (call entry, state before it)
+    std::vector<Frame> stack;
     absl::flat_hash_set<CacheEntry> cache;
+    // Linearizes `op` on top of `state` unless it is illegal there or the
+    // resulting (set, state) was explored already.
+    auto try_step = [&](size_t op, RegisterState* next) {
+      if (!Step(state, Op(op), next)) return false;
+      Mark(op, true);
+      if (cache.insert(CacheEntry{linearized_, *next}).second) return true;
+      Mark(op, false);
+      return false;
+    };
     uint64_t steps = 0;
-    size_t e = entries_[0].next;
+    constexpr size_t kFresh = SIZE_MAX;
+    size_t e = entries_[0].next;  // phase 1 cursor: the main list
+    size_t u = kFresh;            // phase 2: unknown_[u - 1] is the next to try
     while (entries_[0].next != 0) {
       if (++steps > options_.max_steps_per_key) return BudgetExhausted();
+      RegisterState next;
       if (entries_[e].call) {
-        RegisterState next;
-        const size_t op = entries_[e].op;
-        if (Step(state, Op(op), &next)) {
-          linearized[op / 64] |= uint64_t{1} << (op % 64);
-          if (cache.insert(CacheEntry{linearized, next}).second) {
-            stack.emplace_back(e, state);
-            state = next;
-            Lift(e);
-            e = entries_[0].next;
-            continue;
-          }
-          linearized[op / 64] &= ~(uint64_t{1} << (op % 64));
+        if (try_step(entries_[e].op, &next)) {
+          stack.push_back({e, state, false, 0});
+          state = next;
+          Lift(e);
+          e = entries_[0].next;
+          u = kFresh;
+        } else {
+          e = entries_[e].next;
         }
-        e = entries_[e].next;
+        continue;
+      }
+      // `e` is the first return entry: the determinate candidates are used up;
+      // try the indeterminate ops invoked by then, newest first (the one a
+      // later read needs is usually recent), one per step.
+      if (u == kFresh) {
+        u = static_cast<size_t>(
+            std::upper_bound(unknown_.begin(), unknown_.end(), entries_[e].time,
+                             [&](Time t, size_t op) { return t < Op(op).invoke; }) -
+            unknown_.begin());
+      }
+      while (u > 0 && Linearized(unknown_[u - 1])) --u;
+      if (u > 0) {
+        if (try_step(unknown_[u - 1], &next)) {
+          stack.push_back({e, state, true, u - 1});
+          state = next;
+          e = entries_[0].next;
+          u = kFresh;
+        } else {
+          --u;
+        }
+        continue;
+      }
+      // Stuck: the op of `e` cannot be linearized before its completion.
+      NoteStuck(stack, state, e);
+      if (stack.empty()) return NotLinearizable();
+      const Frame top = stack.back();
+      stack.pop_back();
+      state = top.before;
+      if (top.unknown) {
+        Mark(unknown_[top.u], false);
+        e = top.entry;
+        u = top.u;
       } else {
-        // A return entry: its op was not linearized before its completion.
-        NoteStuck(stack, state, entries_[e].op);
-        if (stack.empty()) return NotLinearizable();
-        auto [call, before] = stack.back();
-        stack.pop_back();
-        state = before;
-        const size_t op = entries_[call].op;
-        linearized[op / 64] &= ~(uint64_t{1} << (op % 64));
-        Unlift(call);
-        e = entries_[call].next;
+        Mark(entries_[top.entry].op, false);
+        Unlift(top.entry);
+        e = entries_[top.entry].next;
+        u = kFresh;
       }
     }
+    // Indeterminate ops left over take effect last, or never: always legal.
     return std::nullopt;
   }
 
  private:
-  const Operation& Op(size_t local) const { return history_[ops_[local]]; }
+  // A linearized op on the search stack.
+  struct Frame {
+    size_t entry;  // main: its call entry; indeterminate: the return entry it was tried at
+    RegisterState before;
+    bool unknown;
+    size_t u;  // indeterminate: its position in unknown_
+  };
 
+  const Operation& Op(size_t local) const { return history_[ops_[local]]; }
+  size_t OpOf(const Frame& f) const { return f.unknown ? unknown_[f.u] : entries_[f.entry].op; }
+
+  bool Linearized(size_t op) const { return (linearized_[op / 64] >> (op % 64)) & 1; }
+  void Mark(size_t op, bool on) {
+    if (on) {
+      linearized_[op / 64] |= uint64_t{1} << (op % 64);
+    } else {
+      linearized_[op / 64] &= ~(uint64_t{1} << (op % 64));
+    }
+  }
+
+  // Determinate ops go into the call/return list. Indeterminate ops (return
+  // at +infinity) stay out of it, sorted by invoke: they are candidates at a
+  // return entry if invoked by its time, and tried only after the determinate
+  // candidates, because trying them first explores every subset of the
+  // pending ones (each subset is a distinct cache key) before the
+  // linearization that needs none of them.
   void BuildList() {
     struct Event {
       Time time;
@@ -128,9 +185,15 @@ class KeySearch {
     std::vector<Event> events;
     for (size_t i = 0; i < ops_.size(); ++i) {
       const Operation& op = Op(i);
+      if (!op.completed()) {
+        unknown_.push_back(i);
+        continue;
+      }
       events.push_back({op.invoke, true, i});
-      events.push_back({op.complete.value_or(kNever), false, i});
+      events.push_back({*op.complete, false, i});
     }
+    std::stable_sort(unknown_.begin(), unknown_.end(),
+                     [&](size_t a, size_t b) { return Op(a).invoke < Op(b).invoke; });
     // At equal times calls go first: the ops are then concurrent (the
     // permissive reading of a tie).
     std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
@@ -143,12 +206,14 @@ class KeySearch {
       Entry& en = entries_[i + 1];
       en.call = events[i].call;
       en.op = events[i].op;
+      en.time = events[i].time;
       en.prev = i;
       en.next = i + 2 <= events.size() ? i + 2 : 0;
       (en.call ? call_entry : return_entry)[en.op] = i + 1;
     }
     entries_[0].next = events.empty() ? 0 : 1;
     for (size_t i = 0; i < ops_.size(); ++i) {
+      if (!Op(i).completed()) continue;
       entries_[call_entry[i]].match = return_entry[i];
       entries_[return_entry[i]].match = call_entry[i];
     }
@@ -175,18 +240,20 @@ class KeySearch {
   // Remembers the deepest point where the search got stuck: the prefix, the
   // state after it, the op that could not be placed and the ops still pending
   // before that op's completion (the candidates that were tried).
-  void NoteStuck(const std::vector<std::pair<size_t, RegisterState>>& stack,
-                 const RegisterState& state, size_t stuck_op) {
+  void NoteStuck(const std::vector<Frame>& stack, const RegisterState& state, size_t return_entry) {
     if (have_stuck_ && stack.size() <= best_prefix_.size()) return;
     have_stuck_ = true;
     best_prefix_.clear();
-    for (const auto& [call, unused] : stack) best_prefix_.push_back(entries_[call].op);
+    for (const Frame& f : stack) best_prefix_.push_back(OpOf(f));
     best_state_ = state;
-    stuck_op_ = stuck_op;
+    stuck_op_ = entries_[return_entry].op;
     candidates_.clear();
-    for (size_t e = entries_[0].next; e != 0; e = entries_[e].next) {
-      if (entries_[e].op == stuck_op) break;
+    for (size_t e = entries_[0].next; e != return_entry; e = entries_[e].next) {
       if (entries_[e].call) candidates_.push_back(entries_[e].op);
+    }
+    for (size_t op : unknown_) {
+      if (Op(op).invoke > entries_[return_entry].time) break;
+      if (!Linearized(op)) candidates_.push_back(op);
     }
   }
 
@@ -227,6 +294,8 @@ class KeySearch {
   const std::vector<size_t> ops_;  // history indices of this key's ops
   const LinearizabilityOptions& options_;
   std::vector<Entry> entries_;
+  std::vector<size_t> unknown_;       // indeterminate ops, by invoke
+  std::vector<uint64_t> linearized_;  // bitset over ops_
   bool have_stuck_ = false;
   std::vector<size_t> best_prefix_;
   RegisterState best_state_;
