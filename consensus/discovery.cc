@@ -144,7 +144,10 @@ void Peer::LeaderOnAcceptedEpochPersisted() {
 
 void Peer::LeaderOnAckEpoch(ServerId from, const AckEpoch& ack) {
   FollowerHandler& h = lead_->followers.at(from);
-  if (h.state != HandlerState::kEpochSent || ack.session() != h.session) return;
+  if (h.state != HandlerState::kEpochSent || ack.session() != h.session ||
+      ack.epoch() != lead_->new_epoch) {
+    return;
+  }
   h.current_epoch = static_cast<Epoch>(ack.current_epoch());
   h.last_zxid = Zxid::FromRaw(ack.last_zxid());
   h.epoch_ack_counts = !ack.already_accepted();
@@ -291,6 +294,7 @@ void Peer::FollowerSendAckEpoch(bool already_accepted) {
   ae->set_last_zxid(log_.last().raw());
   ae->set_already_accepted(already_accepted);
   ae->set_session(follow_->session);
+  ae->set_epoch(follow_->new_epoch);
   follow_->phase = FollowerPhase::kSyncing;
   follow_->last_heard_tick = tick_;
   Send(leader_, std::move(m));

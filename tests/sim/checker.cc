@@ -74,6 +74,13 @@ void Checker::OnInstall(int node, const StateMachine& sm) {
   }
 }
 
+void Checker::OnFirstCommit(Zxid zxid, int durable_copies, int quorum) {
+  if (durable_copies < quorum) {
+    Fail(absl::StrCat("durability: ", zxid.ToString(), " was applied while only ", durable_copies,
+                      " servers held it durably (quorum ", quorum, ")"));
+  }
+}
+
 void Checker::OnAppend(int node, Zxid last_written, Zxid zxid) {
   if (zxid <= last_written) {
     Fail(absl::StrCat("log order: node ", node, " appended ", zxid.ToString(), " after ",
@@ -82,6 +89,16 @@ void Checker::OnAppend(int node, Zxid last_written, Zxid zxid) {
 }
 
 void Checker::OnDiscoveryDone(int node, const Peer& peer, const StateMachine& sm) {
+  // Each server counts toward one attempt per epoch (a promise is durable and
+  // an equal-epoch ACKEPOCH does not count), so two attempts can never both
+  // gather a quorum for one epoch, stale messages or not.
+  const Epoch epoch = peer.accepted_epoch();
+  if (auto [it, inserted] = discovery_of_epoch_.emplace(epoch, node);
+      !inserted && it->second != node) {
+    Fail(absl::StrCat("two leaders ended discovery in epoch ", epoch, ": nodes ", it->second,
+                      " and ", node));
+    return;
+  }
   // Only while no later epoch is established: ACKEPOCHs may reach a leader
   // late (a link breaks, their bytes arrive on the next connection), so an
   // attempt can finish discovery on promises its followers have since

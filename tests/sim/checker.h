@@ -3,7 +3,9 @@
 //  - agreement / total order: every server's applied sequence is a prefix of
 //    one global sequence G (compared by a hash chain over zxid and payload);
 //  - primary order: zxids strictly increase along G and along every log;
-//  - at most one leader establishes itself per epoch;
+//  - at most one leader establishes itself, and at most one ends discovery,
+//    per epoch;
+//  - a txn is first applied only once a quorum holds it durably;
 //  - primary integrity / durability: a leader holds every txn of G in its
 //    applied state or log, in G's order, when discovery ends (it writes its
 //    currentEpoch; unless a later epoch is already established) and again
@@ -49,6 +51,9 @@ class Checker {
   void OnApply(int node, const LogEntry& entry, const StateMachine& after);
   void OnInstall(int node, const StateMachine& sm);
   void OnAppend(int node, Zxid last_written, Zxid zxid);
+  // A txn is applied for the first time anywhere: a quorum must hold it in
+  // their durable logs (or applied state) already.
+  void OnFirstCommit(Zxid zxid, int durable_copies, int quorum);
   void OnDiscoveryDone(int node, const Peer& peer, const StateMachine& sm);
   void OnVoteSent(int node, const Peer& peer, const zabkeeper::zab::Notification& n);
   void OnEstablished(int node, const Peer& peer, const StateMachine& sm);
@@ -68,6 +73,7 @@ class Checker {
   void CheckHistory(int node, const Peer& peer, const StateMachine& sm, const char* when);
 
   std::map<Epoch, int> leader_of_epoch_;
+  std::map<Epoch, int> discovery_of_epoch_;
   std::string violation_;
 };
 

@@ -445,6 +445,16 @@ void Cluster::Flush(int i) {
   ScheduleFlush(i);
 }
 
+int Cluster::DurableCopies(Zxid z) const {
+  int copies = 0;
+  for (const Node& n : nodes_) {
+    const auto it = std::lower_bound(n.disk.log.begin(), n.disk.log.end(), z,
+                                     [](const LogEntry& e, Zxid v) { return e.zxid < v; });
+    if (n.disk.sm.last >= z || (it != n.disk.log.end() && it->zxid == z)) ++copies;
+  }
+  return copies;
+}
+
 DiskView Cluster::ViewOf(int i) const {
   const Disk& d = nodes_[i].disk;
   DiskView v;
@@ -513,6 +523,9 @@ void Cluster::ProcessReadyLoop(int i) {
     const DiskView before_apply = ViewOf(i);
     for (const LogEntry& e : r.commit) {
       oracle_.OnApply(i, e.zxid, before_apply);
+      if (d.sm.count >= checker_.committed_count()) {
+        checker_.OnFirstCommit(e.zxid, DurableCopies(e.zxid), size() / 2 + 1);
+      }
       d.sm.count++;
       d.sm.hash = ChainHash(d.sm.hash, e);
       d.sm.last = e.zxid;

@@ -209,6 +209,7 @@ class Cluster {
   void ProcessReadyLoop(int i);
   void PersistOps(std::deque<PendingOp>& q, Disk& d, size_t count);
   DiskView ViewOf(int i) const;
+  int DurableCopies(Zxid z) const;
   void KeepStaleMessages(int a, int b, Link& l);
   void SendStaleMessages(int a, int b);
   void Recover(int i, bool* refused);

@@ -89,6 +89,26 @@ TEST(Discovery_Leader, FollowerInfoOfEarlierAttempt_Ignored) {
   EXPECT_EQ(h.out().persist_current_epoch, 1u);
 }
 
+// An ACKEPOCH replayed from an earlier attempt (same follower session, a
+// transport that repeats messages across reconnects) answers another epoch
+// and must not count (found by the simulator's "stale" fault, seed 2090:
+// two leaders ended discovery in one epoch).
+TEST(Discovery_Leader, AckEpochForAnotherEpoch_NotCounted) {
+  PersistentState ps;
+  ps.accepted_epoch = 3;
+  ps.current_epoch = 3;
+  Harness h(3, ps);
+  ElectSelf(h, Zxid(), 3);
+  h.Step(1, FollowerInfoMsg(3, Zxid()));
+  ASSERT_EQ(h.out().persist_accepted_epoch, 4u);
+  h.peer().AcceptedEpochPersisted(4);
+  h.Drain();
+  h.Step(1, AckEpochMsg(3, Zxid(), 1, false, /*epoch=*/3));
+  EXPECT_FALSE(h.out().persist_current_epoch.has_value());
+  h.Step(1, AckEpochMsg(3, Zxid(), 1, false, /*epoch=*/4));
+  EXPECT_EQ(h.out().persist_current_epoch, 4u);
+}
+
 TEST(Discovery_Leader, NonCountingEpochAck_NoQuorum) {
   Harness h(3);
   ElectSelf(h);

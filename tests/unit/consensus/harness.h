@@ -58,9 +58,10 @@ inline PeerMessage LeaderInfoMsg(Epoch e, uint64_t session) {
   m.mutable_leader_info()->set_session(session);
   return m;
 }
-inline PeerMessage AckEpochMsg(Epoch current, Zxid last, uint64_t session = 1,
-                               bool already = false) {
+inline PeerMessage AckEpochMsg(Epoch current, Zxid last, uint64_t session = 1, bool already = false,
+                               Epoch epoch = 0) {
   PeerMessage m;
+  m.mutable_ack_epoch()->set_epoch(epoch);
   m.mutable_ack_epoch()->set_current_epoch(current);
   m.mutable_ack_epoch()->set_last_zxid(last.raw());
   m.mutable_ack_epoch()->set_session(session);
@@ -127,7 +128,12 @@ class Harness {
   Peer& peer() { return *peer_; }
   Ready& out() { return out_; }
 
-  void Step(ServerId from, const PeerMessage& m) {
+  // An ACKEPOCH built without an epoch answers the current attempt (the
+  // leader's new epoch, which is its acceptedEpoch by then).
+  void Step(ServerId from, PeerMessage m) {
+    if (m.has_ack_epoch() && m.ack_epoch().epoch() == 0) {
+      m.mutable_ack_epoch()->set_epoch(peer_->accepted_epoch());
+    }
     peer_->Step(from, m);
     Drain();
   }
