@@ -88,7 +88,28 @@ void Checker::OnAppend(int node, Zxid last_written, Zxid zxid) {
   }
 }
 
-void Checker::OnDiscoveryDone(int node, const Peer& peer, const StateMachine& sm) {
+void Checker::OnAckEpochDelivered(int leader, int from, const zabkeeper::zab::AckEpoch& ack) {
+  acks_[leader][static_cast<Epoch>(ack.epoch())][from] = ack;
+}
+
+void Checker::OnDiscoveryDone(int node, const Peer& peer, const StateMachine& sm, size_t quorum) {
+  {
+    const auto& acks = acks_[node][peer.accepted_epoch()];
+    size_t counting = 1;  // the leader's own promise
+    // Not checked here: that no follower is ahead. An ACKEPOCH lost with a
+    // broken link and replayed later is rightly ignored by the leader (its
+    // session is gone) even when it shows a longer history; the history
+    // checks below and at establishment judge the outcome instead.
+    for (const auto& [from, ack] : acks) {
+      if (!ack.already_accepted()) ++counting;
+    }
+    if (counting < quorum) {
+      Fail(absl::StrCat("discovery: node ", node, " ended discovery of epoch ",
+                        peer.accepted_epoch(), " with ", counting, " counting promises (quorum ",
+                        quorum, ")"));
+      return;
+    }
+  }
   // Each server counts toward one attempt per epoch (a promise is durable and
   // an equal-epoch ACKEPOCH does not count), so two attempts can never both
   // gather a quorum for one epoch, stale messages or not.

@@ -4,7 +4,8 @@
 //    one global sequence G (compared by a hash chain over zxid and payload);
 //  - primary order: zxids strictly increase along G and along every log;
 //  - at most one leader establishes itself, and at most one ends discovery,
-//    per epoch;
+//    per epoch; a leader ends discovery only with a quorum of counting
+//    ACKEPOCHs for its epoch delivered to it;
 //  - a txn is first applied only once a quorum holds it durably;
 //  - primary integrity / durability: a leader holds every txn of G in its
 //    applied state or log, in G's order, when discovery ends (it writes its
@@ -54,7 +55,10 @@ class Checker {
   // A txn is applied for the first time anywhere: a quorum must hold it in
   // their durable logs (or applied state) already.
   void OnFirstCommit(Zxid zxid, int durable_copies, int quorum);
-  void OnDiscoveryDone(int node, const Peer& peer, const StateMachine& sm);
+  // `leader` is about to handle an ACKEPOCH from `from`.
+  void OnAckEpochDelivered(int leader, int from, const zabkeeper::zab::AckEpoch& ack);
+  void OnRestart(int node) { acks_.erase(node); }
+  void OnDiscoveryDone(int node, const Peer& peer, const StateMachine& sm, size_t quorum);
   void OnVoteSent(int node, const Peer& peer, const zabkeeper::zab::Notification& n);
   void OnEstablished(int node, const Peer& peer, const StateMachine& sm);
   void OnSafetyRefusals(int node, uint64_t count);
@@ -74,6 +78,9 @@ class Checker {
 
   std::map<Epoch, int> leader_of_epoch_;
   std::map<Epoch, int> discovery_of_epoch_;
+  // Per leader (this incarnation), per epoch answered: the last ACKEPOCH
+  // delivered from each follower.
+  std::map<int, std::map<Epoch, std::map<int, zabkeeper::zab::AckEpoch>>> acks_;
   std::string violation_;
 };
 

@@ -359,6 +359,7 @@ void Cluster::Deliver(Event& e) {
     if (recent.size() > 4) recent.pop_front();
   }
   oracle_.OnDeliver(to, e.message);
+  if (e.message.has_ack_epoch()) checker_.OnAckEpochDelivered(to, from, e.message.ack_epoch());
   Live(to)->Step(Sid(from), e.message);
   ProcessReady(to);
 }
@@ -533,7 +534,7 @@ void Cluster::ProcessReadyLoop(int i) {
     }
     // After this batch's commits, so the state and the core's log window agree.
     if (r.persist_current_epoch && p->role() == Role::kLeading) {
-      checker_.OnDiscoveryDone(i, *p, d.sm);
+      checker_.OnDiscoveryDone(i, *p, d.sm, static_cast<size_t>(size() / 2 + 1));
     }
     for (const SnapshotRequest& s : r.snapshot_requests) {
       if (d.sm.last != s.zxid) {
@@ -652,6 +653,7 @@ bool Cluster::Restart(int i) {
   if (refused) return false;
   ++n.incarnation;
   oracle_.OnRestart(i);
+  checker_.OnRestart(i);
   n.disk.flush_scheduled = false;
   PeerConfig pc = config_.peer;
   pc.sid = Sid(i);
