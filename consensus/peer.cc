@@ -213,6 +213,17 @@ std::map<ServerId, Zxid> Peer::FollowerAcks() const {
   return out;
 }
 
+std::map<ServerId, std::pair<Epoch, Zxid>> Peer::EpochAckHistories() const {
+  std::map<ServerId, std::pair<Epoch, Zxid>> out;
+  if (role_ != Role::kLeading) return out;
+  for (const auto& [sid, h] : lead_->followers) {
+    if (h.state != HandlerState::kInfoReceived && h.state != HandlerState::kEpochSent) {
+      out[sid] = {h.current_epoch, h.last_zxid};
+    }
+  }
+  return out;
+}
+
 RoleState Peer::role_state() const {
   RoleState s;
   s.role = role_;

@@ -31,6 +31,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -87,6 +88,10 @@ class Peer {
   // Leader: each synced follower's cumulative durable ack (for lag metrics);
   // empty when not leading.
   std::map<ServerId, Zxid> FollowerAcks() const;
+  // Leader: the (currentEpoch, lastZxid) each follower reported in the
+  // ACKEPOCH this attempt accepted (for the simulator's checks); empty when
+  // not leading.
+  std::map<ServerId, std::pair<Epoch, Zxid>> EpochAckHistories() const;
   RoleState role_state() const;
   Zxid last_zxid() const { return log_.last(); }
   Zxid persisted_zxid() const { return persisted_; }

@@ -96,12 +96,20 @@ void Checker::OnDiscoveryDone(int node, const Peer& peer, const StateMachine& sm
   {
     const auto& acks = acks_[node][peer.accepted_epoch()];
     size_t counting = 1;  // the leader's own promise
-    // Not checked here: that no follower is ahead. An ACKEPOCH lost with a
-    // broken link and replayed later is rightly ignored by the leader (its
-    // session is gone) even when it shows a longer history; the history
-    // checks below and at establishment judge the outcome instead.
     for (const auto& [from, ack] : acks) {
       if (!ack.already_accepted()) ++counting;
+    }
+    // No follower whose ACKEPOCH the leader accepted is ahead of it. (Not
+    // every ACKEPOCH delivered: one lost with a broken link and replayed later
+    // is rightly ignored, its session gone, even when it shows more.)
+    const auto ours = std::make_tuple(peer.current_epoch(), peer.last_zxid());
+    for (const auto& [sid, theirs] : peer.EpochAckHistories()) {
+      if (std::make_tuple(theirs.first, theirs.second) > ours) {
+        Fail(absl::StrCat("discovery: node ", node, " ended discovery of epoch ",
+                          peer.accepted_epoch(), " although server ", sid, " is ahead (epoch ",
+                          theirs.first, ", ", theirs.second.ToString(), ")"));
+        return;
+      }
     }
     if (counting < quorum) {
       Fail(absl::StrCat("discovery: node ", node, " ended discovery of epoch ",

@@ -5,7 +5,8 @@
 //  - primary order: zxids strictly increase along G and along every log;
 //  - at most one leader establishes itself, and at most one ends discovery,
 //    per epoch; a leader ends discovery only with a quorum of counting
-//    ACKEPOCHs for its epoch delivered to it;
+//    ACKEPOCHs for its epoch delivered to it, and with none it accepted
+//    showing a history ahead of its own;
 //  - a txn is first applied only once a quorum holds it durably;
 //  - primary integrity / durability: a leader holds every txn of G in its
 //    applied state or log, in G's order, when discovery ends (it writes its
