@@ -286,6 +286,19 @@ dc up -d --no-build > "$WORK/up.log" 2>&1 || { cat "$WORK/up.log" >&2; fail "doc
 leader=$(wait_leader 90 $ALL) || fail "no single leader with $((N - 1)) followers within 90 s"
 log "leader zk$leader, the others follow"
 
+# The image's user and HEALTHCHECK, as Docker sees them.
+for id in $ALL; do
+  uid=$(docker exec "$(container "$id")" id -u)
+  [[ $uid == 1000 ]] || fail "zk$id runs as uid $uid, want 1000 (zabkeeper)"
+done
+deadline=$((SECONDS + 60))
+until [[ $(for id in $ALL; do docker inspect -f '{{.State.Health.Status}}' "$(container "$id")"; done |
+           sort -u) == healthy ]]; do
+  ((SECONDS < deadline)) || fail "containers not all healthy within 60 s"
+  sleep 1
+done
+log "every container runs as uid 1000 and is healthy"
+
 # Write through one published port, read through another.
 other=$((leader % N + 1))
 zkcli "$leader" create /compose "v1" > /dev/null || fail "create /compose through zk$leader"
