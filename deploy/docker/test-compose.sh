@@ -186,7 +186,7 @@ servers() {  # servers "ID ...": zkcli connect string
   echo "${s%,}"
 }
 zkcli() {  # zkcli "ID ..." CMD...: one command through the given servers
-  timeout 20 "$ZKCLI" -server "$(servers "$1")" "${@:2}"
+  timeout 20 "$ZKCLI" -server "$(servers "$1")" "${@:2}" < /dev/null
 }
 ALL=$(seq 1 "$N" | tr '\n' ' ')  # "1 2 3 ": node ids, split where used
 
