@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package zabkeeper needs to build, test and run.
 # Safe to run repeatedly. Needs root (or sudo).
+#   scripts/install-deps.sh           everything (build, tests, tools)
+#   scripts/install-deps.sh --build   only what compiling needs (the Docker
+#                                     image's build stage uses this)
 set -euo pipefail
 
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 
-PACKAGES=(
-  build-essential cmake pkg-config git ca-certificates
+BUILD_PACKAGES=(
+  build-essential cmake pkg-config ca-certificates
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   librocksdb-dev libabsl-dev libgoogle-glog-dev libgflags-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev nlohmann-json3-dev libreadline-dev libssl-dev libzookeeper-mt-dev
-  curl procps iproute2 python3 docker-compose tmux
 )
+# Tests and scripts: python3-yaml for the Kubernetes manifest check
+# (tests/deploy/k8s_manifest_test.py), docker-compose for the compose files.
+TOOL_PACKAGES=(git curl procps iproute2 python3 python3-yaml docker-compose tmux)
 # Not here: zookeeper and etcd-server, which only the benchmark scripts use
 # (scripts/bench-compare.py --install); etcd-server's package also starts a
-# system etcd on 127.0.0.1:2379 on a systemd host.
+# system etcd on 127.0.0.1:2379 on a systemd host. Nor docker.io:
+# deploy/docker/test-compose.sh installs it only where no Docker engine is
+# present (it would conflict with Docker's own docker-ce packages).
+
+PACKAGES=("${BUILD_PACKAGES[@]}")
+if [[ ${1:-} != --build ]]; then PACKAGES+=("${TOOL_PACKAGES[@]}"); fi
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq

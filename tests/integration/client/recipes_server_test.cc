@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "client/recipes/config_watch.h"
 #include "client/recipes/queue.h"
 #include "gtest/gtest.h"
@@ -216,7 +217,8 @@ TEST_F(RecipesServerTest, Queue_ProducersAndConsumers_EveryItemConsumedOnce) {
   EXPECT_EQ(consumed.size(), static_cast<size_t>(kProducers * kItems));
   for (int p = 0; p < kProducers; ++p) {
     for (int i = 0; i < kItems; ++i) {
-      EXPECT_EQ(consumed.count("p" + std::to_string(p) + "-" + std::to_string(i)), 1u);
+      // StrCat, not "p" + std::to_string(p): GCC 12 -O3 false -Wrestrict (PR 105329).
+      EXPECT_EQ(consumed.count(absl::StrCat("p", p, "-", i)), 1u);
     }
   }
 }
