@@ -207,10 +207,7 @@ void Cluster::KeepStaleMessages(int a, int b, Link& l) {
     for (const PeerMessage& m : l.recent[d]) {
       if (rng_.Chance(0.25)) l.stale[d].push_back(m);
     }
-    std::vector<PeerMessage>& v = l.stale[d];
-    for (size_t k = v.size(); k > 1; --k) {
-      std::swap(v[k - 1], v[static_cast<size_t>(rng_.Range(0, static_cast<int64_t>(k) - 1))]);
-    }
+    rng_.Shuffle(l.stale[d]);
   }
 }
 
@@ -611,10 +608,9 @@ void Cluster::CorruptRecord(int i) {
   Trace([&] { return absl::StrCat("n", i, " record ", z.ToString(), " rots on disk"); });
 }
 
-void Cluster::Recover(int i, bool* refused) {
+bool Cluster::Recover(int i) {
   // What a log reader does with records that fail their checksum.
   Disk& d = nodes_[i].disk;
-  *refused = false;
   std::erase_if(d.bad, [&](const auto& kv) {
     return std::none_of(d.log.begin(), d.log.end(),
                         [&](const LogEntry& e) { return e.zxid == kv.first; });
@@ -638,19 +634,17 @@ void Cluster::Recover(int i, bool* refused) {
                             " past its applied state (restored by the operator)");
       });
       d.bad.erase(z);
-      *refused = true;
-      return;
+      return false;
     }
     d.bad.erase(z);
   }
+  return true;
 }
 
 bool Cluster::Restart(int i) {
   Node& n = nodes_[i];
   if (n.peer) return true;
-  bool refused = false;
-  Recover(i, &refused);
-  if (refused) return false;
+  if (!Recover(i)) return false;
   ++n.incarnation;
   oracle_.OnRestart(i);
   checker_.OnRestart(i);

@@ -212,7 +212,8 @@ class Cluster {
   int DurableCopies(Zxid z) const;
   void KeepStaleMessages(int a, int b, Link& l);
   void SendStaleMessages(int a, int b);
-  void Recover(int i, bool* refused);
+  // False: the node refuses to start (see Restart).
+  bool Recover(int i);
   Peer* Live(int i) { return nodes_[i].peer.get(); }
   void Trace(const std::function<std::string()>& text);
 

@@ -148,10 +148,7 @@ RunResult RunRandomSeed(const RunOptions& o) {
       // each of them had made durable.
       std::vector<int> order(static_cast<size_t>(nodes));
       for (int i = 0; i < nodes; ++i) order[static_cast<size_t>(i)] = i;
-      for (int k = nodes; k > 1; --k) {
-        std::swap(order[static_cast<size_t>(k - 1)],
-                  order[static_cast<size_t>(rng.Range(0, k - 1))]);
-      }
+      rng.Shuffle(order);
       for (int k = 0; k < nodes / 2 + 1; ++k) c.Crash(order[static_cast<size_t>(k)], std::nullopt);
     }
     if (rng.Chance(rates.restart)) {

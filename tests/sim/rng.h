@@ -4,6 +4,8 @@
 #define ZABKEEPER_TESTS_SIM_RNG_H_
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace zab::sim {
 
@@ -21,6 +23,13 @@ class Rng {
     return lo + static_cast<int64_t>(Next() % static_cast<uint64_t>(hi - lo + 1));
   }
   bool Chance(double p) { return static_cast<double>(Next() >> 11) * 0x1.0p-53 < p; }
+  // Fisher-Yates, from the back.
+  template <typename T>
+  void Shuffle(std::vector<T>& v) {
+    for (size_t k = v.size(); k > 1; --k) {
+      std::swap(v[k - 1], v[static_cast<size_t>(Range(0, static_cast<int64_t>(k) - 1))]);
+    }
+  }
 
  private:
   uint64_t state_;
