@@ -19,8 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int64_t Mntr(Ensemble& e, int id, const std::string& key) { return MntrCounter(e, id, key); }
-
 // Waits until pred() holds or the deadline passes.
 template <typename Pred>
 bool WaitFor(Pred pred, std::chrono::milliseconds timeout) {
@@ -70,11 +68,11 @@ TEST(EpochDurabilityTest, ReelectedLeaderWithStalledLog_CrashAfterEpochWrite_Los
   on_leader.Send(CreateReq("/uncommitted", "v"));
   ASSERT_TRUE(WaitFor(
       [&] {
-        const int64_t last = Mntr(e, 3, "last_logged_zxid");
-        return last > 0 && Mntr(e, 1, "last_logged_zxid") == last;
+        const int64_t last = MntrCounter(e, 3, "last_logged_zxid");
+        return last > 0 && MntrCounter(e, 1, "last_logged_zxid") == last;
       },
       10s));
-  const int64_t old_epoch = Mntr(e, 3, "accepted_epoch");
+  const int64_t old_epoch = MntrCounter(e, 3, "accepted_epoch");
   ASSERT_GE(old_epoch, 1);
 
   // Node 1 freezes past syncLimit: the leader loses its quorum and looks.
@@ -87,14 +85,15 @@ TEST(EpochDurabilityTest, ReelectedLeaderWithStalledLog_CrashAfterEpochWrite_Los
   // currentEpoch now (one ACKEPOCH round trip later), the armed failpoint
   // would end it. Wait until its attempt runs out of initLimit and it looks
   // again: by then a buggy leader would long be gone.
-  ASSERT_TRUE(
-      WaitFor([&] { return e.node(3).Exited() || Mntr(e, 3, "accepted_epoch") > old_epoch; }, 20s));
-  const int64_t elections_before = Mntr(e, 3, "elections");
   ASSERT_TRUE(WaitFor(
-      [&] { return e.node(3).Exited() || Mntr(e, 3, "elections") > elections_before; }, 20s));
+      [&] { return e.node(3).Exited() || MntrCounter(e, 3, "accepted_epoch") > old_epoch; }, 20s));
+  const int64_t elections_before = MntrCounter(e, 3, "elections");
+  ASSERT_TRUE(WaitFor(
+      [&] { return e.node(3).Exited() || MntrCounter(e, 3, "elections") > elections_before; },
+      20s));
   EXPECT_FALSE(e.node(3).Exited())
       << "the re-elected leader wrote currentEpoch while its own history was not durable";
-  EXPECT_EQ(Mntr(e, 3, "current_epoch"), old_epoch);
+  EXPECT_EQ(MntrCounter(e, 3, "current_epoch"), old_epoch);
 
   // A crash now loses the leader's unsynced appends.
   e.node(3).Kill();
@@ -104,7 +103,7 @@ TEST(EpochDurabilityTest, ReelectedLeaderWithStalledLog_CrashAfterEpochWrite_Los
   ASSERT_GT(e.WaitForLeader(30s), 0);
   ASSERT_TRUE(e.WaitConverged(20s));
   for (int id = 1; id <= 3; ++id) {
-    EXPECT_EQ(Mntr(e, id, "safety_refusals"), 0) << "node " << id;
+    EXPECT_EQ(MntrCounter(e, id, "safety_refusals"), 0) << "node " << id;
     RawSession s(e.node(id).address());
     ASSERT_EQ(s.Connect(10000).err(), proto::OK);
     for (int i = 0; i < kWrites; ++i) {
