@@ -81,6 +81,13 @@ void Peer::RefreshSelfVote() {
   BroadcastNotifications();
 }
 
+void Peer::AdoptProposal(const Vote& vote, uint64_t round) {
+  election_.proposal = vote;
+  election_.finalize_at_tick.reset();
+  election_.received[config_.sid] = {vote, round, zabkeeper::zab::LOOKING};
+  BroadcastNotifications();
+}
+
 void Peer::SendNotification(ServerId to) {
   PeerMessage m;
   Notification* n = m.mutable_notification();
@@ -133,6 +140,11 @@ void Peer::HandleNotification(ServerId from, const Notification& n) {
   // Any notification proves the network works: postpone the resend.
   election_.next_notify_tick = tick_ + election_.notify_interval;
   const Vote v = VoteOf(n);
+  // What we would propose on this vote's word. A peer's vote naming us may
+  // be stale: it carries the history we had when we last voted, and a crash
+  // since then (torn tail, lost unsynced suffix) can have shortened our log.
+  // Only our own log speaks for us, so we never claim more than we hold.
+  const Vote candidate = v.leader == config_.sid ? SelfVote() : v;
   const uint64_t round = n.election_epoch();
   if (n.state() == zabkeeper::zab::LOOKING) {
     if (round > election_.logical_clock) {
@@ -140,18 +152,21 @@ void Peer::HandleNotification(ServerId from, const Notification& n) {
       election_.received.clear();
       election_.finalize_at_tick.reset();
       Vote self = SelfVote();
-      election_.proposal = Beats(v, self) ? v : self;
+      election_.proposal = Beats(candidate, self) ? candidate : self;
       election_.received[config_.sid] = {election_.proposal, round, zabkeeper::zab::LOOKING};
       BroadcastNotifications();
     } else if (round < election_.logical_clock) {
       // A peer in an older round: bring it forward with our vote.
       SendNotification(from);
       return;
-    } else if (Beats(v, election_.proposal)) {
-      election_.proposal = v;
-      election_.finalize_at_tick.reset();
-      election_.received[config_.sid] = {v, round, zabkeeper::zab::LOOKING};
-      BroadcastNotifications();
+    } else if (Beats(candidate, election_.proposal)) {
+      AdoptProposal(candidate, round);
+    } else if (v.leader == from && election_.proposal.leader == from && v != election_.proposal) {
+      // The sender's own vote for itself is the truth about its history; the
+      // vote for it we hold came second-hand and is stale (see above). Drop
+      // it, or peers holding the stale claim never agree with the sender.
+      const Vote self = SelfVote();
+      AdoptProposal(Beats(v, self) ? v : self, round);
     }
     election_.received[from] = ReceivedVote{v, round, n.state()};
     if (election_.received.size() == config_.voters.size() &&

@@ -198,6 +198,8 @@ class Peer {
   void StartLooking(const char* why);
   Vote SelfVote() const;
   void RefreshSelfVote();
+  // Takes `vote` as our proposal in `round` and tells every voter.
+  void AdoptProposal(const Vote& vote, uint64_t round);
   void StepLooking(ServerId from, const zabkeeper::zab::PeerMessage& message);
   void HandleNotification(ServerId from, const zabkeeper::zab::Notification& n);
   void AnswerNotification(ServerId to, const zabkeeper::zab::Notification& n);

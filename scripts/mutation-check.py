@@ -192,6 +192,11 @@ MUTANTS = [
                      "`durability: ... ended discovery without committed txn`) and it TRUNCs only "
                      "to the largest zxid both logs share, so only a broken leader TRUNCs below "
                      "a follower's committed prefix")),
+    Mutant(
+        "M20", "a peer's stale vote for us adopted as our claim", "consensus/election.cc",
+        [("  const Vote candidate = v.leader == config_.sid ? SelfVote() : v;\n",
+          "  const Vote candidate = v;\n")],
+        guard_tests="Election_Vote.StaleVoteForUs_ClaimsOnlyOurOwnLog"),
 ]
 
 
@@ -321,6 +326,8 @@ def classify(invariant):
         return "durability (applied before a quorum held it)"
     if re.match(r"election: .* worse than its own history", invariant):
         return "election (vote worse than own history)"
+    if re.match(r"election: .* more than its log holds", invariant):
+        return "election (self-vote claims more than its log)"
     if re.match(r"discovery: .* counting promises", invariant):
         return "discovery (too few counting promises)"
     if re.match(r"discovery: .* is ahead", invariant):

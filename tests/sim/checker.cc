@@ -152,6 +152,14 @@ void Checker::OnVoteSent(int node, const Peer& peer, const zabkeeper::zab::Notif
                       "), worse than its own history (epoch ", peer.current_epoch(), ", ",
                       peer.last_zxid().ToString(), ")"));
   }
+  // Nor may a vote for itself claim more history than its log holds: such a
+  // node could win on a history it no longer has.
+  if (n.leader() == peer.sid() && sent > own) {
+    Fail(absl::StrCat("election: node ", node, " proposes itself with (epoch ", n.peer_epoch(),
+                      ", ", Zxid::FromRaw(n.zxid()).ToString(),
+                      "), more than its log holds (epoch ", peer.current_epoch(), ", ",
+                      peer.last_zxid().ToString(), ")"));
+  }
 }
 
 void Checker::OnEstablished(int node, const Peer& peer, const StateMachine& sm) {

@@ -43,6 +43,38 @@ TEST(Election_Vote, WorseVote_Ignored) {
   EXPECT_TRUE(h.Sent(PeerMessage::kNotification).empty());
 }
 
+// A peer's vote naming us can carry a history we no longer hold (a crash
+// tore our log's tail after we voted). We must not claim it: the election
+// would pick us for history we lost.
+TEST(Election_Vote, StaleVoteForUs_ClaimsOnlyOurOwnLog) {
+  PersistentState ps;
+  ps.log = Entries(0, 1, 3);
+  Harness h(1, ps);
+  h.Clear();
+  h.Step(2, Notify(1, Zxid(0, 9), 0, 1));  // "1 with zxid 9": stale
+  EXPECT_EQ(h.peer().current_vote().leader, 1u);
+  EXPECT_EQ(h.peer().current_vote().zxid, Zxid(0, 3));
+  for (const auto& m : h.Sent(PeerMessage::kNotification)) {
+    EXPECT_EQ(m.notification().zxid(), Zxid(0, 3).raw());
+  }
+  // The same in a newer round.
+  h.Step(2, Notify(1, Zxid(0, 9), 0, 2));
+  EXPECT_EQ(h.peer().current_vote().zxid, Zxid(0, 3));
+}
+
+// We hold a second-hand vote for peer 3 that is better than 3's own vote
+// for itself: 3's word about its own history wins, or we would never agree.
+TEST(Election_Vote, SendersOwnVote_ReplacesStaleSecondHandVoteForIt) {
+  Harness h(1);
+  h.Step(2, Notify(3, Zxid(0, 9), 0, 1));  // 2 still believes 3 has zxid 9
+  ASSERT_EQ(h.peer().current_vote().zxid, Zxid(0, 9));
+  h.Clear();
+  h.Step(3, Notify(3, Zxid(0, 4), 0, 1));  // 3 itself: zxid 4
+  EXPECT_EQ(h.peer().current_vote().leader, 3u);
+  EXPECT_EQ(h.peer().current_vote().zxid, Zxid(0, 4));
+  EXPECT_FALSE(h.Sent(PeerMessage::kNotification).empty());
+}
+
 TEST(Election_Decide, QuorumAgrees_DecidesAfterFinalizeWait) {
   Harness h(1);
   h.Step(2, Notify(2, Zxid(), 0, 1));          // quorum {1,2} for 2
