@@ -13,22 +13,12 @@
 #include "gtest/gtest.h"
 #include "tests/integration/ensemble.h"
 #include "tests/integration/server/raw_session.h"
+#include "tests/wait_until.h"
 
 namespace zabkeeper::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Waits until pred() holds or the deadline passes.
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
 
 TEST(EpochDurabilityTest, ReelectedLeaderWithStalledLog_CrashAfterEpochWrite_LosesNothing) {
 #ifndef ZK_FAILPOINTS
@@ -66,7 +56,7 @@ TEST(EpochDurabilityTest, ReelectedLeaderWithStalledLog_CrashAfterEpochWrite_Los
   // zxid, so node 3 wins every election below by its id.
   e.node(2).Kill();
   on_leader.Send(CreateReq("/uncommitted", "v"));
-  ASSERT_TRUE(WaitFor(
+  ASSERT_TRUE(WaitUntil(
       [&] {
         const int64_t last = MntrCounter(e, 3, "last_logged_zxid");
         return last > 0 && MntrCounter(e, 1, "last_logged_zxid") == last;
@@ -77,7 +67,7 @@ TEST(EpochDurabilityTest, ReelectedLeaderWithStalledLog_CrashAfterEpochWrite_Los
 
   // Node 1 freezes past syncLimit: the leader loses its quorum and looks.
   e.node(1).Pause();
-  ASSERT_TRUE(WaitFor([&] { return e.State(3) == "looking"; }, 10s));
+  ASSERT_TRUE(WaitUntil([&] { return e.State(3) == "looking"; }, 10s));
   e.node(2).Start();
   e.node(1).Resume();
 
@@ -85,10 +75,10 @@ TEST(EpochDurabilityTest, ReelectedLeaderWithStalledLog_CrashAfterEpochWrite_Los
   // currentEpoch now (one ACKEPOCH round trip later), the armed failpoint
   // would end it. Wait until its attempt runs out of initLimit and it looks
   // again: by then a buggy leader would long be gone.
-  ASSERT_TRUE(WaitFor(
+  ASSERT_TRUE(WaitUntil(
       [&] { return e.node(3).Exited() || MntrCounter(e, 3, "accepted_epoch") > old_epoch; }, 20s));
   const int64_t elections_before = MntrCounter(e, 3, "elections");
-  ASSERT_TRUE(WaitFor(
+  ASSERT_TRUE(WaitUntil(
       [&] { return e.node(3).Exited() || MntrCounter(e, 3, "elections") > elections_before; },
       20s));
   EXPECT_FALSE(e.node(3).Exited())

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "tests/integration/ensemble.h"
 #include "tests/integration/server/raw_session.h"
+#include "tests/wait_until.h"
 
 namespace zabkeeper::testing {
 namespace {
@@ -120,8 +121,9 @@ TEST(FailoverTest, LeaderKilledUnderLoad_NewLeaderElected_AckedWritesSurvive) {
     Writer on_follower(ensemble, follower, "/load/r" + std::to_string(run) + "-f-");
     ASSERT_TRUE(on_leader.opened());
     ASSERT_TRUE(on_follower.opened());
-    std::this_thread::sleep_for(800ms);
-    ASSERT_GT(on_leader.acked_count(), 10u) << "no steady load before the kill";
+    ASSERT_TRUE(WaitUntil(
+        [&] { return on_leader.acked_count() > 10 && on_follower.acked_count() > 10; }, 30s))
+        << "no steady load before the kill";
     const Clock::time_point killed = Clock::now();
     ensemble.node(leader).Kill(SIGKILL);
     std::vector<int> rest;
@@ -134,13 +136,20 @@ TEST(FailoverTest, LeaderKilledUnderLoad_NewLeaderElected_AckedWritesSurvive) {
     ASSERT_NE(new_leader, leader);
     // Both writers must resume.
     std::optional<Clock::time_point> resumed_l, resumed_f;
-    auto until = Clock::now() + 15s;
-    while (Clock::now() < until && (!resumed_l || !resumed_f)) {
-      resumed_l = on_leader.FirstAckAfter(elected);
-      resumed_f = on_follower.FirstAckAfter(elected);
-      std::this_thread::sleep_for(10ms);
-    }
-    std::this_thread::sleep_for(300ms);
+    WaitUntil(
+        [&] {
+          resumed_l = on_leader.FirstAckAfter(elected);
+          resumed_f = on_follower.FirstAckAfter(elected);
+          return resumed_l && resumed_f;
+        },
+        30s);
+    // A few more writes on the new leader's watch before the check.
+    const size_t l_then = on_leader.acked_count(), f_then = on_follower.acked_count();
+    WaitUntil(
+        [&] {
+          return on_leader.acked_count() >= l_then + 5 && on_follower.acked_count() >= f_then + 5;
+        },
+        10s);
     on_leader.Stop();
     on_follower.Stop();
     ASSERT_TRUE(resumed_l) << "writer on the killed leader never resumed";

@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "tests/integration/ensemble.h"
 #include "tests/integration/server/raw_session.h"
+#include "tests/wait_until.h"
 
 namespace zabkeeper::testing {
 namespace {
@@ -73,8 +74,10 @@ TEST_P(QuorumLossTest, MinorityLost_Serves_MajorityLost_WritesFailThenResume) {
   const auto took = Clock::now() - lost;
   EXPECT_NE(r.err(), proto::OK) << "write acknowledged without a quorum";
   EXPECT_LT(took, 8s) << "write hung instead of failing";
-  // Give the remaining servers time to notice (syncLimit), then each refuses.
-  std::this_thread::sleep_for(1500ms);
+  // Once the remaining servers notice (syncLimit), each refuses.
+  for (int id : alive) {
+    EXPECT_TRUE(WaitUntil([&] { return ensemble.State(id) == "looking"; }, 20s)) << "node " << id;
+  }
   for (int id : alive) {
     const Clock::time_point t0 = Clock::now();
     proto::ErrorCode err = WriteVia(ensemble, id, "/no-quorum-" + std::to_string(id), 3s);
@@ -96,11 +99,12 @@ TEST_P(QuorumLossTest, MinorityLost_Serves_MajorityLost_WritesFailThenResume) {
             0);
   alive.push_back(victim);
   proto::Response after;
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    after = session.Call(CreateReq("/after-resume", "x"), 3s, 5s);
-    if (after.err() == proto::OK || after.err() == proto::NODE_EXISTS) break;
-    std::this_thread::sleep_for(200ms);
-  }
+  WaitUntil(
+      [&] {
+        after = session.Call(CreateReq("/after-resume", "x"), 3s, 5s);
+        return after.err() == proto::OK || after.err() == proto::NODE_EXISTS;
+      },
+      30s, 200ms);
   ASSERT_TRUE(after.err() == proto::OK || after.err() == proto::NODE_EXISTS)
       << after.error_message();
   acked.push_back("/after-resume");

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "tests/integration/ensemble.h"
 #include "tests/integration/server/raw_session.h"
+#include "tests/wait_until.h"
 
 namespace zabkeeper::testing {
 namespace {
@@ -171,12 +172,12 @@ TEST(SyncModesTest, OldLeaderWithUncommittedTxns_IsTruncated) {
   }
   // Every one of them is in the old leader's log.
   int64_t logged = 0;
-  const auto logged_deadline = std::chrono::steady_clock::now() + 20s;
-  while (std::chrono::steady_clock::now() < logged_deadline) {
-    logged = MntrCounter(ensemble, old_leader, "last_logged_zxid");
-    if (logged - committed >= kUncommitted) break;
-    std::this_thread::sleep_for(10ms);
-  }
+  WaitUntil(
+      [&] {
+        logged = MntrCounter(ensemble, old_leader, "last_logged_zxid");
+        return logged - committed >= kUncommitted;
+      },
+      30s);
   ASSERT_GE(logged - committed, kUncommitted) << "the leader did not log the writes";
   ASSERT_EQ(logged >> 32, committed >> 32) << "the leader changed epoch meanwhile";
   for (int64_t x : xids) {

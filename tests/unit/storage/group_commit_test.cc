@@ -3,6 +3,7 @@
 // every entry lands in the log, in zxid order, exactly once.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -137,34 +138,55 @@ TEST(GroupCommit, RocksLog_SurvivesReopenAfterStop) {
   ExpectLogHoldsAllInOrder(**log, 200);
 }
 
-// A log whose sync is slow: everything queued while it sleeps must go out in
-// the next batch. Deterministic evidence of batching.
-class SlowLog : public MemoryTxnLog {
+// A log whose first sync holds until the test releases it: everything queued
+// meanwhile must go out in the next batch. Deterministic evidence of
+// batching, with no sleep to guess how long the first sync takes.
+class GatedLog : public MemoryTxnLog {
  public:
+  explicit GatedLog(bool open = false) : open_(open) {}
   absl::Status Append(absl::Span<const LogEntry> entries) override {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      entered_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return open_; });
+    }
     max_batch_ = std::max<size_t>(max_batch_, entries.size());
     return MemoryTxnLog::Append(entries);
+  }
+  void WaitEntered() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return entered_; });
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
   }
   size_t max_batch() const { return max_batch_; }
 
  private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool entered_ = false;
+  bool open_;
   std::atomic<size_t> max_batch_{0};
 };
 
 TEST(GroupCommit, SlowSync_QueuedProposalsShareOneSync) {
-  SlowLog log;
+  GatedLog log;
   Downstream down;
   LogStage stage(&log, 1024, [&](LogStage::Batch b) { down.Take(std::move(b)); });
   stage.Start();
   Appender appender(&stage);
-  appender.AppendOne();  // the first sync starts and sleeps
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  appender.AppendOne();  // the first sync starts and holds
+  log.WaitEntered();
   for (int i = 0; i < 99; ++i) appender.AppendOne();  // queued behind it
+  log.Open();
   stage.Stop();
   EXPECT_EQ(stage.txns_logged(), 100u);
-  EXPECT_LE(stage.syncs(), 3u);
-  EXPECT_GE(log.max_batch(), 90u);
+  EXPECT_EQ(stage.syncs(), 2u);
+  EXPECT_EQ(log.max_batch(), 99u);
   EXPECT_EQ(down.count(), 100);
   EXPECT_EQ(down.out_of_order(), 0);
   ExpectLogHoldsAllInOrder(log, 100);
@@ -185,7 +207,7 @@ TEST(GroupCommit, Stop_DrainsQueueBeforeReturning) {
 }
 
 TEST(GroupCommit, BatchSize_IsCappedAtKMaxBatch) {
-  SlowLog log;
+  GatedLog log(/*open=*/true);  // records the largest batch
   Downstream down;
   const int n = static_cast<int>(LogStage::kMaxBatch) * 2 + 10;
   LogStage stage(&log, static_cast<size_t>(n) + 10,
