@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "errors/zk_errors.h"
 #include "zabkeeper/common.pb.h"
 
 namespace zk {
@@ -26,11 +27,14 @@ absl::Status ZkError(proto::ErrorCode code, absl::string_view detail = {});
 // SYSTEM_ERROR for a status that did not come from ZkError.
 proto::ErrorCode ErrorCodeOf(const absl::Status& status);
 
-// ZooKeeper's CamelCase name of a code: "NoNode", "BadVersion", ...
-absl::string_view ErrorCodeName(proto::ErrorCode code);
+// The text ZooKeeper's clients print for a code: "NoNode", "BadVersion",
+// "Directory not empty", ... (KeeperException's messages).
+inline absl::string_view ErrorCodeName(proto::ErrorCode code) {
+  return ::zabkeeper::errors::CodeMessage(code);
+}
 
 // The canonical absl code a ZooKeeper code maps to.
-absl::StatusCode CanonicalCodeOf(proto::ErrorCode code);
+using ::zabkeeper::errors::CanonicalCodeOf;
 
 inline bool IsNoNode(const absl::Status& s) { return ErrorCodeOf(s) == proto::NO_NODE; }
 inline bool IsNodeExists(const absl::Status& s) { return ErrorCodeOf(s) == proto::NODE_EXISTS; }
