@@ -45,7 +45,13 @@ void Peer::BecomeFollower(ServerId leader) {
   role_ = Role::kFollowing;
   leader_ = leader;
   lead_.reset();
+  // Peers that chose us wait for a LEADERINFO that will not come: say whom
+  // we follow, so they look again at once (see HandleNotification).
+  auto early = std::move(early_follower_info_);
   early_follower_info_.clear();
+  for (const auto& [sid, info] : early) {
+    if (sid != leader) SendNotification(sid);
+  }
   follow_.emplace();
   follow_->session = ++next_session_;
   follow_->last_heard_tick = tick_;
@@ -239,7 +245,11 @@ void Peer::FollowerSendInfo() {
 }
 
 void Peer::StepFollowing(ServerId from, const PeerMessage& m) {
-  if (from != leader_) return;
+  if (from != leader_) {
+    // A peer that takes us for its leader: tell it whom we follow.
+    if (m.has_follower_info()) SendNotification(from);
+    return;
+  }
   // Only what a leader sends proves it alive: two servers that each think
   // the other leads must not keep each other's timers fresh with their pings.
   if (m.has_ping()) {

@@ -135,6 +135,14 @@ void Peer::HandleNotification(ServerId from, const Notification& n) {
   if (role_ != Role::kLooking) {
     // Tell a LOOKING peer who leads, so a restarted server joins us.
     if (n.state() == zabkeeper::zab::LOOKING) AnswerNotification(from, n);
+    // The server we chose follows another one: it will never send our
+    // LEADERINFO. Look again now rather than after initLimit (a restarted
+    // server could sit out ~20 s this way on a default config).
+    if (role_ == Role::kFollowing && from == leader_ &&
+        follow_->phase == FollowerPhase::kAwaitLeaderInfo &&
+        n.state() == zabkeeper::zab::FOLLOWING) {
+      StartLooking("the chosen leader follows another server");
+    }
     return;
   }
   // Any notification proves the network works: postpone the resend.

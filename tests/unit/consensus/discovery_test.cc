@@ -136,6 +136,59 @@ TEST(Discovery_Leader, FollowerAcceptedLaterEpoch_Abdicates) {
   EXPECT_EQ(h.peer().role(), Role::kLooking);
 }
 
+// Sid 1 chose 3, but 3 follows 2: 3 says so, and 1 looks again at once
+// instead of waiting initLimit for a LEADERINFO that never comes.
+TEST(Discovery_Follower, ChosenLeaderFollowsAnother_LooksAgainAtOnce) {
+  Harness h(1);
+  for (ServerId s : {2, 3}) h.Step(s, Notify(3, Zxid(), 0, h.peer().logical_clock()));
+  ASSERT_EQ(h.peer().role(), Role::kFollowing);
+  ASSERT_EQ(h.peer().leader(), 3u);
+  const uint64_t elections = h.peer().counters().elections;
+  h.Step(3, Notify(2, Zxid(), 0, h.peer().logical_clock(), zabkeeper::zab::FOLLOWING));
+  EXPECT_EQ(h.peer().role(), Role::kLooking);
+  EXPECT_EQ(h.peer().counters().elections, elections + 1);
+}
+
+// A LOOKING notification from the chosen leader is no such proof: it may
+// still decide to lead us.
+TEST(Discovery_Follower, ChosenLeaderStillLooking_KeepsWaiting) {
+  Harness h(1);
+  for (ServerId s : {2, 3}) h.Step(s, Notify(3, Zxid(), 0, h.peer().logical_clock()));
+  ASSERT_EQ(h.peer().role(), Role::kFollowing);
+  h.Step(3, Notify(3, Zxid(), 0, h.peer().logical_clock(), zabkeeper::zab::LOOKING));
+  EXPECT_EQ(h.peer().role(), Role::kFollowing);
+}
+
+// The other side: a follower that receives a FOLLOWERINFO from a peer that
+// is not its leader answers with whom it follows.
+TEST(Discovery_Follower, FollowerInfoFromNonLeader_AnsweredWithOurVote) {
+  Harness h(1);
+  SyncFollower(h, 1);  // 1 follows 3
+  h.Clear();
+  h.Step(2, FollowerInfoMsg(0, Zxid()));
+  auto n = h.Sent(PeerMessage::kNotification, 2);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].notification().state(), zabkeeper::zab::FOLLOWING);
+  EXPECT_EQ(n[0].notification().leader(), 3u);
+}
+
+// A FOLLOWERINFO that reached us while we were LOOKING is answered when we
+// decide to follow someone else.
+TEST(Discovery_Follower, EarlyFollowerInfo_AnsweredOnFollowingAnother) {
+  Harness h(1);
+  h.Step(2, FollowerInfoMsg(0, Zxid()));  // 2 thinks we lead
+  h.Clear();
+  h.Step(3, Notify(3, Zxid(), 0, h.peer().logical_clock()));
+  h.Step(2, Notify(3, Zxid(), 0, h.peer().logical_clock()));
+  ASSERT_EQ(h.peer().role(), Role::kFollowing);
+  bool told = false;
+  for (const auto& m : h.Sent(PeerMessage::kNotification, 2)) {
+    told |=
+        m.notification().state() == zabkeeper::zab::FOLLOWING && m.notification().leader() == 3u;
+  }
+  EXPECT_TRUE(told);
+}
+
 TEST(Discovery_Follower, AcceptedEpochPersisted_BeforeAckEpoch) {
   Harness h(1);
   for (ServerId s : {2, 3}) h.Step(s, Notify(3, Zxid(), 0, 1));
