@@ -22,6 +22,10 @@ namespace zab {
 using zabkeeper::zab::PeerMessage;
 
 absl::StatusOr<Zxid> Peer::Propose(std::string txn) {
+  return Propose([&txn](Zxid) { return std::move(txn); });
+}
+
+absl::StatusOr<Zxid> Peer::Propose(absl::FunctionRef<std::string(Zxid)> prepare) {
   if (role_ != Role::kLeading) {
     return absl::FailedPreconditionError(absl::StrCat("not the leader; leader is ", leader_));
   }
@@ -42,6 +46,7 @@ absl::StatusOr<Zxid> Peer::Propose(std::string txn) {
     return absl::UnavailableError("too many outstanding proposals");
   }
   Zxid zxid(lead_->new_epoch, counter);
+  std::string txn = prepare(zxid);
   PeerMessage m;
   m.mutable_proposal()->set_zxid(zxid.raw());
   m.mutable_proposal()->set_txn(txn);

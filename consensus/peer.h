@@ -34,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "consensus/log_window.h"
 #include "consensus/types.h"
@@ -58,6 +59,10 @@ class Peer {
   // too many proposals are outstanding, or if the zxid counter is exhausted
   // (the leader then steps down so that a new epoch starts).
   absl::StatusOr<Zxid> Propose(std::string txn);
+  // The same, with the txn made by `prepare` from the zxid it gets: zxids
+  // are assigned here and only here, and `prepare` runs only for a proposal
+  // that is accepted (never for one refused, so nothing is prepared twice).
+  absl::StatusOr<Zxid> Propose(absl::FunctionRef<std::string(Zxid)> prepare);
   // All appends up to and including `zxid` are durable.
   void Persisted(Zxid zxid);
   void AcceptedEpochPersisted(Epoch epoch);

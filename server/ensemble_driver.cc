@@ -342,23 +342,14 @@ void EnsembleDriver::LeaderWrite(const WriteRequest& write, uint64_t from) {
     }
     return;
   }
-  // Propose assigns the next zxid of this epoch; prepare with the same one so
-  // the prepared-changes overlay is tagged with the zxid that applies it.
-  const ::zab::Zxid last = peer_->last_zxid();
-  const ::zab::Epoch epoch = peer_->current_epoch();
-  const ::zab::Zxid predicted(epoch, last.epoch() == epoch ? last.counter() + 1 : 1);
-  proto::Txn txn = server_->PrepareWrite(write, static_cast<int64_t>(predicted.raw()));
-  absl::StatusOr<::zab::Zxid> zxid = peer_->Propose(txn.SerializeAsString());
-  if (!zxid.ok() || *zxid != predicted) {
-    // The overlay now holds a change that will never apply: drop it and
-    // prepare again only once the applied state has caught up.
-    server_->ResetPreparer();
-    barrier_zxid_ = peer_->last_zxid().raw();
-    if (zxid.ok()) {
-      LOG(ERROR) << "proposed at " << *zxid << ", prepared for " << predicted;
-    } else {
-      FailWrite(write, from, proto::CONNECTION_LOSS, std::string(zxid.status().message()));
-    }
+  // Propose assigns the zxid and prepares with it, so the prepared-changes
+  // overlay is tagged with the zxid that applies it; a refused proposal
+  // prepares nothing.
+  absl::StatusOr<::zab::Zxid> zxid = peer_->Propose([&](::zab::Zxid z) {
+    return server_->PrepareWrite(write, static_cast<int64_t>(z.raw())).SerializeAsString();
+  });
+  if (!zxid.ok()) {
+    FailWrite(write, from, proto::CONNECTION_LOSS, std::string(zxid.status().message()));
   }
   ProcessReady();
 }

@@ -8,11 +8,12 @@
 // the apply thread, produce snapshots, send messages. Outgoing messages of
 // one round of events are merged into one frame per peer.
 //
-// Writes: on the leader they are prepared (ZkServer::PrepareWrite) and
-// proposed; on a follower they are forwarded to the leader. A leader prepares
-// only once its applied state has caught up with every proposal it knows of
-// (after it is established, or after a failed Propose); until then writes
-// wait, bounded in number and time, then fail with CONNECTION_LOSS.
+// Writes: on the leader they are proposed, and Propose prepares them
+// (ZkServer::PrepareWrite) with the zxid it assigns; on a follower they are
+// forwarded to the leader. A leader prepares only once its applied state has
+// caught up with every proposal it knows of (after it is established); until
+// then writes wait, bounded in number and time, then fail with
+// CONNECTION_LOSS.
 #ifndef ZABKEEPER_SERVER_ENSEMBLE_DRIVER_H_
 #define ZABKEEPER_SERVER_ENSEMBLE_DRIVER_H_
 

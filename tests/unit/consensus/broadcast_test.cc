@@ -19,6 +19,28 @@ TEST(Broadcast_Propose, LeaderNotEstablished_Unavailable) {
   EXPECT_EQ(z.status().code(), absl::StatusCode::kUnavailable);
 }
 
+// Zxids are assigned in one place: prepare gets the zxid the proposal gets,
+// and a refused proposal prepares nothing.
+TEST(Broadcast_Propose, Prepare_GetsTheAssignedZxid_OnlyWhenAccepted) {
+  Harness h(3);
+  int prepared = 0;
+  auto prepare = [&](Zxid z) {
+    ++prepared;
+    return "txn@" + z.ToString();
+  };
+  EXPECT_FALSE(h.peer().Propose(prepare).ok());  // not leader yet
+  EXPECT_EQ(prepared, 0);
+  EstablishLeader(h);
+  auto z = h.peer().Propose(prepare);
+  ASSERT_TRUE(z.ok());
+  EXPECT_EQ(prepared, 1);
+  EXPECT_EQ(*z, Zxid(1, 1));
+  h.Drain();
+  auto sent = h.Sent(PeerMessage::kProposal, 1);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].proposal().txn(), "txn@" + Zxid(1, 1).ToString());
+}
+
 TEST(Broadcast_Leader, Pipelined_CommitsOnQuorumInOrder) {
   Harness h(3);
   EstablishLeader(h);
