@@ -1,8 +1,10 @@
 #include "storage/rocksdb_storage.h"
 
 #include "absl/strings/str_cat.h"
+#include "glog/logging.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
+#include "storage/power_loss.h"
 
 namespace zabkeeper::storage {
 namespace {
@@ -62,6 +64,16 @@ absl::StatusOr<std::unique_ptr<RocksDb>> RocksDb::Open(const std::string& dir) {
   options.db_write_buffer_size = 24 << 20;
   options.max_total_wal_size = 256 << 20;
 
+  std::unique_ptr<rocksdb::Env> env;
+  if (PowerLossModeEnabled()) {
+    // Test-only (storage/power_loss.h): cut what the last run left unsynced.
+    absl::StatusOr<uint64_t> dropped = DropUnsyncedWal(dir);
+    if (!dropped.ok()) return dropped.status();
+    LOG(WARNING) << "power-loss mode: dropped " << *dropped << " unsynced WAL bytes in " << dir;
+    env = SyncLedgerEnv(dir);
+    options.env = env.get();
+  }
+
   rocksdb::ColumnFamilyOptions cf_options(options);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},
@@ -71,6 +83,7 @@ absl::StatusOr<std::unique_ptr<RocksDb>> RocksDb::Open(const std::string& dir) {
       {"meta", cf_options},
   };
   std::unique_ptr<RocksDb> rocks(new RocksDb());
+  rocks->env_ = std::move(env);
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, descriptors, &rocks->cfs_, &db);
   if (!s.ok()) return FromRocks(s, absl::StrCat("open ", dir));

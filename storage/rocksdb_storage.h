@@ -46,6 +46,7 @@ class RocksDb {
 
  private:
   RocksDb() = default;
+  std::unique_ptr<rocksdb::Env> env_;  // test-only (power_loss.h); outlives db_
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // default, log, nodes, sessions, meta
 };
