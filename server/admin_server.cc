@@ -139,7 +139,7 @@ std::string AdminServer::Metrics() const {
   gauge("connection_count", "Number of client streams.", s.connection_count);
   gauge("watch_count", "Number of registered watches.", s.watch_count);
   gauge("ephemerals_count", "Number of ephemeral znodes.", s.ephemerals_count);
-  gauge("outstanding_requests", "Writes prepared but not yet applied.", s.outstanding);
+  gauge("outstanding_requests", "Txns logged here but not applied yet.", s.outstanding);
   gauge("last_zxid", "Last applied zxid.", double(s.zxid));
   gauge("avg_fsync_microseconds", "Average latency of one synced log batch.", s.avg_fsync_us);
   counter("txns_logged_total", "Transactions written to the log.", s.txns_logged);

@@ -16,8 +16,11 @@ EnsembleDriver::~EnsembleDriver() { Stop(); }
 
 absl::Status EnsembleDriver::Start(::zab::PersistentState state) {
   ::zab::PeerConfig pc;
-  pc.sid = static_cast<::zab::ServerId>(config_.my_id);
+  // Standalone is a one-voter ensemble: the same pipeline and recovery, with
+  // no peers (and sid 1 when there is no myid file).
+  pc.sid = static_cast<::zab::ServerId>(config_.my_id != 0 ? config_.my_id : 1);
   for (const auto& [sid, addr] : config_.servers) pc.voters.push_back(sid);
+  if (pc.voters.empty()) pc.voters.push_back(pc.sid);
   pc.init_limit_ticks = config_.init_limit * CoreTicksPerTick(config_.tick_time_ms);
   pc.sync_limit_ticks = config_.sync_limit * CoreTicksPerTick(config_.tick_time_ms);
   pc.random_seed =
@@ -33,8 +36,10 @@ absl::Status EnsembleDriver::Start(::zab::PersistentState state) {
     e.frame = std::move(frame);
     Post(std::move(e));
   };
-  transport_ = std::make_unique<PeerTransport>(config_.my_id, config_.servers, callbacks);
-  if (absl::Status s = transport_->Start(); !s.ok()) return s;
+  if (pc.voters.size() > 1) {
+    transport_ = std::make_unique<PeerTransport>(config_.my_id, config_.servers, callbacks);
+    if (absl::Status s = transport_->Start(); !s.ok()) return s;
+  }
   loop_ = std::thread([this] { Loop(); });
   ticker_ = std::thread([this] { TickLoop(); });
   return absl::OkStatus();
@@ -308,7 +313,7 @@ void EnsembleDriver::HandleWrite(WriteRequest write, uint64_t from) {
     FailWrite(write, from, proto::CONNECTION_LOSS, "not the leader");
     return;
   }
-  if (role_.role == ::zab::Role::kFollowing && role_.established &&
+  if (role_.role == ::zab::Role::kFollowing && role_.established && transport_ &&
       transport_->IsUp(role_.leader)) {
     proto::ForwardedRequest* f = outgoing_[role_.leader].add_requests();
     f->set_session_id(write.session_id);
@@ -379,7 +384,7 @@ void EnsembleDriver::Flush() {
         frame.touched_sessions_size() == 0) {
       continue;
     }
-    transport_->Send(sid, std::move(frame));
+    if (transport_) transport_->Send(sid, std::move(frame));
   }
   outgoing_.clear();
 }
@@ -403,7 +408,7 @@ void EnsembleDriver::PublishStatus() {
                               : (acked < last ? last.counter() : 0);
   }
   for (const auto& [sid, addr] : config_.servers) {
-    if (static_cast<uint64_t>(sid) != static_cast<uint64_t>(config_.my_id) &&
+    if (static_cast<uint64_t>(sid) != static_cast<uint64_t>(config_.my_id) && transport_ &&
         transport_->IsUp(sid)) {
       ++s.peers_up;
     }

@@ -12,7 +12,6 @@
 namespace zabkeeper::server {
 namespace {
 
-constexpr uint32_t kMaxCounter = 0xffffffffu;
 constexpr size_t kReplayChunk = 10000;
 
 std::string RandomPassword() {
@@ -64,52 +63,21 @@ absl::Status ZkServer::Recover() {
   auto start = std::chrono::steady_clock::now();
   if (absl::Status s = state_.LoadFrom(*state_store_); !s.ok()) return s;
   uint64_t loaded_at = state_.last_applied();
-  size_t replayed = 0;
-  if (config_.standalone()) {
-    // Standalone: every logged txn was committed; roll the state forward.
-    while (true) {
-      auto entries = txn_log_->ReadAfter(state_.last_applied(), kReplayChunk);
-      if (!entries.ok()) return entries.status();
-      if (entries->empty()) break;
-      for (const storage::LogEntry& e : *entries) {
-        proto::Txn txn;
-        if (!txn.ParseFromString(e.payload)) {
-          return absl::DataLossError(
-              absl::StrCat("corrupt txn in log at zxid 0x", absl::Hex(e.zxid)));
-        }
-        ChangeSet changes;
-        state_.Apply(e.zxid, txn, &changes);
-        ++replayed;
-      }
-    }
-    if (replayed > 0) {
-      if (absl::Status s = state_store_->Write(state_.TakeBatch()); !s.ok()) return s;
-    }
-    last_proposed_zxid_ =
-        static_cast<int64_t>(std::max(state_.last_applied(), txn_log_->LastZxid()));
-    uint32_t epoch = std::max<uint32_t>(
-        {epoch_store_->CurrentEpoch(), static_cast<uint32_t>(last_proposed_zxid_ >> 32), 1u});
-    if (epoch != epoch_store_->CurrentEpoch()) {
-      if (absl::Status s = epoch_store_->SetAcceptedEpoch(epoch); !s.ok()) return s;
-      if (absl::Status s = epoch_store_->SetCurrentEpoch(epoch); !s.ok()) return s;
-    }
-  } else {
-    // Ensemble: the log tail may hold uncommitted txns; the ZAB core decides
-    // (commit, or TRUNC by the new leader). It gets the whole retained log.
-    recovered_.accepted_epoch = epoch_store_->AcceptedEpoch();
-    recovered_.current_epoch = epoch_store_->CurrentEpoch();
-    recovered_.applied = ::zab::Zxid::FromRaw(state_.last_applied());
-    uint64_t after = 0;
-    while (true) {
-      auto entries = txn_log_->ReadAfter(after, kReplayChunk);
-      if (!entries.ok()) return entries.status();
-      if (entries->empty()) break;
-      for (storage::LogEntry& e : *entries) {
-        after = e.zxid;
-        if (e.zxid <= state_.last_applied()) retained_zxids_.push_back(e.zxid);
-        recovered_.log.push_back(
-            ::zab::LogEntry{::zab::Zxid::FromRaw(e.zxid), std::move(e.payload)});
-      }
+  // The log tail may hold uncommitted txns; the ZAB core decides (commit,
+  // or TRUNC by the new leader; standalone, a one-voter ensemble, commits
+  // them all). It gets the whole retained log.
+  recovered_.accepted_epoch = epoch_store_->AcceptedEpoch();
+  recovered_.current_epoch = epoch_store_->CurrentEpoch();
+  recovered_.applied = ::zab::Zxid::FromRaw(state_.last_applied());
+  uint64_t after = 0;
+  while (true) {
+    auto entries = txn_log_->ReadAfter(after, kReplayChunk);
+    if (!entries.ok()) return entries.status();
+    if (entries->empty()) break;
+    for (storage::LogEntry& e : *entries) {
+      after = e.zxid;
+      if (e.zxid <= state_.last_applied()) retained_zxids_.push_back(e.zxid);
+      recovered_.log.push_back(::zab::LogEntry{::zab::Zxid::FromRaw(e.zxid), std::move(e.payload)});
     }
   }
   last_applied_ = state_.last_applied();
@@ -118,46 +86,36 @@ absl::Status ZkServer::Recover() {
   LOG(INFO) << "recovered " << state_.tree().node_count() << " znodes and "
             << state_.sessions().size() << " sessions at zxid 0x" << std::hex
             << state_.last_applied() << std::dec << " (state at 0x" << std::hex << loaded_at
-            << std::dec << ", replayed " << replayed << " txns, log has " << recovered_.log.size()
-            << " for the ZAB core) in " << MillisSince(start) << " ms";
+            << std::dec << ", log has " << recovered_.log.size() << " for the ZAB core) in "
+            << MillisSince(start) << " ms";
   return absl::OkStatus();
 }
 
 ZkServer::~ZkServer() { Stop(); }
 
 absl::Status ZkServer::Start() {
-  if (config_.standalone()) {
-    log_stage_ =
-        std::make_unique<LogStage>(txn_log_.get(), kMaxInFlight, [this](LogStage::Batch batch) {
-          ApplyItem item;
-          item.entries.reserve(batch.size());
-          for (auto& p : batch) {
-            item.entries.push_back(
-                ::zab::LogEntry{::zab::Zxid::FromRaw(p->zxid), std::move(p->payload)});
-          }
-          {
-            std::lock_guard<std::mutex> lock(apply_idle_mu_);
-            ++apply_enqueued_;
-          }
-          apply_queue_.Push(std::move(item));
-        });
-  } else {
-    serving_ = false;
-    expiry_enabled_ = false;
-    role_state_ = "looking";
-    driver_ = std::make_unique<EnsembleDriver>(this, config_);
-    // The core caps outstanding proposals itself; the log queue only needs
-    // room for what a follower receives between two fsyncs.
-    log_stage_ = std::make_unique<LogStage>(txn_log_.get(), 1 << 20, [this](LogStage::Batch batch) {
-      driver_->OnPersisted(static_cast<uint64_t>(batch.back()->zxid));
-    });
-  }
+  // One pipeline for every mode: standalone is a one-voter ensemble.
+  serving_ = false;
+  expiry_enabled_ = false;
+  role_state_ = "looking";
+  driver_ = std::make_unique<EnsembleDriver>(this, config_);
+  // The core caps outstanding proposals itself; the log queue only needs
+  // room for what a follower receives between two fsyncs.
+  log_stage_ = std::make_unique<LogStage>(txn_log_.get(), 1 << 20, [this](LogStage::Batch batch) {
+    driver_->OnPersisted(static_cast<uint64_t>(batch.back()->zxid));
+  });
   log_stage_->Start();
   apply_thread_ = std::thread([this] { ApplyLoop(); });
   expiry_thread_ = std::thread([this] { ExpiryLoop(); });
   started_ = true;
-  if (driver_) {
-    if (absl::Status s = driver_->Start(std::move(recovered_)); !s.ok()) return s;
+  if (absl::Status s = driver_->Start(std::move(recovered_)); !s.ok()) return s;
+  if (config_.standalone()) {
+    // A one-voter ensemble elects itself at once: serve from the first
+    // request on, as a standalone server is expected to.
+    std::unique_lock<std::mutex> lock(role_mu_);
+    if (!role_cv_.wait_for(lock, std::chrono::seconds(30), [this] { return serving_.load(); })) {
+      return absl::DeadlineExceededError("standalone server did not establish its epoch");
+    }
   }
   return absl::OkStatus();
 }
@@ -175,11 +133,6 @@ void ZkServer::Stop() {
   log_stage_->Stop();  // writes what is queued
   apply_queue_.Close();
   if (apply_thread_.joinable()) apply_thread_.join();
-  {
-    std::lock_guard<std::mutex> lock(inflight_mu_);
-    inflight_ = 0;
-  }
-  inflight_cv_.notify_all();
 }
 
 // ---- connections -----------------------------------------------------------
@@ -258,7 +211,7 @@ void ZkServer::HandleRequest(const std::shared_ptr<Connection>& conn,
     conn->CloseStream();
     return;
   }
-  if (driver_) {
+  {
     std::lock_guard<std::mutex> lock(touched_mu_);
     touched_.insert(sid);
   }
@@ -273,12 +226,9 @@ void ZkServer::HandleRequest(const std::shared_ptr<Connection>& conn,
       Submit(conn, WriteRequest{sid, request, false, conn->auth(), false});
       return;
     case proto::Request::kSync:
-      if (driver_) {
-        // The leader says up to which zxid; done once applied here.
-        Submit(conn, WriteRequest{sid, request, false, {}, false});
-        return;
-      }
-      break;
+      // The leader says up to which zxid; done once applied here.
+      Submit(conn, WriteRequest{sid, request, false, {}, false});
+      return;
     default:
       break;
   }
@@ -378,57 +328,9 @@ void ZkServer::HandleConnect(const std::shared_ptr<Connection>& conn,
 
 // ---- write path ------------------------------------------------------------
 
-void ZkServer::AcquireInFlight() {
-  std::unique_lock<std::mutex> lock(inflight_mu_);
-  inflight_cv_.wait(lock, [&] { return inflight_ < kMaxInFlight; });
-  ++inflight_;
-}
-
-void ZkServer::ReleaseInFlight(size_t n) {
-  {
-    std::lock_guard<std::mutex> lock(inflight_mu_);
-    inflight_ = n > inflight_ ? 0 : inflight_ - n;
-  }
-  inflight_cv_.notify_all();
-}
-
-int64_t ZkServer::NextZxidLocked() {
-  uint32_t epoch = static_cast<uint32_t>(last_proposed_zxid_ >> 32);
-  uint32_t counter = static_cast<uint32_t>(last_proposed_zxid_ & kMaxCounter);
-  const uint32_t current = epoch_store_->CurrentEpoch();
-  if (epoch < current) {
-    epoch = current;
-    counter = 0;
-  }
-  if (counter + 1 >= kMaxCounter) {
-    // The counter never wraps into the epoch bits: start a new epoch.
-    ++epoch;
-    CHECK(epoch_store_->SetAcceptedEpoch(epoch).ok());
-    CHECK(epoch_store_->SetCurrentEpoch(epoch).ok());
-    counter = 0;
-  }
-  last_proposed_zxid_ = (static_cast<int64_t>(epoch) << 32) | (counter + 1);
-  return last_proposed_zxid_;
-}
-
 void ZkServer::Submit(const std::shared_ptr<Connection>& conn, WriteRequest write) {
   if (conn) conn->ExpectWrite(write.request.xid());
-  if (driver_) {
-    driver_->SubmitWrite(std::move(write));
-  } else {
-    SubmitStandalone(std::move(write));
-  }
-}
-
-void ZkServer::SubmitStandalone(WriteRequest write) {
-  AcquireInFlight();
-  auto p = std::make_unique<Proposal>();
-  std::lock_guard<std::mutex> prep(prep_mu_);
-  p->zxid = NextZxidLocked();
-  PrepareLocked(write, p->zxid).SerializeToString(&p->payload);
-  if (!log_stage_->Append(std::move(p))) {
-    LOG(WARNING) << "write dropped: server is stopping";
-  }
+  driver_->SubmitWrite(std::move(write));
 }
 
 // ---- status ----------------------------------------------------------------
@@ -448,16 +350,20 @@ ServerStats ZkServer::Stats() const {
     for (const auto& [sid, paths] : state_.tree().ephemerals()) s.ephemerals_count += paths.size();
   }
   s.epoch = epoch_store_->CurrentEpoch();
-  if (driver_) s.epoch = driver_->Status().epoch;
+  if (driver_) {
+    const DriverStatus d = driver_->Status();
+    s.epoch = d.epoch;
+    // Logged here but not applied yet (same epoch: the counters compare).
+    const uint64_t applied = last_applied_.load();
+    if (d.last_zxid >> 32 == applied >> 32 && d.last_zxid > applied) {
+      s.outstanding = d.last_zxid - applied;
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(conns_mu_);
     s.connection_count = connection_count_;
   }
   s.watch_count = watches_.watch_count();
-  {
-    std::lock_guard<std::mutex> lock(inflight_mu_);
-    s.outstanding = inflight_;
-  }
   if (log_stage_) {
     s.txns_logged = log_stage_->txns_logged();
     s.log_syncs = log_stage_->syncs();

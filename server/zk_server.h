@@ -4,18 +4,17 @@
 //   client stream --> ZkServer::HandleRequest
 //      reads ------> executed against the local tree, after the session's
 //                    pending writes (see Connection)
-//      writes, standalone: Preparer (txn, zxid) -> LogStage (group-committed
-//                    fsync) -> apply thread
-//      writes, ensemble: EnsembleDriver -> leader: Preparer -> ZAB propose
-//                    -> quorum -> commit; follower: forwarded to the leader.
-//                    Commits reach the apply thread in zxid order.
+//      writes: EnsembleDriver -> leader: ZAB propose (Preparer with the zxid
+//                    it assigns) -> quorum -> commit; follower: forwarded to
+//                    the leader. Commits reach the apply thread in zxid
+//                    order. Standalone is a one-voter ensemble: the same path,
+//                    its own log sync being the quorum.
 //      apply thread: StateMachine::Apply, fire watches, reply to the session
 //                    if it is attached here (matched by session id and xid),
 //                    persist the touched state (rides behind the log).
 //
-// Standalone bounds proposals in flight by kMaxInFlight. Restart loads the
-// state store; standalone replays the log tail (everything logged was
-// committed), an ensemble member hands the log to the ZAB core, which decides.
+// Restart loads the state store and hands the log to the ZAB core, which
+// decides what of its tail commits (all of it, standalone).
 //
 // Lock order: prep_mu_ -> tree_mu_ -> conns_mu_ -> Connection's lock.
 #ifndef ZABKEEPER_SERVER_ZK_SERVER_H_
@@ -92,7 +91,7 @@ class ZkServer {
 
   ServerStats Stats() const;
   DriverStatus EnsembleStatus() const;
-  bool ensemble() const { return driver_ != nullptr; }
+  bool ensemble() const { return !config_.standalone(); }
 
   // ---- For the EnsembleDriver (driver thread) -------------------------------
   proto::Txn PrepareWrite(const WriteRequest& write, int64_t zxid);
@@ -149,11 +148,7 @@ class ZkServer {
 
   // Write path.
   void Submit(const std::shared_ptr<Connection>& conn, WriteRequest write);
-  void SubmitStandalone(WriteRequest write);
   proto::Txn PrepareLocked(const WriteRequest& write, int64_t zxid);
-  int64_t NextZxidLocked();
-  void AcquireInFlight();
-  void ReleaseInFlight(size_t n);
 
   // Apply path.
   struct ApplyItem {
@@ -184,7 +179,6 @@ class ZkServer {
 
   std::mutex prep_mu_;
   Preparer preparer_;
-  int64_t last_proposed_zxid_ = 0;  // guarded by prep_mu_
 
   mutable std::shared_mutex tree_mu_;
   StateMachine state_;
@@ -200,10 +194,6 @@ class ZkServer {
   absl::flat_hash_map<int64_t, std::shared_ptr<Connection>> session_conns_;
   absl::flat_hash_map<std::string, int> conns_per_ip_;
   size_t connection_count_ = 0;
-
-  mutable std::mutex inflight_mu_;
-  std::condition_variable inflight_cv_;
-  size_t inflight_ = 0;
 
   std::unique_ptr<LogStage> log_stage_;
   BoundedQueue<ApplyItem> apply_queue_{kMaxInFlight};
@@ -227,7 +217,8 @@ class ZkServer {
   std::atomic<bool> serving_{true};
   std::atomic<bool> expiry_enabled_{true};
   mutable std::mutex role_mu_;
-  std::string role_state_ = "standalone";
+  std::condition_variable role_cv_;  // SetRole: serving_ changed
+  std::string role_state_ = "looking";
   std::mutex touched_mu_;
   absl::flat_hash_set<int64_t> touched_;
   std::thread expiry_thread_;

@@ -83,11 +83,7 @@ void ZkServer::ApplyEntries(const std::vector<::zab::LogEntry>& entries) {
   for (const ::zab::LogEntry& e : entries) retained_zxids_.push_back(e.zxid.raw());
   PurgeLog();
   CompletePendingSyncs();
-  if (driver_) {
-    driver_->OnApplied();
-  } else {
-    ReleaseInFlight(entries.size());
-  }
+  driver_->OnApplied();
 }
 
 void ZkServer::PurgeLog() {

@@ -165,11 +165,14 @@ void ZkServer::WaitApplyIdle() {
 }
 
 void ZkServer::SetRole(const std::string& state, bool serving, bool leader) {
+  bool was_serving;
   {
     std::lock_guard<std::mutex> lock(role_mu_);
-    role_state_ = state;
+    // A one-voter ensemble's leader is what ZooKeeper calls standalone.
+    role_state_ = config_.standalone() && state == "leader" ? "standalone" : state;
+    was_serving = serving_.exchange(serving);
   }
-  const bool was_serving = serving_.exchange(serving);
+  role_cv_.notify_all();
   if (leader) {
     // The new leader owns expiry; every session gets a full timeout from now
     // so a leader change never expires a healthy session.
