@@ -81,6 +81,9 @@ TEST_F(EnsembleClientTest, ServerOfSessionKilled_SessionMovesWithEphemeralsAndWa
   EXPECT_TRUE(
       states.WaitFor([](auto& v) { return testing::Contains(v, SessionState::kSuspended); }));
   ASSERT_TRUE(client->Close().ok());
+  // Another session may read a server that has not applied the close yet
+  // (ZooKeeper allows that); a sync first makes the read see it.
+  ASSERT_TRUE((*writer)->Sync("/eph").ok());
   EXPECT_FALSE((*writer)->Exists("/eph")->has_value());
 }
 

@@ -31,8 +31,13 @@ class RawSession {
     channel_ = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
     stub_ = proto::ZabKeeper::NewStub(channel_);
     context_ = std::make_unique<grpc::ClientContext>();
-    // A server that just (re)started may not be connectable for a moment.
-    context_->set_wait_for_ready(true);
+    // A server that just (re)started may not be connectable for a moment:
+    // wait for it, but boundedly. Waiting inside the stream call instead
+    // (wait_for_ready with no deadline) hung forever on a server killed
+    // just after it was picked.
+    const bool connected =
+        channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context_->set_wait_for_ready(connected);
     stream_ = stub_->Session(context_.get());
     reader_ = std::thread([this] { ReadLoop(); });
   }
