@@ -14,12 +14,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "tests/chaos/durability_check.h"
 #include "tests/chaos/faults.h"
 #include "tests/chaos/history_io.h"
-#include "tests/chaos/linearizability.h"
 #include "tests/chaos/process.h"
-#include "tests/chaos/session_order.h"
+#include "tests/chaos/recorded_run.h"
 #include "tests/chaos/worker.h"
 
 namespace zabkeeper::chaos {
@@ -40,6 +38,10 @@ std::vector<std::string> WorkerArgv(const RunOptions& o, const std::string& mode
           connect,
           "--keys",
           absl::StrCat(o.keys),
+          "--lists",
+          absl::StrCat(o.lists),
+          "--eph-slots",
+          absl::StrCat(o.ephemerals ? o.run_seconds : 0),
           "--ops",
           absl::StrCat(ops),
           "--seed",
@@ -68,26 +70,6 @@ bool RunWorkerProcess(const std::vector<std::string>& argv, const Placement& pla
   return WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
 }
 
-std::optional<NodeFinalState> ReadFinal(const std::string& path, int id) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  NodeFinalState state;
-  state.node = absl::StrCat("server.", id);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> f = absl::StrSplit(line, '\t');
-    FinalValue v;
-    uint64_t zxid = 0;
-    if (f.size() != 4 || f[0] != "final" || !absl::SimpleAtoi(f[2], &v.value) ||
-        !absl::SimpleAtoi(f[3], &zxid)) {
-      continue;
-    }
-    v.mzxid = Zxid::FromRaw(zxid);
-    state.data[f[1]] = v;
-  }
-  return state;
-}
-
 // For each leader kill: time to the next acknowledged write (ms), -1 if none.
 std::vector<int64_t> LeaderKillToWrite(const History& history, const std::vector<Time>& kills) {
   std::vector<int64_t> out;
@@ -102,14 +84,20 @@ std::vector<int64_t> LeaderKillToWrite(const History& history, const std::vector
   return out;
 }
 
-std::string MaxMs(const std::vector<int64_t>& v) {
+// "max" of the figures; "-" if none; "(+N <missing>)" counts the ones that
+// did not happen: a restart not serving within 30 s ("timeout"), a leader cut
+// near the end after which no write was issued ("none").
+std::string MaxMs(const std::vector<int64_t>& v, const char* missing) {
   if (v.empty()) return "-";
-  if (std::find(v.begin(), v.end(), -1) != v.end()) return "timeout";
-  return absl::StrCat(*std::max_element(v.begin(), v.end()));
-}
-
-void AddAll(CheckResult& into, const CheckResult& from) {
-  into.anomalies.insert(into.anomalies.end(), from.anomalies.begin(), from.anomalies.end());
+  int64_t max = -1;
+  int none = 0;
+  for (int64_t x : v) {
+    max = std::max(max, x);
+    none += x < 0 ? 1 : 0;
+  }
+  std::string out = max < 0 ? "-" : absl::StrCat(max);
+  if (none > 0) absl::StrAppend(&out, "(+", none, " ", missing, ")");
+  return out;
 }
 
 void SaveArtifacts(const std::string& dir, const History& history,
@@ -143,11 +131,10 @@ RunResult RunOnce(const RunOptions& o, const Placement& placement, uint64_t seed
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
 
-  History history;
   std::vector<FaultRecord> schedule;
   std::vector<std::string> errors;
-  std::vector<NodeFinalState> finals;
-  std::vector<int64_t> restart_ms, kill_to_write_ms;
+  std::vector<int64_t> restart_ms;
+  std::vector<Time> leader_kills;
   int64_t heal_ms = -1;
   const Time origin = Now();
   {
@@ -185,6 +172,15 @@ RunResult RunOnce(const RunOptions& o, const Placement& placement, uint64_t seed
                              absl::StrCat(dir, "/history-", w, ".tsv")),
                   so));
       }
+      pid_t owner = -1;
+      if (o.ephemerals) {
+        SpawnOptions so;
+        so.log_path = dir + "/worker-ephemeral.log";
+        so.netns_path = placement.client_netns_path;
+        owner = Spawn(WorkerArgv(o, "ephemeral", o.workers, connect, seed * 1000 + o.workers,
+                                 deadline, duration, o.run_seconds, dir + "/ephemerals.tsv"),
+                      so);
+      }
       FaultSchedule faults(cluster, placement.net, o.faults, seed);
       // First fault after a quiet moment so the history has a fault-free start.
       std::this_thread::sleep_for(std::chrono::milliseconds(300 + faults.rng()() % 700));
@@ -209,8 +205,16 @@ RunResult RunOnce(const RunOptions& o, const Placement& placement, uint64_t seed
           KillAndReap(workers[w]);
           errors.push_back(absl::StrCat("worker ", w, " overran its deadline"));
         }
-        if (ReadHistoryFile(absl::StrCat(dir, "/history-", w, ".tsv"), history) < 0) {
+        if (!std::filesystem::exists(absl::StrCat(dir, "/history-", w, ".tsv"))) {
           errors.push_back(absl::StrCat("worker ", w, " left no history"));
+        }
+      }
+      if (owner > 0) {
+        const auto left = std::chrono::nanoseconds(std::max<Time>(0, deadline - Now())) +
+                          std::chrono::seconds(10);
+        if (!WaitFor(owner, std::chrono::duration_cast<std::chrono::milliseconds>(left))) {
+          KillAndReap(owner);
+          errors.push_back("the ephemeral owner overran its deadline");
         }
       }
       if (cluster.WaitAllServingAndConverged(kFormTimeout) < 0) {
@@ -218,33 +222,27 @@ RunResult RunOnce(const RunOptions& o, const Placement& placement, uint64_t seed
       }
       for (int id = 1; id <= cluster.size(); ++id) {
         const std::string out = absl::StrCat(dir, "/final-", id, ".tsv");
-        bool ok = RunWorkerProcess(WorkerArgv(o, "final", 0, cluster.ClientAddress(id), seed,
-                                              Now() + 20'000 * kNsPerMs, 0, 0, out),
+        bool ok = RunWorkerProcess(WorkerArgv(o, "final", 1000 + id, cluster.ClientAddress(id),
+                                              seed, Now() + 20'000 * kNsPerMs, 0, 0, out),
                                    placement, dir + "/worker-final.log", std::chrono::seconds(25));
-        std::optional<NodeFinalState> state = ReadFinal(out, id);
-        if (!ok || !state) {
-          errors.push_back(absl::StrCat("final read of server.", id, " failed"));
-        } else {
-          finals.push_back(std::move(*state));
-        }
+        if (!ok) errors.push_back(absl::StrCat("final read of server.", id, " failed"));
       }
       restart_ms = faults.liveness().restart_to_serving_ms;
-      kill_to_write_ms = LeaderKillToWrite(history, faults.liveness().leader_kills);
+      leader_kills = faults.liveness().leader_kills;
     }
   }  // every server is killed here
 
-  std::sort(history.begin(), history.end(),
-            [](const Operation& a, const Operation& b) { return a.invoke < b.invoke; });
-  CheckResult checks;
-  AddAll(checks, CheckLinearizable(history));
-  AddAll(checks, CheckSessionOrder(history));
-  if (!finals.empty()) AddAll(checks, CheckDurability(history, finals));
+  const RecordedRun recorded = LoadRunDir(dir);
+  const History& history = recorded.history;
+  const CheckResult checks = CheckRecorded(recorded);
+  const std::vector<int64_t> kill_to_write_ms = LeaderKillToWrite(history, leader_kills);
 
   int ok = 0, unknown = 0;
   for (const Operation& op : history) {
     ok += op.ok() ? 1 : 0;
     unknown += op.result == OpResult::kUnknown ? 1 : 0;
   }
+  const int ephemeral_count = static_cast<int>(recorded.ephemerals.size());
   std::map<std::string, int> kinds;
   for (const FaultRecord& f : schedule) ++kinds[f.name];
   result.ops = static_cast<int>(history.size());
@@ -252,9 +250,10 @@ RunResult RunOnce(const RunOptions& o, const Placement& placement, uint64_t seed
   result.anomalies = static_cast<int>(checks.anomalies.size() + errors.size());
   result.line = absl::StrCat(
       "run seed=", seed, " ops=", result.ops, " ok=", ok, " unknown=", unknown,
-      " faults=", result.faults, " [", absl::StrJoin(kinds, ",", absl::PairFormatter("=")),
-      "] anomalies=", result.anomalies, " heal_ms=", heal_ms, " restart_max_ms=", MaxMs(restart_ms),
-      " leader_kill_to_write_max_ms=", MaxMs(kill_to_write_ms));
+      " ephemerals=", ephemeral_count, " faults=", result.faults, " [",
+      absl::StrJoin(kinds, ",", absl::PairFormatter("=")), "] anomalies=", result.anomalies,
+      " heal_ms=", heal_ms, " restart_max_ms=", MaxMs(restart_ms, "timeout"),
+      " leader_kill_to_write_max_ms=", MaxMs(kill_to_write_ms, "none"));
   if (!checks.ok()) absl::StrAppend(&result.line, "\n  ", checks.Report());
   for (const std::string& e : errors) absl::StrAppend(&result.line, "\n  run error: ", e);
 

@@ -25,7 +25,9 @@ struct RunOptions {
   int ops = 300;  // total over all workers
   int workers = 4;
   int keys = 3;
-  int run_seconds = 8;  // traffic and faults last this long
+  int lists = 3;           // list-append lists; 0 = none
+  bool ephemerals = true;  // the ephemeral owner and observations
+  int run_seconds = 8;     // traffic and faults last this long
   std::vector<std::string> faults;
   std::string out_dir;
   std::string server_bin;

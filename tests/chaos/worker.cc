@@ -1,5 +1,6 @@
 #include "tests/chaos/worker.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -13,7 +14,10 @@
 #include "absl/strings/str_cat.h"
 #include "client/errors.h"
 #include "client/zk_client.h"
+#include "tests/chaos/client_call.h"
+#include "tests/chaos/ephemeral_ops.h"
 #include "tests/chaos/history_io.h"
+#include "tests/chaos/list_ops.h"
 
 namespace zabkeeper::chaos {
 
@@ -30,34 +34,6 @@ namespace {
 
 constexpr int64_t kValueStride = 1'000'000'000;
 
-// Starts an async call and waits for its result up to `timeout_ms`; nullopt
-// when it did not complete in time (the callback may still run later: the
-// promise is shared).
-template <typename T, typename Start>
-std::optional<absl::StatusOr<T>> CallWithin(int timeout_ms, Start&& start) {
-  auto promise = std::make_shared<std::promise<absl::StatusOr<T>>>();
-  std::future<absl::StatusOr<T>> future = promise->get_future();
-  start([promise](absl::StatusOr<T> v) { promise->set_value(std::move(v)); });
-  if (future.wait_for(std::chrono::milliseconds(timeout_ms)) != std::future_status::ready) {
-    return std::nullopt;
-  }
-  return future.get();
-}
-
-// absl::Status callbacks adapted to CallWithin (a bool payload).
-template <typename Start>
-std::optional<absl::StatusOr<bool>> StatusCallWithin(int timeout_ms, Start&& start) {
-  return CallWithin<bool>(timeout_ms, [&](zk::Callback<bool> cb) {
-    start([cb](absl::Status s) {
-      if (s.ok()) {
-        cb(true);
-      } else {
-        cb(s);
-      }
-    });
-  });
-}
-
 bool ParseValue(const std::string& data, int64_t& value) {
   try {
     size_t used = 0;
@@ -68,42 +44,6 @@ bool ParseValue(const std::string& data, int64_t& value) {
   }
 }
 
-// One session at a time; replaced when it is lost. Bounded by `deadline`.
-class SessionHolder {
- public:
-  explicit SessionHolder(const WorkerConfig& config) : config_(config) {}
-
-  // A connected client, or null if none could be had before the deadline.
-  zk::ZkClient* Get() {
-    if (client_ != nullptr) {
-      zk::SessionState s = client_->state();
-      if (s != zk::SessionState::kLost && s != zk::SessionState::kClosed) return client_.get();
-      retired_.push_back(std::move(client_));  // destroyed at exit: callbacks may be pending
-    }
-    while (Now() < config_.deadline) {
-      zk::ClientOptions options;
-      options.connect_string = config_.connect;
-      options.session_timeout = absl::Milliseconds(config_.session_timeout_ms);
-      auto client = zk::ZkClient::Create(options);
-      if (client.ok() && (*client)->WaitConnected(absl::Seconds(3)).ok()) {
-        client_ = std::move(*client);
-        return client_.get();
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return nullptr;
-  }
-
-  void CloseAll() {
-    if (client_ != nullptr) (void)client_->Close(absl::Seconds(1));
-  }
-
- private:
-  const WorkerConfig& config_;
-  std::unique_ptr<zk::ZkClient> client_;
-  std::vector<std::unique_ptr<zk::ZkClient>> retired_;
-};
-
 void FillStat(const zk::Stat& stat, Operation& op) {
   op.version = stat.version();
   op.zxid = Zxid::FromRaw(static_cast<uint64_t>(stat.mzxid()));
@@ -112,7 +52,10 @@ void FillStat(const zk::Stat& stat, Operation& op) {
 class Traffic {
  public:
   explicit Traffic(const WorkerConfig& config)
-      : config_(config), rng_(config.seed), sessions_(config), last_version_(config.keys, 0) {}
+      : config_(config),
+        rng_(config.seed),
+        sessions_(config.connect, config.session_timeout_ms, config.deadline),
+        last_version_(config.keys, 0) {}
 
   int Run(std::ofstream& out) {
     const Time start = Now();
@@ -123,7 +66,17 @@ class Traffic {
       zk::ZkClient* client = sessions_.Get();
       if (client == nullptr) break;
       const int key = static_cast<int>(rng_() % static_cast<uint64_t>(config_.keys));
-      const int dice = static_cast<int>(rng_() % 100);
+      int dice = static_cast<int>(rng_() % 100);
+      if (config_.lists > 0 && dice < 15) {
+        ListOp(*client, dice < 10);
+        continue;
+      }
+      if (config_.eph_slots > 0 && dice >= 15 && dice < 20) {
+        const int slot = static_cast<int>(rng_() % static_cast<uint64_t>(config_.eph_slots));
+        std::optional<std::string> line = ObserveEphemeral(*client, slot, config_.op_timeout_ms);
+        if (line) extra_lines_.push_back(std::move(*line));
+        continue;
+      }
       if (dice < 35) {
         Read(*client, key);
       } else if (dice < 60) {
@@ -136,6 +89,7 @@ class Traffic {
     }
     sessions_.CloseAll();
     for (const Operation& op : history_) out << EncodeOp(op) << "\n";
+    for (const std::string& line : extra_lines_) out << line << "\n";
     out.flush();
     return out ? 0 : 1;
   }
@@ -196,6 +150,25 @@ class Traffic {
     history_.push_back(std::move(op));
   }
 
+  // Appends to 1-2 distinct lists, or reads 1-3 distinct lists.
+  void ListOp(zk::ZkClient& client, bool append) {
+    std::vector<int> lists;
+    for (int l = 0; l < config_.lists; ++l) lists.push_back(l);
+    std::shuffle(lists.begin(), lists.end(), rng_);
+    const size_t want = 1 + rng_() % (append ? 2 : 3);
+    lists.resize(std::min(lists.size(), want));
+    if (append) {
+      std::vector<int64_t> elements;
+      for (size_t i = 0; i < lists.size(); ++i) {
+        elements.push_back((config_.process + 1) * kValueStride + (++seq_));
+      }
+      history_.push_back(
+          AppendLists(client, config_.process, lists, elements, config_.op_timeout_ms));
+    } else if (auto op = ReadLists(client, config_.process, lists, config_.op_timeout_ms)) {
+      history_.push_back(std::move(*op));
+    }
+  }
+
   bool Sync(zk::ZkClient& client, int key) {
     Operation op = Begin(client, OpKind::kSync, key);
     auto r = StatusCallWithin(config_.op_timeout_ms, [&](zk::StatusCallback cb) {
@@ -215,18 +188,22 @@ class Traffic {
   SessionHolder sessions_;
   std::vector<int32_t> last_version_;
   History history_;
+  std::vector<std::string> extra_lines_;  // ephemeral observations
   int64_t seq_ = 0;
 };
 
 int RunInit(const WorkerConfig& config) {
-  SessionHolder sessions(config);
+  SessionHolder sessions(config.connect, config.session_timeout_ms, config.deadline);
   while (Now() < config.deadline) {
     zk::ZkClient* client = sessions.Get();
     if (client == nullptr) break;
-    bool all = client->EnsurePath("/chaos").ok();
+    bool all = client->EnsurePath("/chaos").ok() && client->EnsurePath("/eph").ok();
     for (int k = 0; all && k < config.keys; ++k) {
       auto r = client->Create(KeyPath(KeyName(k)), "0");
       all = r.ok() || zk::IsNodeExists(r.status());
+    }
+    for (int l = 0; all && l < config.lists; ++l) {
+      all = client->EnsurePath(ListPath(ListName(l))).ok();
     }
     if (all) {
       sessions.CloseAll();
@@ -239,7 +216,7 @@ int RunInit(const WorkerConfig& config) {
 }
 
 int RunFinal(const WorkerConfig& config) {
-  SessionHolder sessions(config);
+  SessionHolder sessions(config.connect, config.session_timeout_ms, config.deadline);
   std::ofstream out(config.out);
   for (int k = 0; k < config.keys; ++k) {
     bool done = false;
@@ -259,6 +236,18 @@ int RunFinal(const WorkerConfig& config) {
     }
     if (!done) return 1;
   }
+  std::vector<int> lists;
+  for (int l = 0; l < config.lists; ++l) lists.push_back(l);
+  bool lists_read = lists.empty();
+  while (!lists_read && Now() < config.deadline) {
+    zk::ZkClient* client = sessions.Get();
+    if (client == nullptr) break;
+    if (auto op = ReadLists(*client, config.process, lists, config.op_timeout_ms)) {
+      out << EncodeOp(*op) << "\n";
+      lists_read = true;
+    }
+  }
+  if (!lists_read) return 1;
   sessions.CloseAll();
   out.flush();
   return out ? 0 : 1;
@@ -269,6 +258,7 @@ int RunFinal(const WorkerConfig& config) {
 int RunWorker(const WorkerConfig& config) {
   if (config.mode == "init") return RunInit(config);
   if (config.mode == "final") return RunFinal(config);
+  if (config.mode == "ephemeral") return RunEphemeralOwner(config);
   if (config.mode == "traffic") {
     std::ofstream out(config.out);
     if (!out) return 2;

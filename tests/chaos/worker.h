@@ -5,15 +5,20 @@
 // namespace). Every mode is bounded: it ends by itself at `deadline`, and every
 // request is abandoned (recorded as indeterminate) after `op_timeout`.
 //
-//   init    create /chaos and the register znodes k0..k<keys-1> with "0"
-//   traffic the randomized register workload, history to `out` (history_io.h)
-//   final   read every register from the one server in `connect`, without
-//           sync (the harness waited for convergence), to `out`:
-//           "final\t<key>\t<value>\t<mzxid>" per key
+//   init      create the register znodes /chaos/k<i> with "0", the list
+//             parents /lists/l<j> and /eph
+//   traffic   the randomized workload, history to `out` (history_io.h)
+//   ephemeral the ephemeral owner (ephemeral_ops.h)
+//   final     read every register from the one server in `connect`, without
+//             sync (the harness waited for convergence), to `out`:
+//             "final\t<key>\t<value>\t<mzxid>" per key; then one list read
+//             op of every list (the final state list_append.h needs)
 //
 // Traffic mix per op: getData (35%), blind setData (25%), setData with the
 // version last seen by this worker = CAS (25%), sync then getData of the same
-// key (15%). Written values are unique per run: (process + 1) * 10^9 + seq.
+// key (15%); with lists, 10% list appends and 5% list reads (list_ops.h) and,
+// with ephemerals, 5% observations, taken from the register share. Written
+// values and list elements are unique per run: (process + 1) * 10^9 + seq.
 // A session that expires is replaced by a new one (a new session id in the
 // history); requests failing with anything but BadVersion are indeterminate.
 #ifndef ZABKEEPER_TESTS_CHAOS_WORKER_H_
@@ -31,6 +36,8 @@ struct WorkerConfig {
   int process = 0;      // worker index, the history's `process`
   std::string connect;  // "host:port,host:port"
   int keys = 3;
+  int lists = 0;      // list-append lists l0..; 0 = no list workload
+  int eph_slots = 0;  // ephemerals /eph/e0..; 0 = no ephemeral observations
   int ops = 100;
   uint64_t seed = 1;
   Time deadline = 0;      // harness clock (steady_clock ns)

@@ -4,10 +4,11 @@
 //   zkchaos --nodes 3 --runs 10 --ops-per-run 300 --seed 1 --out /tmp/chaos
 //           [--faults kill-leader,pause,...] [--server-bin PATH]
 //           [--net auto|netns|loopback] [--workers 4] [--keys 3]
-//           [--run-seconds 8] [--keep]
+//           [--lists 3] [--no-ephemerals] [--run-seconds 8] [--keep]
 //
 // Run i uses seed S+i. One line per run, then as the last line
 // "chaos runs=N ops=TOTAL anomalies=A"; exit code 1 when A > 0, 2 on bad usage.
+// `zkchaos --check DIR` re-checks a saved run directory (exit 1 on anomalies).
 // `--worker MODE ...` is the hidden client mode the harness re-executes
 // itself in (worker.h).
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include "tests/chaos/faults.h"
 #include "tests/chaos/net.h"
 #include "tests/chaos/process.h"
+#include "tests/chaos/recorded_run.h"
 #include "tests/chaos/run.h"
 #include "tests/chaos/worker.h"
 
@@ -41,7 +43,7 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0) return false;
     a = a.substr(2);
-    if (a == "keep") {
+    if (a == "keep" || a == "no-ephemerals") {
       flags[a] = "1";
     } else if (i + 1 < argc) {
       flags[a] = argv[++i];
@@ -65,6 +67,7 @@ int WorkerMain(const Flags& flags) {
   c.connect = flags.count("connect") ? flags.at("connect") : "";
   c.out = flags.count("out") ? flags.at("out") : "";
   if (!Get(flags, "process", c.process) || !Get(flags, "keys", c.keys) ||
+      !Get(flags, "lists", c.lists) || !Get(flags, "eph-slots", c.eph_slots) ||
       !Get(flags, "ops", c.ops) || !Get(flags, "seed", c.seed) ||
       !Get(flags, "deadline-ns", c.deadline) || !Get(flags, "duration-ns", c.run_duration)) {
     std::fprintf(stderr, "zkchaos worker: bad flags\n");
@@ -86,11 +89,24 @@ std::string Percentiles(std::vector<int64_t> v) {
   return absl::StrCat("p50=", v[v.size() / 2], " max=", v.back());
 }
 
+// --check DIR: re-runs the checkers on a saved run directory.
+int CheckMain(const std::string& dir) {
+  const RecordedRun run = LoadRunDir(dir);
+  const CheckResult checks = CheckRecorded(run);
+  std::printf("check %s ops=%zu finals=%zu ephemerals=%zu anomalies=%zu\n%s\n", dir.c_str(),
+              run.history.size(), run.finals.size(), run.ephemerals.size(), checks.anomalies.size(),
+              checks.Report().c_str());
+  for (const Anomaly& a : checks.anomalies)
+    std::printf("%s key=%s\n", AnomalyName(a.kind), a.key.c_str());
+  return checks.ok() && !run.history.empty() ? 0 : 1;
+}
+
 int Usage() {
   std::fprintf(stderr,
                "usage: zkchaos --nodes 3|5 --runs N --ops-per-run K --seed S --out DIR\n"
                "               [--faults LIST] [--server-bin PATH] [--net auto|netns|loopback]\n"
-               "               [--workers W] [--keys K] [--run-seconds T] [--keep]\n");
+               "               [--workers W] [--keys K] [--lists L] [--no-ephemerals]\n"
+               "               [--run-seconds T] [--keep]\n");
   return 2;
 }
 
@@ -101,15 +117,18 @@ int HarnessMain(const Flags& flags) {
   if (!Get(flags, "nodes", o.nodes) || !Get(flags, "runs", runs) ||
       !Get(flags, "ops-per-run", o.ops) || !Get(flags, "seed", seed) ||
       !Get(flags, "workers", o.workers) || !Get(flags, "keys", o.keys) ||
-      !Get(flags, "run-seconds", o.run_seconds) || !flags.count("out")) {
+      !Get(flags, "lists", o.lists) || !Get(flags, "run-seconds", o.run_seconds) ||
+      !flags.count("out")) {
     return Usage();
   }
   if (o.nodes < 1 || o.nodes > 9 || runs < 1 || runs > 100000 || o.workers < 1 || o.workers > 64 ||
-      o.keys < 1 || o.keys > 1000 || o.run_seconds < 1 || o.ops < 1) {
+      o.keys < 1 || o.keys > 1000 || o.lists < 0 || o.lists > 100 || o.run_seconds < 1 ||
+      o.ops < 1) {
     return Usage();
   }
   o.out_dir = std::filesystem::absolute(flags.at("out")).string();
   o.keep_passing = flags.count("keep") > 0;
+  o.ephemerals = flags.count("no-ephemerals") == 0;
   o.self_bin = SelfPath();
   o.server_bin =
       flags.count("server-bin")
@@ -172,5 +191,6 @@ int main(int argc, char** argv) {
   zabkeeper::chaos::Flags flags;
   if (!zabkeeper::chaos::ParseFlags(argc, argv, flags)) return zabkeeper::chaos::Usage();
   if (flags.count("worker")) return zabkeeper::chaos::WorkerMain(flags);
+  if (flags.count("check")) return zabkeeper::chaos::CheckMain(flags.at("check"));
   return zabkeeper::chaos::HarnessMain(flags);
 }
