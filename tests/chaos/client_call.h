@@ -4,7 +4,9 @@
 #ifndef ZABKEEPER_TESTS_CHAOS_CLIENT_CALL_H_
 #define ZABKEEPER_TESTS_CHAOS_CLIENT_CALL_H_
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -47,10 +49,15 @@ std::optional<absl::StatusOr<bool>> StatusCallWithin(int timeout_ms, Start&& sta
 // One session at a time; replaced when it is lost. Bounded by `deadline`.
 class SessionHolder {
  public:
-  SessionHolder(std::string connect, int session_timeout_ms, Time deadline)
+  // `on_reconnect`, if set, runs on the client's callback thread when a
+  // session is reattached after a disconnection (in order with replies and
+  // watch events).
+  SessionHolder(std::string connect, int session_timeout_ms, Time deadline,
+                std::function<void(SessionId)> on_reconnect = nullptr)
       : connect_(std::move(connect)),
         session_timeout_ms_(session_timeout_ms),
-        deadline_(deadline) {}
+        deadline_(deadline),
+        on_reconnect_(std::move(on_reconnect)) {}
 
   // A connected client, or null if none could be had before the deadline.
   zk::ZkClient* Get() {
@@ -63,8 +70,19 @@ class SessionHolder {
       zk::ClientOptions options;
       options.connect_string = connect_;
       options.session_timeout = absl::Milliseconds(session_timeout_ms_);
+      auto listened = std::make_shared<Listened>();
+      if (on_reconnect_) {
+        options.state_listener = [listened, cb = on_reconnect_](zk::SessionState s) {
+          if (s == zk::SessionState::kSuspended) listened->suspended = true;
+          if (s == zk::SessionState::kConnected && listened->suspended) {
+            listened->suspended = false;
+            cb(listened->session.load());
+          }
+        };
+      }
       auto client = zk::ZkClient::Create(options);
       if (client.ok() && (*client)->WaitConnected(absl::Seconds(3)).ok()) {
+        listened->session = (*client)->session_id();
         client_ = std::move(*client);
         return client_.get();
       }
@@ -84,9 +102,16 @@ class SessionHolder {
   }
 
  private:
+  // What the state listener needs; shared because it outlives no client.
+  struct Listened {
+    std::atomic<SessionId> session{0};
+    bool suspended = false;  // callback thread only
+  };
+
   std::string connect_;
   int session_timeout_ms_;
   Time deadline_;
+  std::function<void(SessionId)> on_reconnect_;
   std::unique_ptr<zk::ZkClient> client_;
   std::vector<std::unique_ptr<zk::ZkClient>> retired_;
 };

@@ -13,6 +13,7 @@
 #include "tests/chaos/linearizability.h"
 #include "tests/chaos/list_append.h"
 #include "tests/chaos/session_order.h"
+#include "tests/chaos/watch_log.h"
 
 namespace zabkeeper::chaos {
 namespace {
@@ -71,6 +72,7 @@ RecordedRun LoadRunDir(const std::string& dir) {
   std::vector<std::string> observers;
   for (const auto& [w, path] : Numbered(dir, "history-")) {
     ReadHistoryFile(path, run.history);
+    run.watches_dropped += ReadWatchLog(path, run.watches);
     observers.push_back(path);
   }
   for (const auto& [id, path] : Numbered(dir, "final-")) {
@@ -97,6 +99,8 @@ CheckResult CheckRecorded(const RecordedRun& run) {
     eo.election_allowance = kElectionAllowance;
     AddAll(checks, CheckEphemerals(run.ephemerals, eo));
   }
+  if (!run.watches.empty())
+    AddAll(checks, CheckWatches(run.watches, ChangesFromHistory(run.history)));
   return checks;
 }
 

@@ -14,6 +14,7 @@
 #include "tests/chaos/durability_check.h"
 #include "tests/chaos/ephemeral_check.h"
 #include "tests/chaos/history.h"
+#include "tests/chaos/watch_check.h"
 
 namespace zabkeeper::chaos {
 
@@ -21,13 +22,15 @@ struct RecordedRun {
   History history;  // sorted by invoke
   std::vector<NodeFinalState> finals;
   std::vector<EphemeralRecord> ephemerals;
-  bool has_lists = false;  // some op is a list multi
+  std::vector<SessionDeliveries> watches;
+  int watches_dropped = 0;  // crossed a reconnect: not judged (watch_log.h)
+  bool has_lists = false;   // some op is a list multi
 };
 
 RecordedRun LoadRunDir(const std::string& dir);
 
 // Linearizability (register writes), session order, durability (if finals),
-// list-append (if lists) and ephemerals (if any).
+// list-append (if lists), ephemerals (if any) and watches (if any).
 CheckResult CheckRecorded(const RecordedRun& run);
 
 }  // namespace zabkeeper::chaos

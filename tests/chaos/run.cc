@@ -250,7 +250,8 @@ RunResult RunOnce(const RunOptions& o, const Placement& placement, uint64_t seed
   result.anomalies = static_cast<int>(checks.anomalies.size() + errors.size());
   result.line = absl::StrCat(
       "run seed=", seed, " ops=", result.ops, " ok=", ok, " unknown=", unknown,
-      " ephemerals=", ephemeral_count, " faults=", result.faults, " [",
+      " ephemerals=", ephemeral_count, " watch_sessions=", recorded.watches.size(),
+      " watches_across_reconnect=", recorded.watches_dropped, " faults=", result.faults, " [",
       absl::StrJoin(kinds, ",", absl::PairFormatter("=")), "] anomalies=", result.anomalies,
       " heal_ms=", heal_ms, " restart_max_ms=", MaxMs(restart_ms, "timeout"),
       " leader_kill_to_write_max_ms=", MaxMs(kill_to_write_ms, "none"));

@@ -18,6 +18,7 @@
 #include "tests/chaos/ephemeral_ops.h"
 #include "tests/chaos/history_io.h"
 #include "tests/chaos/list_ops.h"
+#include "tests/chaos/watch_log.h"
 
 namespace zabkeeper::chaos {
 
@@ -54,7 +55,8 @@ class Traffic {
   explicit Traffic(const WorkerConfig& config)
       : config_(config),
         rng_(config.seed),
-        sessions_(config.connect, config.session_timeout_ms, config.deadline),
+        sessions_(config.connect, config.session_timeout_ms, config.deadline,
+                  [this](SessionId s) { watch_log_.Reconnect(s); }),
         last_version_(config.keys, 0) {}
 
   int Run(std::ofstream& out) {
@@ -90,6 +92,7 @@ class Traffic {
     sessions_.CloseAll();
     for (const Operation& op : history_) out << EncodeOp(op) << "\n";
     for (const std::string& line : extra_lines_) out << line << "\n";
+    for (const std::string& line : watch_log_.Lines()) out << line << "\n";
     out.flush();
     return out ? 0 : 1;
   }
@@ -107,9 +110,34 @@ class Traffic {
 
   void Read(zk::ZkClient& client, int key) {
     Operation op = Begin(client, OpKind::kRead, key);
-    auto r = CallWithin<zk::DataResult>(config_.op_timeout_ms, [&](auto cb) {
-      client.GetDataAsync(KeyPath(op.key), nullptr, std::move(cb));
-    });
+    const SessionId session = op.session;
+    const std::string name = op.key;
+    WatchLog* log = &watch_log_;
+    // A third of the reads set a data watch (one pending per session and key).
+    const bool watch = rng_() % 3 == 0 && watch_log_.TryArm(session, name);
+    zk::Watcher watcher = nullptr;
+    if (watch) {
+      watcher = [log, session, name](const zk::WatchedEvent& e) {
+        if (e.type != zk::proto::NONE) log->Event(session, name, Zxid::FromRaw(e.zxid));
+      };
+    }
+    auto r =
+        CallWithin<zk::DataResult>(config_.op_timeout_ms, [&](zk::Callback<zk::DataResult> cb) {
+          client.GetDataAsync(KeyPath(op.key), std::move(watcher),
+                              [cb, log, session, name, watch](absl::StatusOr<zk::DataResult> r) {
+                                if (r.ok()) {
+                                  const Zxid mzxid = Zxid::FromRaw(r->stat.mzxid());
+                                  if (watch) {
+                                    log->WatchSet(session, name, mzxid);
+                                  } else {
+                                    log->Reply(session, mzxid);
+                                  }
+                                } else if (watch) {
+                                  log->Disarm(session, name);
+                                }
+                                cb(std::move(r));
+                              });
+        });
     if (r && r->ok() && ParseValue((*r)->data, op.value)) {
       op.complete = Now();
       op.result = OpResult::kOk;
@@ -133,9 +161,14 @@ class Traffic {
       op.expected_version = rng_() % 5 == 0 ? seen + static_cast<int32_t>(rng_() % 3) - 1 : seen;
       if (op.expected_version < 0) op.expected_version = 0;
     }
-    auto r = CallWithin<zk::Stat>(config_.op_timeout_ms, [&](auto cb) {
+    const SessionId session = op.session;
+    WatchLog* log = &watch_log_;
+    auto r = CallWithin<zk::Stat>(config_.op_timeout_ms, [&](zk::Callback<zk::Stat> cb) {
       client.SetDataAsync(KeyPath(op.key), absl::StrCat(op.value), cas ? op.expected_version : -1,
-                          std::move(cb));
+                          [cb, log, session](absl::StatusOr<zk::Stat> r) {
+                            if (r.ok()) log->Reply(session, Zxid::FromRaw(r->mzxid()));
+                            cb(std::move(r));
+                          });
     });
     if (r && r->ok()) {
       op.complete = Now();
@@ -185,6 +218,8 @@ class Traffic {
 
   const WorkerConfig& config_;
   std::mt19937_64 rng_;
+  // Before sessions_: their callbacks write to it until they are destroyed.
+  WatchLog watch_log_;
   SessionHolder sessions_;
   std::vector<int32_t> last_version_;
   History history_;

@@ -93,9 +93,9 @@ std::string Percentiles(std::vector<int64_t> v) {
 int CheckMain(const std::string& dir) {
   const RecordedRun run = LoadRunDir(dir);
   const CheckResult checks = CheckRecorded(run);
-  std::printf("check %s ops=%zu finals=%zu ephemerals=%zu anomalies=%zu\n%s\n", dir.c_str(),
-              run.history.size(), run.finals.size(), run.ephemerals.size(), checks.anomalies.size(),
-              checks.Report().c_str());
+  std::printf("check %s ops=%zu finals=%zu ephemerals=%zu watch_sessions=%zu anomalies=%zu\n%s\n",
+              dir.c_str(), run.history.size(), run.finals.size(), run.ephemerals.size(),
+              run.watches.size(), checks.anomalies.size(), checks.Report().c_str());
   for (const Anomaly& a : checks.anomalies)
     std::printf("%s key=%s\n", AnomalyName(a.kind), a.key.c_str());
   return checks.ok() && !run.history.empty() ? 0 : 1;
