@@ -119,10 +119,14 @@ void KillAndReap(pid_t pid) {
 
 void InstallSignalCleanup(const std::vector<std::string>& emergency_argv) {
   if (!emergency_argv.empty()) {
-    g_emergency_storage = new std::vector<std::string>(emergency_argv);
-    g_emergency_argv = new std::vector<char*>();
-    for (std::string& a : *g_emergency_storage) g_emergency_argv->push_back(a.data());
-    g_emergency_argv->push_back(nullptr);
+    // Built completely before it is published to the handler (never freed:
+    // the handler may run at any time until exit).
+    auto* storage = new std::vector<std::string>(emergency_argv);
+    auto* argv = new std::vector<char*>();
+    for (std::string& a : *storage) argv->push_back(a.data());
+    argv->push_back(nullptr);
+    g_emergency_storage = storage;
+    g_emergency_argv = argv;
   }
   struct sigaction sa;
   std::memset(&sa, 0, sizeof(sa));

@@ -244,7 +244,13 @@ RunResult RunOnce(const RunOptions& o, const Placement& placement, uint64_t seed
   }
   const int ephemeral_count = static_cast<int>(recorded.ephemerals.size());
   std::map<std::string, int> kinds;
-  for (const FaultRecord& f : schedule) ++kinds[f.name];
+  int failpoint_crashes = 0;
+  for (const FaultRecord& f : schedule) {
+    ++kinds[f.name];
+    if (f.name == "failpoint" && f.detail.find(", crashed") != std::string::npos) {
+      ++failpoint_crashes;
+    }
+  }
   result.ops = static_cast<int>(history.size());
   result.faults = static_cast<int>(schedule.size());
   result.anomalies = static_cast<int>(checks.anomalies.size() + errors.size());
@@ -252,7 +258,8 @@ RunResult RunOnce(const RunOptions& o, const Placement& placement, uint64_t seed
       "run seed=", seed, " ops=", result.ops, " ok=", ok, " unknown=", unknown,
       " ephemerals=", ephemeral_count, " watch_sessions=", recorded.watches.size(),
       " watches_across_reconnect=", recorded.watches_dropped, " faults=", result.faults, " [",
-      absl::StrJoin(kinds, ",", absl::PairFormatter("=")), "] anomalies=", result.anomalies,
+      absl::StrJoin(kinds, ",", absl::PairFormatter("=")),
+      "] failpoint_crashes=", failpoint_crashes, " anomalies=", result.anomalies,
       " heal_ms=", heal_ms, " restart_max_ms=", MaxMs(restart_ms, "timeout"),
       " leader_kill_to_write_max_ms=", MaxMs(kill_to_write_ms, "none"));
   if (!checks.ok()) absl::StrAppend(&result.line, "\n  ", checks.Report());

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -157,8 +158,12 @@ int HarnessMain(const Flags& flags) {
   std::filesystem::create_directories(o.out_dir);
 
   const std::string net = flags.count("net") ? flags.at("net") : "auto";
+  // From here on, SIGINT/SIGTERM/SIGHUP kill every child and (once they
+  // exist) delete the namespaces before exiting.
+  InstallSignalCleanup({});
   std::unique_ptr<NetworkSetup> network = MakeNetwork(net, o.nodes, o.out_dir);
   if (network == nullptr) return 2;
+  InstallSignalCleanup(network->TeardownCommand());
   std::printf("chaos net=%s%s\n", network->Name().c_str(), network->Note().c_str());
   std::fflush(stdout);
   const Placement placement = network->placement();
@@ -192,5 +197,12 @@ int main(int argc, char** argv) {
   if (!zabkeeper::chaos::ParseFlags(argc, argv, flags)) return zabkeeper::chaos::Usage();
   if (flags.count("worker")) return zabkeeper::chaos::WorkerMain(flags);
   if (flags.count("check")) return zabkeeper::chaos::CheckMain(flags.at("check"));
-  return zabkeeper::chaos::HarnessMain(flags);
+  // Caught so that the stack unwinds: the cluster's and the network's
+  // destructors kill the servers and delete the namespaces.
+  try {
+    return zabkeeper::chaos::HarnessMain(flags);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "zkchaos: %s\n", e.what());
+    return 3;
+  }
 }
