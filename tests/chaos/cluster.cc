@@ -147,6 +147,12 @@ void ChaosCluster::ArmFailpoint(int id, const std::string& name) {
   std::ofstream(dir + "/" + name) << "armed\n";
 }
 
+void ChaosCluster::WipeDatabase(int id) {
+  if (running(id)) return;
+  std::error_code ec;
+  std::filesystem::remove_all(node(id).dir + "/data/db", ec);
+}
+
 void ChaosCluster::DisarmAll(int id) {
   std::error_code ec;
   std::filesystem::remove_all(node(id).dir + "/data/failpoints", ec);

@@ -55,6 +55,10 @@ class ChaosCluster {
   int exits() const { return exits_; }  // self-ended nodes seen so far
 
   void ArmFailpoint(int id, const std::string& name);
+  // Deletes a stopped node's database (dataDir/db; myid and failpoints stay),
+  // so that it rejoins by SNAP (docs/OPERATIONS.md: safe while the others
+  // have a quorum).
+  void WipeDatabase(int id);
   void DisarmAll(int id);
 
   // Admin /commands/<cmd> of a running, unpaused node; null otherwise.

@@ -99,8 +99,11 @@ void FaultSchedule::Failpoint(FaultRecord& record) {
     down.push_back(leader);
     absl::StrAppend(&record.detail, ", killed leader ", leader);
   } else if (name == "snap.before_install") {
+    // A follower whose database is gone is sent a SNAP when it rejoins.
     cluster_.Kill(target);
-    Hold(1000, 2000);
+    cluster_.WipeDatabase(target);
+    absl::StrAppend(&record.detail, ", database wiped");
+    Hold(500, 1500);
     cluster_.Start(target);
   }
   // Wait for the crash for up to the hold; a failpoint not reached is disarmed.

@@ -17,8 +17,8 @@
 //                  log.after_sync directly; epoch.after_accepted_write and
 //                  epoch.after_current_write on a follower, then kill the
 //                  leader so an election writes the epochs; snap.before_install
-//                  on a follower that is killed and restarted after traffic
-//                  moved on (it fires only if that node is sent a snapshot)
+//                  on a follower that is killed, has its database wiped and
+//                  is restarted, so the leader sends it a SNAP
 // Network faults (netns only, see net.h): partition-*, netem.
 #ifndef ZABKEEPER_TESTS_CHAOS_FAULTS_H_
 #define ZABKEEPER_TESTS_CHAOS_FAULTS_H_
