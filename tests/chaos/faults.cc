@@ -164,7 +164,16 @@ FaultRecord FaultSchedule::Step() {
     net_->Heal();
   }
   record.end = Now();
+  MeasureHeal(record.end);
   return record;
+}
+
+void FaultSchedule::MeasureHeal(Time healed) {
+  bool all = true;
+  for (int id = 1; id <= cluster_.size() && all; ++id) {
+    all = cluster_.WaitServing(id, kServeTimeout) >= 0;
+  }
+  liveness_.heal_to_serving_ms.push_back(all ? (Now() - healed) / 1'000'000 : -1);
 }
 
 void FaultSchedule::HealAll() {
@@ -176,7 +185,9 @@ void FaultSchedule::HealAll() {
     cluster_.ReapIfExited(id);
     if (!cluster_.running(id)) down.push_back(id);
   }
+  const Time healed = Now();
   Restart(down);
+  MeasureHeal(healed);
 }
 
 }  // namespace zabkeeper::chaos

@@ -56,6 +56,7 @@ class NetFaults {
 
 // What the schedule measured (ms), for the run's liveness line.
 struct LivenessFigures {
+  std::vector<int64_t> heal_to_serving_ms;     // each fault's heal -> every node serving
   std::vector<int64_t> restart_to_serving_ms;  // -1 = did not serve in time
   std::vector<Time> leader_kills;              // when a leader was killed or isolated
 };
@@ -69,7 +70,9 @@ class FaultSchedule {
   FaultSchedule(ChaosCluster& cluster, NetFaults* net, std::vector<std::string> enabled,
                 uint64_t seed);
 
-  // Applies, holds and heals one randomly chosen enabled fault.
+  // Applies, holds and heals one randomly chosen enabled fault, then waits
+  // (up to 30 s) until every node serves again, so that each fault starts
+  // from a whole ensemble; that wait is the fault's heal figure.
   FaultRecord Step();
   // Ends every lingering fault: resumes paused nodes, disarms failpoints,
   // heals the network, restarts stopped nodes.
@@ -87,6 +90,8 @@ class FaultSchedule {
   void Restart(const std::vector<int>& ids);
   void KillLeader(FaultRecord& record);
   void Failpoint(FaultRecord& record);
+  // Waits until every node serves; records the time since `healed`.
+  void MeasureHeal(Time healed);
 
   ChaosCluster& cluster_;
   NetFaults* net_;

@@ -49,8 +49,8 @@ struct RunResult {
   int faults = 0;
   int anomalies = 0;
   // Liveness figures, ms (-1 = did not happen in time).
-  int64_t heal_ms = -1;                   // heal -> every node serving
-  std::vector<int64_t> restart_ms;        // restart -> that node serving
+  std::vector<int64_t> heal_ms;     // each fault's heal (and the final one) -> every node serving
+  std::vector<int64_t> restart_ms;  // restart -> that node serving
   std::vector<int64_t> kill_to_write_ms;  // leader killed/paused -> next acked write
   std::string line;                       // the one-line summary zkchaos prints
 };

@@ -176,7 +176,7 @@ int HarnessMain(const Flags& flags) {
     std::fflush(stdout);
     total_ops += r.ops;
     total_anomalies += r.anomalies;
-    heal.push_back(r.heal_ms);
+    heal.insert(heal.end(), r.heal_ms.begin(), r.heal_ms.end());
     restart.insert(restart.end(), r.restart_ms.begin(), r.restart_ms.end());
     kill_to_write.insert(kill_to_write.end(), r.kill_to_write_ms.begin(), r.kill_to_write_ms.end());
   }
