@@ -17,7 +17,7 @@
 // Traffic mix per op: getData (35%), blind setData (25%), setData with the
 // version last seen by this worker = CAS (25%), sync then getData of the same
 // key (15%); with lists, 10% list appends and 5% list reads (list_ops.h) and,
-// with ephemerals, 5% observations, taken from the register share. Written
+// with ephemerals, 5% observations, taken from the getData share. Written
 // values and list elements are unique per run: (process + 1) * 10^9 + seq.
 // A session that expires is replaced by a new one (a new session id in the
 // history); requests failing with anything but BadVersion are indeterminate.
