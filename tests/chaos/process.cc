@@ -95,6 +95,8 @@ pid_t Spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
 }
 
 std::optional<int> WaitFor(pid_t pid, std::chrono::milliseconds timeout) {
+  // Never waitpid(-1 or 0, ...): that would reap any child, e.g. a server.
+  if (pid <= 0) return -1;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     int status = 0;

@@ -25,7 +25,8 @@ struct SpawnOptions {
 pid_t Spawn(const std::vector<std::string>& argv, const SpawnOptions& options);
 
 // Waits up to `timeout` for `pid` to exit; returns its wait status, or nullopt
-// if it is still running. Unregisters it once reaped.
+// if it is still running. Unregisters it once reaped. A pid <= 0 (a failed
+// Spawn) gives -1 at once.
 std::optional<int> WaitFor(pid_t pid, std::chrono::milliseconds timeout);
 
 // SIGKILL (SIGCONT first, in case it is stopped) and reap.
