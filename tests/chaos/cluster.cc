@@ -1,0 +1,247 @@
+#include "tests/chaos/cluster.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "httplib.h"
+#include "tests/chaos/process.h"
+
+namespace zabkeeper::chaos {
+namespace {
+
+// A port free a moment ago on 127.0.0.1 and never handed out before by this
+// process (the kernel may return a just-closed port again).
+int FreeLoopbackPort() {
+  static std::set<int> handed_out;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      close(fd);
+      throw std::runtime_error("bind on 127.0.0.1 failed");
+    }
+    socklen_t len = sizeof(addr);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    int port = ntohs(addr.sin_port);
+    close(fd);
+    if (handed_out.insert(port).second) return port;
+  }
+  throw std::runtime_error("no fresh free port");
+}
+
+constexpr auto kPoll = std::chrono::milliseconds(50);
+
+}  // namespace
+
+ChaosCluster::ChaosCluster(ClusterConfig config) : config_(std::move(config)) {
+  for (size_t i = 0; i < config_.nodes.size(); ++i) {
+    Node n;
+    n.place = config_.nodes[i];
+    n.dir = absl::StrCat(config_.dir, "/node", i + 1);
+    if (config_.fixed_ports) {
+      n.client_port = 2181;
+      n.admin_port = 8080;
+      n.peer_port = 2888;
+    } else {
+      n.client_port = FreeLoopbackPort();
+      n.admin_port = FreeLoopbackPort();
+      n.peer_port = FreeLoopbackPort();
+    }
+    nodes_.push_back(std::move(n));
+  }
+  for (int id = 1; id <= size(); ++id) WriteConfig(id);
+}
+
+ChaosCluster::~ChaosCluster() {
+  for (int id = 1; id <= size(); ++id) Kill(id);
+}
+
+void ChaosCluster::WriteConfig(int id) const {
+  const Node& n = node(id);
+  std::filesystem::create_directories(n.dir + "/data");
+  std::ofstream(n.dir + "/data/myid") << id << "\n";
+  std::map<std::string, std::string> cfg = {
+      {"tickTime", absl::StrCat(config_.tick_ms)},
+      {"initLimit", absl::StrCat(config_.init_limit)},
+      {"syncLimit", absl::StrCat(config_.sync_limit)},
+      {"dataDir", n.dir + "/data"},
+      {"clientPort", absl::StrCat(n.client_port)},
+      {"clientPortAddress", n.place.host},
+      {"admin.serverPort", absl::StrCat(n.admin_port)},
+      {"admin.serverAddress", n.place.host},
+      {"minSessionTimeout", "300"},
+      {"maxSessionTimeout", "30000"},
+  };
+  for (int j = 1; j <= size(); ++j) {
+    cfg[absl::StrCat("server.", j)] = absl::StrCat(node(j).place.host, ":", node(j).peer_port);
+  }
+  std::ofstream out(n.dir + "/zoo.cfg");
+  for (const auto& [k, v] : cfg) out << k << "=" << v << "\n";
+}
+
+bool ChaosCluster::Start(int id) {
+  Node& n = node(id);
+  if (n.pid > 0) return true;
+  SpawnOptions options;
+  options.log_path = LogPath(id);
+  options.netns_path = n.place.netns_path;
+  options.env = {"ZABKEEPER_FAILPOINTS=1"};
+  n.pid = Spawn({config_.server_bin, n.dir + "/zoo.cfg"}, options);
+  n.paused = false;
+  return n.pid > 0;
+}
+
+void ChaosCluster::Kill(int id) {
+  Node& n = node(id);
+  if (n.pid <= 0) return;
+  KillAndReap(n.pid);
+  n.pid = -1;
+  n.paused = false;
+}
+
+void ChaosCluster::Pause(int id) {
+  Node& n = node(id);
+  if (n.pid > 0 && !n.paused) {
+    kill(n.pid, SIGSTOP);
+    n.paused = true;
+  }
+}
+
+void ChaosCluster::Resume(int id) {
+  Node& n = node(id);
+  if (n.pid > 0 && n.paused) {
+    kill(n.pid, SIGCONT);
+    n.paused = false;
+  }
+}
+
+bool ChaosCluster::ReapIfExited(int id) {
+  Node& n = node(id);
+  if (n.pid <= 0) return false;
+  if (!WaitFor(n.pid, std::chrono::milliseconds(0))) return false;
+  n.pid = -1;
+  n.paused = false;
+  ++exits_;
+  return true;
+}
+
+void ChaosCluster::ArmFailpoint(int id, const std::string& name) {
+  const std::string dir = node(id).dir + "/data/failpoints";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/" + name) << "armed\n";
+}
+
+void ChaosCluster::WipeDatabase(int id) {
+  if (running(id)) return;
+  std::error_code ec;
+  std::filesystem::remove_all(node(id).dir + "/data/db", ec);
+}
+
+void ChaosCluster::DisarmAll(int id) {
+  std::error_code ec;
+  std::filesystem::remove_all(node(id).dir + "/data/failpoints", ec);
+}
+
+nlohmann::json ChaosCluster::Admin(int id, const std::string& cmd) const {
+  const Node& n = node(id);
+  if (n.pid <= 0 || n.paused) return nullptr;
+  httplib::Client http(n.place.host, n.admin_port);
+  http.set_connection_timeout(1);
+  http.set_read_timeout(1);
+  auto res = http.Get(("/commands/" + cmd).c_str());
+  if (!res || res->status != 200) return nullptr;
+  return nlohmann::json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+}
+
+std::string ChaosCluster::State(int id) const {
+  nlohmann::json j = Admin(id, "srvr");
+  if (!j.is_object() || !j.contains("server_state")) return "down";
+  return j["server_state"].get<std::string>();
+}
+
+int ChaosCluster::Leader() const {
+  int leader = 0;
+  for (int id = 1; id <= size(); ++id) {
+    if (!running(id) || paused(id)) continue;
+    if (State(id) == "leader") leader = leader == 0 ? id : -1;
+  }
+  return leader > 0 ? leader : 0;
+}
+
+int64_t ChaosCluster::WaitServing(int id, std::chrono::milliseconds timeout) const {
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < timeout) {
+    std::string s = State(id);
+    if (s == "leader" || s == "follower") {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::steady_clock::now() - start)
+          .count();
+    }
+    std::this_thread::sleep_for(kPoll);
+  }
+  return -1;
+}
+
+int64_t ChaosCluster::WaitAllServingAndConverged(std::chrono::milliseconds timeout) const {
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < timeout) {
+    bool all = true;
+    int leaders = 0;
+    std::optional<nlohmann::json> first;
+    for (int id = 1; id <= size() && all; ++id) {
+      std::string s = State(id);
+      if (s == "leader") ++leaders;
+      all = s == "leader" || s == "follower";
+      if (!all) break;
+      nlohmann::json h = Admin(id, "hash");
+      if (!h.is_object()) {
+        all = false;
+      } else if (!first) {
+        first = h;
+      } else {
+        all = h["zxid"] == (*first)["zxid"] && h["digest"] == (*first)["digest"];
+      }
+    }
+    if (all && leaders == 1) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::steady_clock::now() - start)
+          .count();
+    }
+    std::this_thread::sleep_for(kPoll);
+  }
+  return -1;
+}
+
+std::string ChaosCluster::ConnectString() const {
+  std::string out;
+  for (int id = 1; id <= size(); ++id) {
+    if (!out.empty()) out += ",";
+    out += ClientAddress(id);
+  }
+  return out;
+}
+
+std::string ChaosCluster::ClientAddress(int id) const {
+  return absl::StrCat(node(id).place.host, ":", node(id).client_port);
+}
+
+std::string ChaosCluster::LogPath(int id) const { return node(id).dir + "/server.log"; }
+std::string ChaosCluster::NodeDir(int id) const { return node(id).dir; }
+
+}  // namespace zabkeeper::chaos

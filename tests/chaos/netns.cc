@@ -1,0 +1,249 @@
+// Network namespaces for zkchaos (net.h): setup, nft partitions, teardown.
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "tests/chaos/faults.h"
+#include "tests/chaos/net.h"
+#include "tests/chaos/process.h"
+
+namespace zabkeeper::chaos {
+namespace {
+
+constexpr auto kCommandTimeout = std::chrono::seconds(10);
+constexpr const char* kSubnet = "10.251.0.";
+constexpr int kClientHost = 100;
+constexpr const char* kTable = "zkchaos";
+
+std::string FindTool(const std::string& name) {
+  for (const char* dir : {"/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/"}) {
+    const std::string path = dir + name;
+    if (access(path.c_str(), X_OK) == 0) return path;
+  }
+  return "";
+}
+
+class NetnsNetwork : public NetworkSetup, public NetFaults {
+ public:
+  NetnsNetwork(int nodes, std::string log) : nodes_(nodes), log_(std::move(log)) {
+    prefix_ = absl::StrCat("zkc", getpid());
+    ip_ = FindTool("ip");
+    nft_ = FindTool("nft");
+  }
+  ~NetnsNetwork() override { Teardown(); }
+
+  // Creates the namespaces and joins the client one; false (all undone) with
+  // the reason if any step fails.
+  bool Setup(std::string& why_not) {
+    if (geteuid() != 0) {
+      why_not = "not root";
+      return false;
+    }
+    if (ip_.empty() || nft_.empty()) {
+      why_not = "ip or nft not installed";
+      return false;
+    }
+    const std::string br = Ns("br");
+    if (!Ip({"netns", "add", br})) {
+      why_not = "ip netns add failed";
+      return false;
+    }
+    created_.push_back(br);
+    bool ok = Ip({"-n", br, "link", "add", "br0", "type", "bridge"}) &&
+              Ip({"-n", br, "link", "set", "br0", "up"});
+    for (int i = 1; ok && i <= nodes_ + 1; ++i) {
+      const bool client = i == nodes_ + 1;
+      const std::string ns = client ? Ns("c") : Ns(absl::StrCat("n", i));
+      const std::string veth = absl::StrCat("v", i);
+      const std::string addr = absl::StrCat(kSubnet, client ? kClientHost : i, "/24");
+      ok = Ip({"netns", "add", ns});
+      if (ok) created_.push_back(ns);
+      ok = ok &&
+           Ip({"-n", br, "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns",
+               ns}) &&
+           Ip({"-n", br, "link", "set", veth, "master", "br0", "up"}) &&
+           Ip({"-n", ns, "addr", "add", addr, "dev", "eth0"}) &&
+           Ip({"-n", ns, "link", "set", "eth0", "up"}) && Ip({"-n", ns, "link", "set", "lo", "up"});
+    }
+    // Probe that nft works in a server namespace (the faults need it).
+    ok = ok && Nft(1, {"add table inet", kTable}) && Nft(1, {"delete table inet", kTable});
+    if (ok) {
+      // Only this thread exists yet (zkchaos starts no thread before), so the
+      // whole process, and every process it forks, is in the client namespace.
+      const int fd = open(NsPath(Ns("c")).c_str(), O_RDONLY | O_CLOEXEC);
+      ok = fd >= 0 && setns(fd, CLONE_NEWNET) == 0;
+      if (fd >= 0) close(fd);
+    }
+    if (!ok) {
+      why_not = "namespace setup failed (see " + log_ + ")";
+      Teardown();
+      return false;
+    }
+    return true;
+  }
+
+  std::string Name() const override { return "netns"; }
+  std::string Note() const override {
+    return absl::StrCat(" (namespaces ", prefix_, "-*, ", kSubnet, "0/24; harness at ", kSubnet,
+                        kClientHost, ")");
+  }
+  Placement placement() override {
+    Placement p;
+    for (int i = 1; i <= nodes_; ++i) {
+      p.nodes.push_back({absl::StrCat(kSubnet, i), NsPath(Ns(absl::StrCat("n", i)))});
+    }
+    p.fixed_ports = true;
+    p.net = this;
+    return p;
+  }
+  std::vector<std::string> TeardownCommand() const override {
+    std::vector<std::string> cmd = {"/bin/sh", "-c", ""};
+    for (const std::string& ns : created_) absl::StrAppend(&cmd[2], ip_, " netns del ", ns, ";");
+    return cmd;
+  }
+
+  const std::vector<std::string>& Names() const override { return NetFaultNames(); }
+
+  bool Apply(const std::string& name, int leader, std::mt19937_64& rng,
+             FaultRecord& record) override {
+    std::vector<int> ids;
+    for (int i = 1; i <= nodes_; ++i) ids.push_back(i);
+    std::shuffle(ids.begin(), ids.end(), rng);
+    // (from, to): packets from `from` dropped on arrival at `to`.
+    std::set<std::pair<int, int>> drops;
+    auto cut = [&](const std::vector<int>& a, const std::vector<int>& b) {
+      for (int x : a) {
+        for (int y : b) {
+          drops.insert({x, y});
+          drops.insert({y, x});
+        }
+      }
+    };
+    if (name == "partition-majority" || (name == "partition-bridge" && nodes_ < 5)) {
+      const size_t minority = 1 + rng() % static_cast<uint64_t>(std::max(1, (nodes_ - 1) / 2));
+      std::vector<int> small(ids.begin(), ids.begin() + minority);
+      std::vector<int> big(ids.begin() + minority, ids.end());
+      cut(small, big);
+      record.leader_cut = std::find(small.begin(), small.end(), leader) != small.end();
+      record.detail =
+          absl::StrCat("{", absl::StrJoin(small, ","), "} | {", absl::StrJoin(big, ","), "}");
+    } else if (name == "partition-leader") {
+      const int l = leader != 0 ? leader : ids[0];
+      std::vector<int> rest;
+      for (int i = 1; i <= nodes_; ++i) {
+        if (i != l) rest.push_back(i);
+      }
+      cut({l}, rest);
+      record.leader_cut = leader != 0;
+      record.detail = absl::StrCat("isolated ", l, leader != 0 ? " (leader)" : " (no leader)");
+    } else if (name == "partition-bridge") {
+      const size_t half = ids.size() / 2;
+      std::vector<int> a(ids.begin(), ids.begin() + half / 2 + half % 2);
+      std::vector<int> b(ids.end() - static_cast<long>(half / 2 + half % 2), ids.end());
+      const int middle = ids[a.size()];
+      cut(a, b);
+      record.leader_cut = leader != middle && leader != 0;
+      record.detail = absl::StrCat("{", absl::StrJoin(a, ","), "} - ", middle, " - {",
+                                   absl::StrJoin(b, ","), "}");
+    } else if (name == "partition-ring") {
+      for (int i = 0; i < nodes_; ++i) {
+        for (int j = 0; j < nodes_; ++j) {
+          const int d = std::abs(i - j);
+          if (i != j && d != 1 && d != nodes_ - 1) drops.insert({ids[i], ids[j]});
+        }
+      }
+      record.detail = absl::StrCat("ring ", absl::StrJoin(ids, "-"),
+                                   drops.empty() ? " (a 3-ring is complete: no cut)" : "");
+    } else if (name == "partition-oneway") {
+      for (int i = 1; i <= nodes_; ++i) {
+        if (i != ids[0]) drops.insert({ids[0], i});
+      }
+      record.leader_cut = ids[0] == leader;
+      record.detail = absl::StrCat("packets from ", ids[0], " to the others dropped");
+    } else if (name == "loss") {
+      const int percent = 20 + static_cast<int>(rng() % 21);
+      record.detail = absl::StrCat(percent, "% loss on node ", ids[0]);
+      return LossOn(ids[0], percent);
+    } else {
+      return false;
+    }
+    bool ok = true;
+    for (int to = 1; to <= nodes_; ++to) {
+      std::vector<std::string> sources;
+      for (const auto& [f, t] : drops) {
+        if (t == to) sources.push_back(absl::StrCat(kSubnet, f));
+      }
+      if (sources.empty()) continue;
+      ok = Filter(to, absl::StrCat("ip saddr { ", absl::StrJoin(sources, ", "), " } drop"), "") &&
+           ok;
+    }
+    return ok;
+  }
+
+  void Heal() override {
+    for (int id : filtered_) Nft(id, {"delete table inet", kTable});
+    filtered_.clear();
+  }
+
+ private:
+  std::string Ns(const std::string& suffix) const { return prefix_ + "-" + suffix; }
+  static std::string NsPath(const std::string& ns) { return "/var/run/netns/" + ns; }
+
+  bool Ip(std::vector<std::string> args) {
+    args.insert(args.begin(), ip_);
+    return RunCommand(args, kCommandTimeout, log_) == 0;
+  }
+  // One nft script (commands joined by ';') in node `id`'s namespace.
+  bool Nft(int id, const std::vector<std::string>& words) {
+    return RunCommand(
+               {ip_, "netns", "exec", Ns(absl::StrCat("n", id)), nft_, absl::StrJoin(words, " ")},
+               kCommandTimeout, log_) == 0;
+  }
+  // Adds `in_rule` (input hook) and `out_rule` (output hook, may be empty)
+  // to node `id`'s zkchaos table, creating it if needed.
+  bool Filter(int id, const std::string& in_rule, const std::string& out_rule) {
+    std::string script = absl::StrCat(
+        "add table inet ", kTable, "; add chain inet ", kTable,
+        " in { type filter hook input priority 0; }; add chain inet ", kTable,
+        " out { type filter hook output priority 0; }; add rule inet ", kTable, " in ", in_rule);
+    if (!out_rule.empty()) absl::StrAppend(&script, "; add rule inet ", kTable, " out ", out_rule);
+    filtered_.insert(id);
+    return Nft(id, {script});
+  }
+  bool LossOn(int id, int percent) {
+    const std::string rule = absl::StrCat("numgen random mod 100 < ", percent, " drop");
+    return Filter(id, rule, rule);
+  }
+
+  void Teardown() {
+    Heal();
+    for (auto it = created_.rbegin(); it != created_.rend(); ++it) Ip({"netns", "del", *it});
+    created_.clear();
+  }
+
+  int nodes_;
+  std::string log_;
+  std::string prefix_;
+  std::string ip_, nft_;
+  std::vector<std::string> created_;  // namespaces, in creation order
+  std::set<int> filtered_;            // nodes with a zkchaos nft table
+};
+
+}  // namespace
+
+std::unique_ptr<NetworkSetup> MakeNetnsNetwork(int nodes, const std::string& log_path,
+                                               std::string& why_not) {
+  auto net = std::make_unique<NetnsNetwork>(nodes, log_path);
+  if (!net->Setup(why_not)) return nullptr;
+  return net;
+}
+
+}  // namespace zabkeeper::chaos
