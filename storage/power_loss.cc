@@ -127,6 +127,12 @@ std::string SyncLedgerPath(const std::string& db_dir) {
 
 absl::StatusOr<uint64_t> DropUnsyncedWal(const std::string& db_dir) {
   std::error_code ec;
+  if (!fs::exists(db_dir, ec)) {
+    // A new (or wiped) database: its WALs will reuse old names, so the old
+    // ledger says nothing about them.
+    fs::remove(SyncLedgerPath(db_dir), ec);
+    return 0;
+  }
   std::ifstream in(SyncLedgerPath(db_dir));
   if (!in) {
     // No ledger yet: what is on disk now predates it and counts as synced.

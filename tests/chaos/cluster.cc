@@ -101,7 +101,9 @@ bool ChaosCluster::Start(int id) {
   SpawnOptions options;
   options.log_path = LogPath(id);
   options.netns_path = n.place.netns_path;
-  options.env = {"ZABKEEPER_FAILPOINTS=1"};
+  // Power-loss mode (storage/power_loss.h): every SIGKILL also loses what
+  // the node had not synced, as a power cut would.
+  options.env = {"ZABKEEPER_FAILPOINTS=1", "ZABKEEPER_DROP_UNSYNCED=1"};
   n.pid = Spawn({config_.server_bin, n.dir + "/zoo.cfg"}, options);
   n.paused = false;
   return n.pid > 0;

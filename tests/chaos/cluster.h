@@ -4,7 +4,8 @@
 // Where nodes live is the caller's choice (NodePlacement): on 127.0.0.1 with
 // fresh ports (loopback mode), or each in its own network namespace with its
 // own address (netns mode, the harness then runs in the client namespace).
-// Servers start with ZABKEEPER_FAILPOINTS=1 so failpoints can be armed.
+// Servers start with ZABKEEPER_FAILPOINTS=1 so failpoints can be armed, and
+// with ZABKEEPER_DROP_UNSYNCED=1 so a kill loses what was not yet synced.
 // The destructor SIGKILLs every node still running; only PIDs this cluster
 // started are signalled.
 #ifndef ZABKEEPER_TESTS_CHAOS_CLUSTER_H_

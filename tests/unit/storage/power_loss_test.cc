@@ -100,6 +100,18 @@ TEST_F(PowerLossTest, KilledWithUnsyncedWrite_ReopenNormally_KeepsIt) {
   EXPECT_TRUE(r.has_unsynced_node);
 }
 
+// A wiped database starts a new ledger: the old one named WALs that no longer
+// exist, and their names come back.
+TEST_F(PowerLossTest, WipedDatabase_OldLedgerRemoved) {
+  EXPECT_EXIT(WriteThenDie(db()), ::testing::ExitedWithCode(0), "");
+  ASSERT_TRUE(std::filesystem::exists(SyncLedgerPath(db())));
+  std::filesystem::remove_all(db());
+  auto dropped = DropUnsyncedWal(db());
+  ASSERT_TRUE(dropped.ok()) << dropped.status();
+  EXPECT_EQ(*dropped, 0u);
+  EXPECT_FALSE(std::filesystem::exists(SyncLedgerPath(db())));
+}
+
 TEST_F(PowerLossTest, NoLedgerYet_DropsNothing) {
   EXPECT_EXIT(WriteThenDie(db()), ::testing::ExitedWithCode(0), "");
   std::filesystem::remove(SyncLedgerPath(db()));
