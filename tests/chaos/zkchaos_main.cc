@@ -45,7 +45,10 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
     if (a.rfind("--", 0) != 0) return false;
     a = a.substr(2);
     if (a == "keep" || a == "no-ephemerals") {
-      flags[a] = "1";
+      // assign(1, '1'), not = "1": GCC 12 -O3 reports a false
+      // -Wstringop-overflow for the literal (PR 105329), and -Werror makes
+      // that a Release build failure.
+      flags[a].assign(1, '1');
     } else if (i + 1 < argc) {
       flags[a] = argv[++i];
     } else {
