@@ -1,9 +1,6 @@
 #include "tests/chaos/cluster.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,39 +8,15 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <set>
-#include <stdexcept>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "httplib.h"
 #include "tests/chaos/process.h"
+#include "tests/free_port.h"
 
 namespace zabkeeper::chaos {
 namespace {
-
-// A port free a moment ago on 127.0.0.1 and never handed out before by this
-// process (the kernel may return a just-closed port again).
-int FreeLoopbackPort() {
-  static std::set<int> handed_out;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      close(fd);
-      throw std::runtime_error("bind on 127.0.0.1 failed");
-    }
-    socklen_t len = sizeof(addr);
-    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    int port = ntohs(addr.sin_port);
-    close(fd);
-    if (handed_out.insert(port).second) return port;
-  }
-  throw std::runtime_error("no fresh free port");
-}
 
 constexpr auto kPoll = std::chrono::milliseconds(50);
 
@@ -59,9 +32,9 @@ ChaosCluster::ChaosCluster(ClusterConfig config) : config_(std::move(config)) {
       n.admin_port = 8080;
       n.peer_port = 2888;
     } else {
-      n.client_port = FreeLoopbackPort();
-      n.admin_port = FreeLoopbackPort();
-      n.peer_port = FreeLoopbackPort();
+      n.client_port = ::zabkeeper::testing::FreePort();
+      n.admin_port = ::zabkeeper::testing::FreePort();
+      n.peer_port = ::zabkeeper::testing::FreePort();
     }
     nodes_.push_back(std::move(n));
   }
