@@ -465,4 +465,33 @@ void Preparer::Reset() {
   closing_sessions_.clear();
 }
 
+proto::Txn Preparer::PrepareWrite(const DataTree& tree, const WriteRequest& write, int64_t zxid,
+                                  int64_t now) {
+  if (write.expire || write.request.has_close()) {
+    proto::Txn txn = PrepareCloseSession(tree, write.session_id, zxid, now);
+    txn.set_cxid(write.request.xid());
+    txn.mutable_close_session()->set_expired(write.expire);
+    return txn;
+  }
+  if (write.request.has_connect()) {
+    const proto::ConnectRequest& c = write.request.connect();
+    proto::Txn txn = PrepareCreateSession(write.session_id, c.timeout_ms(), c.password(), now);
+    txn.set_cxid(write.request.xid());
+    return txn;
+  }
+  std::string detail;
+  proto::Txn txn = Prepare(tree, write.session_id, write.request, zxid, now, &detail,
+                           write.internal ? nullptr : &write.auth);
+  if (txn.has_error() && !detail.empty()) txn.mutable_error()->set_detail(detail);
+  if (txn.has_multi() && !detail.empty()) {
+    for (proto::Txn& sub : *txn.mutable_multi()->mutable_txns()) {
+      if (sub.has_error() && sub.error().err() != proto::OK &&
+          sub.error().err() != proto::RUNTIME_INCONSISTENCY) {
+        sub.mutable_error()->set_detail(detail);
+      }
+    }
+  }
+  return txn;
+}
+
 }  // namespace zabkeeper::server

@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "server/data_tree.h"
+#include "server/write_request.h"
 #include "zabkeeper/client.pb.h"
 #include "zabkeeper/txn.pb.h"
 
@@ -46,6 +47,12 @@ class Preparer {
   proto::Txn Prepare(const DataTree& tree, int64_t session_id, const proto::Request& request,
                      int64_t zxid, int64_t time_ms, std::string* error_detail,
                      const std::vector<proto::Id>* auth = nullptr);
+
+  // Prepares any write that enters the pipeline (client writes, connect,
+  // close, the leader's expiry and reaping) into the txn to log at zxid; the
+  // error detail, if any, travels in the txn.
+  proto::Txn PrepareWrite(const DataTree& tree, const WriteRequest& write, int64_t zxid,
+                          int64_t time_ms);
 
   // Prepares the txn that creates a session.
   proto::Txn PrepareCreateSession(int64_t session_id, int32_t timeout_ms,

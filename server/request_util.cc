@@ -91,4 +91,61 @@ proto::Response WatchEventResponse(proto::EventType type, const std::string& pat
   return r;
 }
 
+proto::Response WriteResponseOf(const proto::Txn& txn, ApplyResult result, int64_t zxid,
+                                int64_t server_id) {
+  const int64_t sid = txn.session_id();
+  proto::Response response;
+  response.set_xid(txn.cxid());
+  response.set_zxid(zxid);
+  response.set_err(result.err);
+  if (result.err != proto::OK) {
+    std::string detail = result.error_detail;
+    if (txn.has_error() && !txn.error().detail().empty()) detail = txn.error().detail();
+    for (const proto::Txn& sub : txn.multi().txns()) {
+      if (sub.has_error() && !sub.error().detail().empty()) detail = sub.error().detail();
+    }
+    response.set_error_message(detail);
+  }
+  switch (txn.body_case()) {
+    case proto::Txn::kCreate:
+      response.set_op(proto::OP_CREATE);
+      response.mutable_create()->set_path(result.path);
+      *response.mutable_create()->mutable_stat() = result.stat;
+      break;
+    case proto::Txn::kDelete:
+      response.set_op(proto::OP_DELETE);
+      break;
+    case proto::Txn::kSetData:
+      response.set_op(proto::OP_SET_DATA);
+      *response.mutable_stat()->mutable_stat() = result.stat;
+      break;
+    case proto::Txn::kSetAcl:
+      response.set_op(proto::OP_SET_ACL);
+      *response.mutable_stat()->mutable_stat() = result.stat;
+      break;
+    case proto::Txn::kMulti: {
+      response.set_op(proto::OP_MULTI);
+      proto::MultiResponse* multi = response.mutable_multi();
+      for (proto::OpResult& op : result.multi) *multi->add_results() = std::move(op);
+      break;
+    }
+    case proto::Txn::kCreateSession: {
+      response.set_op(proto::OP_CREATE_SESSION);
+      proto::ConnectResponse* c = response.mutable_connect();
+      c->set_session_id(sid);
+      c->set_password(txn.create_session().password());
+      c->set_timeout_ms(txn.create_session().timeout_ms());
+      c->set_server_id(server_id);
+      break;
+    }
+    case proto::Txn::kCloseSession:
+      response.set_op(proto::OP_CLOSE_SESSION);
+      break;
+    default:
+      response.set_op(proto::OP_ERROR);
+      break;
+  }
+  return response;
+}
+
 }  // namespace zabkeeper::server

@@ -8,7 +8,9 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "server/state_machine.h"
 #include "zabkeeper/client.pb.h"
+#include "zabkeeper/txn.pb.h"
 
 namespace zabkeeper::server {
 
@@ -25,6 +27,11 @@ proto::OpCode OpOf(const proto::Request& request);
 
 // A watch event as it travels on the session stream (xid -1).
 proto::Response WatchEventResponse(proto::EventType type, const std::string& path, int64_t zxid);
+
+// The reply to the session that sent a write, once its txn applied at zxid
+// (server_id: the server answering a connect).
+proto::Response WriteResponseOf(const proto::Txn& txn, ApplyResult result, int64_t zxid,
+                                int64_t server_id);
 
 }  // namespace zabkeeper::server
 

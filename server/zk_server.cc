@@ -239,7 +239,7 @@ void ZkServer::HandleRequest(const std::shared_ptr<Connection>& conn,
 
 Connection::ReadFn ZkServer::ReaderFor(int64_t session_id, Connection& conn) {
   return [this, session_id, &conn](const proto::Request& r, std::vector<proto::Response>* out) {
-    ExecuteRead(session_id, conn, r, out);
+    read_executor_.Execute(session_id, conn, r, out);
   };
 }
 

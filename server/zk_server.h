@@ -39,6 +39,7 @@
 #include "server/ensemble_driver.h"
 #include "server/log_stage.h"
 #include "server/preparer.h"
+#include "server/read_executor.h"
 #include "server/session_tracker.h"
 #include "server/state_machine.h"
 #include "server/watch_manager.h"
@@ -133,18 +134,11 @@ class ZkServer {
   ::zab::PersistentState recovered_;  // ensemble: what the ZAB core starts from
 
   void HandleConnect(const std::shared_ptr<Connection>& conn, const proto::Request& request);
-  // Runs a read against the tree; the caller holds tree_mu_ (shared).
-  void ExecuteRead(int64_t session_id, Connection& conn, const proto::Request& request,
-                   std::vector<proto::Response>* out);
-  void FillRead(int64_t session_id, Connection& conn, const proto::Request& request,
-                proto::Response* response);
-  void CatchUpSubtree(const std::string& root, int64_t rel, std::vector<proto::Response>* events);
-  // The read executor of a session's stream (Connection::Read/CompleteWrite).
+  // The read executor of a session's stream (Connection::Read/CompleteWrite);
+  // it runs with tree_mu_ held (shared).
   Connection::ReadFn ReaderFor(int64_t session_id, Connection& conn);
   // Gives every session a full timeout from now; caller holds tree_mu_.
   void TrackAllSessions();
-  void SetWatches(int64_t session_id, const proto::SetWatchesRequest& req,
-                  std::vector<proto::Response>* events);
 
   // Write path.
   void Submit(const std::shared_ptr<Connection>& conn, WriteRequest write);
@@ -182,13 +176,11 @@ class ZkServer {
 
   mutable std::shared_mutex tree_mu_;
   StateMachine state_;
-  // Recent deletes (zxid, path), for recursive watches catching up after a
-  // reattach. Guarded by tree_mu_; bounded by kMaxTombstones.
-  static constexpr size_t kMaxTombstones = 100000;
-  std::deque<std::pair<int64_t, std::string>> tombstones_;
+  RecentDeletes recent_deletes_;  // guarded by tree_mu_
 
   SessionTracker tracker_;
   WatchManager watches_;
+  ReadExecutor read_executor_{state_, watches_, recent_deletes_, config_.super_digest};
 
   mutable std::mutex conns_mu_;
   absl::flat_hash_map<int64_t, std::shared_ptr<Connection>> session_conns_;

@@ -117,8 +117,7 @@ void ZkServer::ApplyOne(int64_t zxid, const proto::Txn& txn) {
   }
   for (const TreeEvent& ev : changes.events) {
     if (ev.type == proto::NODE_DELETED) {
-      tombstones_.emplace_back(zxid, ev.path);
-      if (tombstones_.size() > kMaxTombstones) tombstones_.pop_front();
+      recent_deletes_.Add(zxid, ev.path);
     }
     for (int64_t watcher : watches_.Trigger(ev.type, ev.path)) {
       if (std::shared_ptr<Connection> c = ConnOf(watcher)) {
@@ -135,57 +134,7 @@ void ZkServer::ApplyOne(int64_t zxid, const proto::Txn& txn) {
     conn->CloseStream();
     return;
   }
-  proto::Response response;
-  response.set_xid(txn.cxid());
-  response.set_zxid(zxid);
-  response.set_err(result.err);
-  if (result.err != proto::OK) {
-    std::string detail = result.error_detail;
-    if (txn.has_error() && !txn.error().detail().empty()) detail = txn.error().detail();
-    for (const proto::Txn& sub : txn.multi().txns()) {
-      if (sub.has_error() && !sub.error().detail().empty()) detail = sub.error().detail();
-    }
-    response.set_error_message(detail);
-  }
-  switch (txn.body_case()) {
-    case proto::Txn::kCreate:
-      response.set_op(proto::OP_CREATE);
-      response.mutable_create()->set_path(result.path);
-      *response.mutable_create()->mutable_stat() = result.stat;
-      break;
-    case proto::Txn::kDelete:
-      response.set_op(proto::OP_DELETE);
-      break;
-    case proto::Txn::kSetData:
-      response.set_op(proto::OP_SET_DATA);
-      *response.mutable_stat()->mutable_stat() = result.stat;
-      break;
-    case proto::Txn::kSetAcl:
-      response.set_op(proto::OP_SET_ACL);
-      *response.mutable_stat()->mutable_stat() = result.stat;
-      break;
-    case proto::Txn::kMulti: {
-      response.set_op(proto::OP_MULTI);
-      proto::MultiResponse* multi = response.mutable_multi();
-      for (proto::OpResult& op : result.multi) *multi->add_results() = std::move(op);
-      break;
-    }
-    case proto::Txn::kCreateSession: {
-      response.set_op(proto::OP_CREATE_SESSION);
-      proto::ConnectResponse* c = response.mutable_connect();
-      c->set_session_id(sid);
-      c->set_password(txn.create_session().password());
-      c->set_timeout_ms(txn.create_session().timeout_ms());
-      c->set_server_id(config_.my_id);
-      break;
-    }
-    case proto::Txn::kCloseSession:
-      response.set_op(proto::OP_CLOSE_SESSION);
-      break;
-    default:
-      response.set_op(proto::OP_ERROR);
-      break;
-  }
+  proto::Response response = WriteResponseOf(txn, std::move(result), zxid, config_.my_id);
   conn->CompleteWrite(std::move(response), ReaderFor(sid, *conn));
   if (txn.has_close_session()) conn->CloseStream();
 }

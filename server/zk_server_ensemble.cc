@@ -20,34 +20,8 @@ proto::Txn ZkServer::PrepareWrite(const WriteRequest& write, int64_t zxid) {
 }
 
 proto::Txn ZkServer::PrepareLocked(const WriteRequest& write, int64_t zxid) {
-  const int64_t now = WallMillis();
   std::shared_lock<std::shared_mutex> tree(tree_mu_);
-  if (write.expire || write.request.has_close()) {
-    proto::Txn txn = preparer_.PrepareCloseSession(state_.tree(), write.session_id, zxid, now);
-    txn.set_cxid(write.request.xid());
-    txn.mutable_close_session()->set_expired(write.expire);
-    return txn;
-  }
-  if (write.request.has_connect()) {
-    const proto::ConnectRequest& c = write.request.connect();
-    proto::Txn txn =
-        preparer_.PrepareCreateSession(write.session_id, c.timeout_ms(), c.password(), now);
-    txn.set_cxid(write.request.xid());
-    return txn;
-  }
-  std::string detail;
-  proto::Txn txn = preparer_.Prepare(state_.tree(), write.session_id, write.request, zxid, now,
-                                     &detail, write.internal ? nullptr : &write.auth);
-  if (txn.has_error() && !detail.empty()) txn.mutable_error()->set_detail(detail);
-  if (txn.has_multi() && !detail.empty()) {
-    for (proto::Txn& sub : *txn.mutable_multi()->mutable_txns()) {
-      if (sub.has_error() && sub.error().err() != proto::OK &&
-          sub.error().err() != proto::RUNTIME_INCONSISTENCY) {
-        sub.mutable_error()->set_detail(detail);
-      }
-    }
-  }
-  return txn;
+  return preparer_.PrepareWrite(state_.tree(), write, zxid, WallMillis());
 }
 
 void ZkServer::ResetPreparer() {

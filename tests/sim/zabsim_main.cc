@@ -3,6 +3,9 @@
 //   zabsim --nodes 3|5 --seeds N --steps M [--seed-start S] [--faults LIST]
 //          [--jobs J] [--stop-on-failure]
 //   zabsim --nodes 3|5 --seed S [--steps M] [--faults LIST] [--verbose]   (replay one seed)
+//   zabsim --whole-node --nodes 3|5 --seeds N [--steps M] [--seed-start S]
+//          (whole server nodes, server/node_core.h, with clients: see node_sim.h;
+//          ends with "zabsim whole-node nodes=N seeds=N steps=M ops=O anomalies=A")
 //
 // Every fault class is on unless --faults names a subset ("all", "none" or a
 // comma-separated list; an unknown name lists the known ones). Each seed runs
@@ -23,6 +26,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "tests/sim/node_sim.h"
 #include "tests/sim/random_run.h"
 
 namespace {
@@ -127,12 +131,44 @@ Report Reap(pid_t pid, int status, const Child& child) {
 
 }  // namespace
 
+// Whole nodes: each seed in process (a failing seed replays with --seed).
+int RunWholeNodes(uint64_t nodes, uint64_t seed_start, uint64_t seeds, uint64_t steps) {
+  uint64_t total_steps = 0, ops = 0, committed = 0, anomalies = 0, failed = 0;
+  for (uint64_t seed = seed_start; seed < seed_start + seeds; ++seed) {
+    zabkeeper::sim::NodeSimConfig config;
+    config.nodes = static_cast<int>(nodes);
+    config.seed = seed;
+    config.steps = steps;
+    zabkeeper::sim::NodeSim sim(config);
+    sim.Run();
+    total_steps += sim.steps();
+    ops += sim.ops_checked();
+    committed += sim.committed();
+    anomalies += sim.anomalies().size();
+    if (!sim.anomalies().empty()) {
+      ++failed;
+      std::printf("FAIL %s\n  replay: zabsim --whole-node --nodes %llu --seed %llu --steps %llu\n",
+                  sim.Report().c_str(), static_cast<unsigned long long>(nodes),
+                  static_cast<unsigned long long>(seed), static_cast<unsigned long long>(steps));
+    }
+  }
+  std::printf(
+      "zabsim whole-node nodes=%llu seeds=%llu steps=%llu committed=%llu ops=%llu "
+      "failed_seeds=%llu anomalies=%llu\n",
+      static_cast<unsigned long long>(nodes), static_cast<unsigned long long>(seeds),
+      static_cast<unsigned long long>(total_steps), static_cast<unsigned long long>(committed),
+      static_cast<unsigned long long>(ops), static_cast<unsigned long long>(failed),
+      static_cast<unsigned long long>(anomalies));
+  return anomalies > 0 ? 1 : 0;
+}
+
 int main(int argc, char** argv) {
   google::InitGoogleLogging(argv[0]);
   FLAGS_minloglevel = 3;  // the core's own LOG(ERROR)s are reported as violations
   google::InstallFailureFunction(&OnCheckFailure);
   uint64_t nodes = 3, seeds = 100, steps = 2000, seed_start = 0, single = 0, jobs = 1;
   bool have_single = false, verbose = false, stats = false, stop_on_failure = false;
+  bool whole_node = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](uint64_t* out) {
@@ -158,6 +194,8 @@ int main(int argc, char** argv) {
       verbose = true;
     } else if (a == "--stats") {
       stats = true;
+    } else if (a == "--whole-node") {
+      whole_node = true;
     } else if (a == "--stop-on-failure") {
       stop_on_failure = true;
     } else {
@@ -176,6 +214,7 @@ int main(int argc, char** argv) {
     seeds = 1;
   }
   if (verbose) FLAGS_minloglevel = 0;
+  if (whole_node) return RunWholeNodes(nodes, seed_start, seeds, steps);
   g_options.nodes = static_cast<int>(nodes);
   g_options.steps = steps;
   g_options.verbose = verbose;

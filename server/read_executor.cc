@@ -1,22 +1,29 @@
-// ZkServer: executing reads against the local tree (getData, exists,
-// getChildren, multiRead, ACLs, ephemerals, watches re-registration).
+// ReadExecutor: executes the requests that change no replicated state
+// (getData, exists, getChildren, multiRead, ACLs, ephemerals, watches and
+// their re-registration, auth) against a server's applied state. Shared by
+// every front end; the caller holds whatever guards the state (the tree lock
+// for reading).
+#include "server/read_executor.h"
+
 #include <algorithm>
-#include <chrono>
 #include <iterator>
 #include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "glog/logging.h"
 #include "server/auth.h"
 #include "server/errors.h"
 #include "server/path_util.h"
 #include "server/request_util.h"
-#include "server/zk_server.h"
 
 namespace zabkeeper::server {
 
-void ZkServer::ExecuteRead(int64_t session_id, Connection& conn, const proto::Request& request,
+void RecentDeletes::Add(int64_t zxid, const std::string& path) {
+  entries_.emplace_back(zxid, path);
+  if (entries_.size() > kMax) entries_.pop_front();
+}
+
+void ReadExecutor::Execute(int64_t session_id, Connection& conn, const proto::Request& request,
                            std::vector<proto::Response>* out) {
   if (request.body_case() == proto::Request::kSetWatches) {
     SetWatches(session_id, request.set_watches(), out);
@@ -28,8 +35,8 @@ void ZkServer::ExecuteRead(int64_t session_id, Connection& conn, const proto::Re
   FillRead(session_id, conn, request, &response);
 }
 
-void ZkServer::FillRead(int64_t session_id, Connection& conn, const proto::Request& request,
-                        proto::Response* response) {
+void ReadExecutor::FillRead(int64_t session_id, Connection& conn, const proto::Request& request,
+                            proto::Response* response) {
   const DataTree& tree = state_.tree();
   auto fail = [&](const absl::Status& status) {
     response->set_err(ErrorCodeOf(status));
@@ -47,7 +54,7 @@ void ZkServer::FillRead(int64_t session_id, Connection& conn, const proto::Reque
   // ZooKeeper checks READ (getACL: READ or ADMIN) where it reads a node.
   std::vector<proto::Id> ids = conn.auth();
   auto allowed = [&](const Znode* node, int32_t perm, const std::string& path) {
-    if (CheckAcl(tree.acls().Get(node->acl_id), perm, ids, config_.super_digest)) return true;
+    if (CheckAcl(tree.acls().Get(node->acl_id), perm, ids, super_digest_)) return true;
     fail(ZkError(proto::NO_AUTH, absl::StrCat("not authorized to read ", path)));
     return false;
   };
@@ -207,8 +214,8 @@ void ZkServer::FillRead(int64_t session_id, Connection& conn, const proto::Reque
   }
 }
 
-void ZkServer::CatchUpSubtree(const std::string& root, int64_t rel,
-                              std::vector<proto::Response>* events) {
+void ReadExecutor::CatchUpSubtree(const std::string& root, int64_t rel,
+                                  std::vector<proto::Response>* events) {
   // Beyond ZooKeeper (which loses these): what changed below a recursive
   // watch while the client was detached. Creates and data changes are read
   // off the descendants' stats; deletes come from the recent-deletes log,
@@ -235,15 +242,15 @@ void ZkServer::CatchUpSubtree(const std::string& root, int64_t rel,
     }
     for (absl::string_view child : node->children) stack.push_back(JoinPath(path, child));
   }
-  for (const auto& [zxid, path] : tombstones_) {
+  for (const auto& [zxid, path] : deletes_.entries()) {
     if (zxid > rel && under(path)) {
       events->push_back(WatchEventResponse(proto::NODE_DELETED, path, zxid));
     }
   }
 }
 
-void ZkServer::SetWatches(int64_t session_id, const proto::SetWatchesRequest& req,
-                          std::vector<proto::Response>* events) {
+void ReadExecutor::SetWatches(int64_t session_id, const proto::SetWatchesRequest& req,
+                              std::vector<proto::Response>* events) {
   // ZooKeeper's DataTree.setWatches: anything that changed after the zxid the
   // client last saw fires at once; the rest is registered.
   const DataTree& tree = state_.tree();

@@ -1,0 +1,135 @@
+// NodeCore, the apply side: committed txns applied in zxid order, watch
+// events and replies released after apply (events first), syncs completed,
+// the log purged behind the state, and the leader's timers (session expiry,
+// container and TTL reaping) turned into txns of their own.
+#include <algorithm>
+#include <utility>
+
+#include "glog/logging.h"
+#include "server/node_core.h"
+#include "server/node_reaper.h"
+#include "server/request_util.h"
+
+namespace zabkeeper::server {
+
+void NodeCore::ApplyCommitted(std::vector<::zab::LogEntry>& entries) {
+  for (const ::zab::LogEntry& e : entries) {
+    proto::Txn txn;
+    // Every server logged the same bytes; a txn that does not parse here is
+    // corrupt storage, and applying around it would fork the state.
+    CHECK(txn.ParseFromString(e.txn)) << "corrupt committed txn at " << e.zxid;
+    if (on_apply) on_apply(e.zxid.raw(), e.txn);
+    ApplyOne(static_cast<int64_t>(e.zxid.raw()), txn);
+    retained_zxids_.push_back(e.zxid.raw());
+  }
+  StorageOp& op = ready_.storage.emplace_back();
+  op.kind = StorageOp::kState;
+  op.state = state_.TakeBatch();
+  preparer_.Applied(static_cast<int64_t>(entries.back().zxid.raw()));
+  // Keep the most recent applied txns in the log (for DIFF after a
+  // restart); older ones are in the state store already. Purge in steps.
+  constexpr size_t kRetainedLogEntries = 10000;
+  constexpr size_t kPurgeStep = 1000;
+  if (retained_zxids_.size() >= kRetainedLogEntries + kPurgeStep) {
+    while (retained_zxids_.size() > kRetainedLogEntries) retained_zxids_.pop_front();
+    StorageOp& purge = ready_.storage.emplace_back();
+    purge.kind = StorageOp::kPurge;
+    purge.zxid = retained_zxids_.front();
+  }
+  CompletePendingSyncs();
+}
+
+void NodeCore::ApplyOne(int64_t zxid, const proto::Txn& txn) {
+  ChangeSet changes;
+  ApplyResult result = state_.Apply(static_cast<uint64_t>(zxid), txn, &changes);
+  const int64_t sid = txn.session_id();
+  std::shared_ptr<CoreConnection> conn;
+  if (txn.has_close_session()) {
+    tracker_.Remove(sid);
+    watches_.RemoveSession(sid);
+    auto it = session_conns_.find(sid);
+    if (it != session_conns_.end()) {
+      auto c = conns_.find(it->second);
+      if (c != conns_.end()) conn = c->second;
+      session_conns_.erase(it);
+    }
+  } else {
+    if (txn.has_create_session()) tracker_.Track(sid, txn.create_session().timeout_ms(), Now());
+    if (CoreConnection* c = ConnOfSession(sid)) conn = conns_.at(c->id());
+  }
+  // Watch events go out before the reply that reflects their change.
+  for (const TreeEvent& ev : changes.events) {
+    if (ev.type == proto::NODE_DELETED) recent_deletes_.Add(zxid, ev.path);
+    for (int64_t watcher : watches_.Trigger(ev.type, ev.path)) {
+      if (CoreConnection* c = ConnOfSession(watcher)) {
+        c->Event(WatchEventResponse(ev.type, ev.path, zxid));
+      }
+    }
+  }
+  if (!conn) return;  // the session is attached to another server (or none)
+  if (txn.has_close_session() && txn.close_session().expired()) {
+    proto::Response r = WatchEventResponse(proto::NONE, "", zxid);
+    r.mutable_watch_event()->set_state(proto::EXPIRED);
+    conn->Event(std::move(r));
+    conn->CloseStream();
+    return;
+  }
+  conn->CompleteWrite(WriteResponseOf(txn, std::move(result), zxid, config_.my_id),
+                      ReaderFor(sid, *conn));
+  if (txn.has_close_session()) conn->CloseStream();
+}
+
+void NodeCore::AddPendingSync(int64_t session_id, int64_t xid, uint64_t zxid) {
+  pending_syncs_.push_back(PendingSync{zxid, session_id, xid});
+  CompletePendingSyncs();
+}
+
+void NodeCore::CompletePendingSyncs() {
+  const uint64_t applied = state_.last_applied();
+  auto done = std::stable_partition(pending_syncs_.begin(), pending_syncs_.end(),
+                                    [&](const PendingSync& s) { return s.zxid <= applied; });
+  std::vector<PendingSync> ready(pending_syncs_.begin(), done);
+  pending_syncs_.erase(pending_syncs_.begin(), done);
+  for (const PendingSync& ps : ready) {
+    proto::Response r;
+    r.set_xid(ps.xid);
+    r.set_op(proto::OP_SYNC);
+    r.set_zxid(static_cast<int64_t>(applied));
+    r.mutable_sync();
+    CompleteWrite(ps.session_id, std::move(r));
+  }
+}
+
+void NodeCore::CompleteWrite(int64_t session_id, proto::Response response) {
+  CoreConnection* conn = ConnOfSession(session_id);
+  if (conn == nullptr) return;
+  conn->CompleteWrite(std::move(response), ReaderFor(session_id, *conn));
+}
+
+void NodeCore::ExpireAndReap() {
+  if (now_ms_ >= next_reap_ms_) {
+    const int interval = config_.container_check_interval_ms;
+    next_reap_ms_ = now_ms_ + interval;
+    const size_t limit = std::max<size_t>(
+        1, static_cast<size_t>(int64_t{config_.container_max_per_minute} * interval / 60000));
+    for (const ReapCandidate& c : FindReapable(state_.tree(), now_ms_, limit)) {
+      WriteRequest write;
+      write.request.mutable_delete_()->set_path(c.path);
+      write.request.mutable_delete_()->set_version(c.version);
+      write.internal = true;
+      HandleWrite(std::move(write), 0);
+    }
+  }
+  for (int64_t sid : tracker_.TakeExpired(Now())) {
+    WriteRequest expire;
+    expire.session_id = sid;
+    expire.expire = true;
+    HandleWrite(std::move(expire), 0);
+  }
+}
+
+void NodeCore::TrackAllSessions() {
+  for (const auto& [id, record] : state_.sessions()) tracker_.Track(id, record.timeout_ms(), Now());
+}
+
+}  // namespace zabkeeper::server

@@ -1,0 +1,205 @@
+// NodeCore, the client side: connections, connect/reattach, and requests
+// routed to the read executor (in session order) or into the write path.
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/node_core.h"
+#include "server/request_util.h"
+
+namespace zabkeeper::server {
+
+void NodeCore::CoreConnection::Send(proto::Response response) {
+  if (!closed_) core_->ready_.client.push_back(ClientOut{id_, std::move(response)});
+}
+
+void NodeCore::CoreConnection::CloseStream() {
+  if (closed_) return;
+  closed_ = true;
+  core_->ready_.close.push_back(id_);
+}
+
+void NodeCore::OpenConnection(ConnId conn, const std::string& peer) {
+  conns_.emplace(conn, std::make_shared<CoreConnection>(this, conn, peer));
+}
+
+void NodeCore::CloseConnection(ConnId conn) { DropConnection(conn); }
+
+void NodeCore::DropConnection(ConnId id) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  const int64_t sid = it->second->session_id();
+  auto bound = session_conns_.find(sid);
+  if (sid != 0 && bound != session_conns_.end() && bound->second == id) {
+    session_conns_.erase(bound);
+    // The client re-registers its watches (SetWatches) when it reattaches.
+    watches_.RemoveSession(sid);
+  }
+  conns_.erase(it);
+}
+
+NodeCore::CoreConnection* NodeCore::ConnOfSession(int64_t session_id) const {
+  auto it = session_conns_.find(session_id);
+  if (it == session_conns_.end()) return nullptr;
+  auto c = conns_.find(it->second);
+  if (c == conns_.end() || c->second->closed()) return nullptr;
+  return c->second.get();
+}
+
+Connection::ReadFn NodeCore::ReaderFor(int64_t session_id, Connection& conn) {
+  return [this, session_id, &conn](const proto::Request& r, std::vector<proto::Response>* out) {
+    reads_.Execute(session_id, conn, r, out);
+  };
+}
+
+SessionTracker::Clock::time_point NodeCore::Now() const {
+  return SessionTracker::Clock::time_point(std::chrono::milliseconds(now_ms_));
+}
+
+std::string NodeCore::NewPassword() {
+  std::string out(16, '\0');
+  for (size_t i = 0; i < out.size(); i += 8) {
+    // splitmix64: deterministic in the configured seed.
+    uint64_t z = (rng_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    for (size_t k = 0; k < 8; ++k) out[i + k] = static_cast<char>((z >> (8 * k)) & 0xff);
+  }
+  return out;
+}
+
+void NodeCore::CloseAllClientStreams() {
+  for (auto& [id, conn] : conns_) {
+    if (conn->session_id() != 0) watches_.RemoveSession(conn->session_id());
+    conn->CloseStream();
+  }
+  session_conns_.clear();
+}
+
+void NodeCore::ClientRequest(ConnId id, const proto::Request& request) {
+  auto it = conns_.find(id);
+  if (it == conns_.end() || it->second->closed()) return;
+  std::shared_ptr<CoreConnection> conn = it->second;
+  const proto::OpCode op = OpOf(request);
+  if (!serving_) {
+    // Like ZooKeeper: a server without a quorum serves nobody; the client
+    // reattaches its session to another server.
+    conn->Reply(ErrorResponse(request.xid(), op, proto::CONNECTION_LOSS,
+                              "this server is not serving (no quorum); try another server"));
+    conn->CloseStream();
+    return;
+  }
+  if (request.body_case() == proto::Request::kConnect) {
+    HandleConnect(*conn, request);
+    return;
+  }
+  if (request.body_case() == proto::Request::BODY_NOT_SET) {
+    conn->Reply(ErrorResponse(request.xid(), op, proto::UNIMPLEMENTED,
+                              "unknown request type (no recognised body)"));
+    return;
+  }
+  const int64_t sid = conn->session_id();
+  if (sid == 0) {
+    conn->Reply(ErrorResponse(request.xid(), op, proto::BAD_ARGUMENTS,
+                              "the first request on a stream must be connect"));
+    return;
+  }
+  if (!tracker_.Touch(sid, Now())) {
+    conn->Reply(
+        ErrorResponse(request.xid(), op, proto::SESSION_EXPIRED, "session expired or closing"));
+    conn->CloseStream();
+    return;
+  }
+  if (role_.role == ::zab::Role::kFollowing) touched_[sid] = true;
+  switch (request.body_case()) {
+    case proto::Request::kCreate:
+    case proto::Request::kDelete:
+    case proto::Request::kSetData:
+    case proto::Request::kSetAcl:
+    case proto::Request::kMulti:
+    case proto::Request::kClose:
+      Submit(conn.get(), WriteRequest{sid, request, false, conn->auth(), false});
+      return;
+    case proto::Request::kSync:
+      // The leader says up to which zxid; done once applied here.
+      Submit(conn.get(), WriteRequest{sid, request, false, {}, false});
+      return;
+    default:
+      conn->Read(request, ReaderFor(sid, *conn));
+      return;
+  }
+}
+
+void NodeCore::Submit(CoreConnection* conn, WriteRequest write) {
+  if (conn != nullptr) conn->ExpectWrite(write.request.xid());
+  HandleWrite(std::move(write), 0);
+}
+
+void NodeCore::HandleConnect(CoreConnection& conn, const proto::Request& request) {
+  const int64_t xid = request.xid();
+  if (conn.session_id() != 0) {
+    conn.Reply(ErrorResponse(xid, proto::OP_CREATE_SESSION, proto::BAD_ARGUMENTS,
+                             "this stream already has a session"));
+    return;
+  }
+  const proto::ConnectRequest& req = request.connect();
+  if (req.session_id() == 0) {
+    const int64_t sid = tracker_.NextSessionId();
+    conn.set_session_id(sid);
+    session_conns_[sid] = conn.id();
+    WriteRequest write{sid, request, false, {}, false};
+    proto::ConnectRequest* c = write.request.mutable_connect();
+    c->set_session_id(sid);
+    c->set_password(NewPassword());
+    c->set_timeout_ms(std::clamp(req.timeout_ms(), config_.min_session_timeout_ms,
+                                 config_.max_session_timeout_ms));
+    Submit(&conn, std::move(write));
+    return;
+  }
+  // Reattach an existing session.
+  const int64_t sid = req.session_id();
+  auto fail = [&](proto::ErrorCode code, const std::string& message) {
+    conn.Reply(ErrorResponse(xid, proto::OP_CREATE_SESSION, code, message));
+    conn.CloseStream();
+  };
+  auto it = state_.sessions().find(sid);
+  if (it == state_.sessions().end() || !tracker_.IsLive(sid)) {
+    return fail(proto::SESSION_EXPIRED, absl::StrCat("session 0x", absl::Hex(sid), " has expired"));
+  }
+  if (it->second.password() != req.password()) {
+    return fail(proto::SESSION_EXPIRED, "wrong password for session");
+  }
+  if (req.last_zxid_seen() > static_cast<int64_t>(state_.last_applied())) {
+    return fail(proto::CONNECTION_LOSS,
+                absl::StrCat("this server is behind the client: client saw zxid 0x",
+                             absl::Hex(req.last_zxid_seen()), ", server has 0x",
+                             absl::Hex(state_.last_applied()), "; try another server"));
+  }
+  proto::Response response;
+  response.set_xid(xid);
+  response.set_op(proto::OP_CREATE_SESSION);
+  response.set_zxid(static_cast<int64_t>(state_.last_applied()));
+  proto::ConnectResponse* c = response.mutable_connect();
+  c->set_session_id(sid);
+  c->set_password(it->second.password());
+  c->set_timeout_ms(it->second.timeout_ms());
+  c->set_server_id(config_.my_id);
+  // A stream that held the session before loses it.
+  auto bound = session_conns_.find(sid);
+  if (bound != session_conns_.end() && bound->second != conn.id()) {
+    auto old = conns_.find(bound->second);
+    if (old != conns_.end()) {
+      old->second->set_session_id(0);
+      old->second->CloseStream();
+    }
+  }
+  session_conns_[sid] = conn.id();
+  watches_.RemoveSession(sid);  // the client re-registers them with SetWatches
+  conn.set_session_id(sid);
+  tracker_.Touch(sid, Now());
+  if (role_.role == ::zab::Role::kFollowing) touched_[sid] = true;
+  conn.Reply(std::move(response));
+}
+
+}  // namespace zabkeeper::server

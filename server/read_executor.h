@@ -1,0 +1,63 @@
+// ReadExecutor: executes the requests that change no replicated state
+// (getData, exists, getChildren, multiRead, getACL, ephemerals, watches and
+// their re-registration, auth) against a server's applied state, in the
+// session's order (Connection decides when). Not thread-safe: the caller
+// holds whatever guards the state, for reading.
+#ifndef ZABKEEPER_SERVER_READ_EXECUTOR_H_
+#define ZABKEEPER_SERVER_READ_EXECUTOR_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "server/connection.h"
+#include "server/state_machine.h"
+#include "server/watch_manager.h"
+#include "zabkeeper/client.pb.h"
+
+namespace zabkeeper::server {
+
+// Recent deletes (zxid, path), for recursive watches catching up after a
+// reattach. Bounded by kMax; the oldest go first.
+class RecentDeletes {
+ public:
+  static constexpr size_t kMax = 100000;
+  void Add(int64_t zxid, const std::string& path);
+  const std::deque<std::pair<int64_t, std::string>>& entries() const { return entries_; }
+
+ private:
+  std::deque<std::pair<int64_t, std::string>> entries_;
+};
+
+class ReadExecutor {
+ public:
+  ReadExecutor(const StateMachine& state, WatchManager& watches, const RecentDeletes& deletes,
+               std::string super_digest)
+      : state_(state),
+        watches_(watches),
+        deletes_(deletes),
+        super_digest_(std::move(super_digest)) {}
+
+  // Appends the reply to `out`, after the watch events SetWatches fires.
+  void Execute(int64_t session_id, Connection& conn, const proto::Request& request,
+               std::vector<proto::Response>* out);
+
+ private:
+  void FillRead(int64_t session_id, Connection& conn, const proto::Request& request,
+                proto::Response* response);
+  void CatchUpSubtree(const std::string& root, int64_t rel, std::vector<proto::Response>* events);
+  void SetWatches(int64_t session_id, const proto::SetWatchesRequest& req,
+                  std::vector<proto::Response>* events);
+
+  const StateMachine& state_;
+  WatchManager& watches_;
+  const RecentDeletes& deletes_;
+  const std::string super_digest_;
+};
+
+}  // namespace zabkeeper::server
+
+#endif  // ZABKEEPER_SERVER_READ_EXECUTOR_H_

@@ -1,0 +1,166 @@
+// NodeSim's checkers on what the run left behind (the per-stream rules are
+// checked as replies arrive, in node_sim_clients.cc).
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "tests/sim/node_sim.h"
+
+namespace zabkeeper::sim {
+namespace {
+
+bool IsWrite(const proto::Request& r) {
+  return r.has_create() || r.has_set_data() || r.has_delete_() || r.has_multi();
+}
+
+}  // namespace
+
+void NodeSim::CheckAll() {
+  CheckConvergence();
+  CheckApplyAgreement();
+  CheckClients();
+}
+
+void NodeSim::CheckConvergence() {
+  const server::NodeCore* first = nodes_[0].core.get();
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const server::NodeCore* core = nodes_[i].core.get();
+    if (core == nullptr || !core->serving()) {
+      Anomaly(absl::StrCat("after healing, node ", i + 1, " is not serving"));
+      return;
+    }
+    if (core->state().last_applied() != first->state().last_applied() ||
+        core->state().tree().digest() != first->state().tree().digest()) {
+      Anomaly(absl::StrCat(
+          "after healing, node ", i + 1, " is at 0x", absl::Hex(core->state().last_applied()),
+          " digest ", core->state().tree().digest(), ", node 1 at 0x",
+          absl::Hex(first->state().last_applied()), " digest ", first->state().tree().digest()));
+    }
+    // An ephemeral node's owner is a live session.
+    for (const auto& [owner, paths] : core->state().tree().ephemerals()) {
+      if (!paths.empty() && !core->state().sessions().contains(owner)) {
+        Anomaly(absl::StrCat("node ", i + 1, ": ", *paths.begin(), " outlives its session 0x",
+                             absl::Hex(owner)));
+      }
+    }
+  }
+}
+
+void NodeSim::CheckApplyAgreement() {
+  // Each node applied a contiguous run of the one committed sequence (from
+  // its recovered or installed state on).
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const auto& applied = nodes_[i].applied;
+    for (size_t k = 1; k < applied.size(); ++k) {
+      auto next = committed_.upper_bound(applied[k - 1].first);
+      if (next == committed_.end() || next->first != applied[k].first) {
+        Anomaly(absl::StrCat(
+            "node ", i + 1, " went from 0x", absl::Hex(applied[k - 1].first), " to 0x",
+            absl::Hex(applied[k].first), ", skipping 0x",
+            absl::Hex(next == committed_.end() ? 0 : next->first),
+            applied[k - 1].second.empty() ? " (from its recovered or installed state)" : "",
+            next == committed_.end()
+                ? ""
+                : absl::StrCat(" which node ", first_applier_[next->first].first,
+                               " applied at t=", first_applier_[next->first].second)));
+        std::string tail;
+        for (size_t j = k >= 4 ? k - 4 : 0; j < std::min(applied.size(), k + 3); ++j) {
+          absl::StrAppend(&tail, " 0x", absl::Hex(applied[j].first),
+                          applied[j].second.empty() ? "(base)" : "");
+        }
+        Anomaly(absl::StrCat("  node ", i + 1, " applied:", tail));
+        break;
+      }
+    }
+  }
+}
+
+void NodeSim::CheckClients() {
+  struct Done {
+    int64_t at;
+    int64_t zxid;
+  };
+  std::vector<Done> acked;  // writes acknowledged with their zxid
+  std::vector<const OpRecord*> reads;
+  for (const OpRecord& op : ops_) {
+    if (op.completed < 0) continue;
+    ++ops_checked_;
+    const proto::Response& r = op.response;
+    if (IsWrite(op.request) && r.zxid() != 0) {
+      auto it = committed_.find(static_cast<uint64_t>(r.zxid()));
+      proto::Txn txn;
+      if (it == committed_.end() || !txn.ParseFromString(it->second)) {
+        Anomaly(absl::StrCat("acknowledged write (client ", op.client, " xid ", r.xid(), ") at 0x",
+                             absl::Hex(r.zxid()), " was never applied"));
+        continue;
+      }
+      if (txn.session_id() != op.session || txn.cxid() != r.xid()) {
+        Anomaly(absl::StrCat("reply to client ", op.client, " xid ", r.xid(), " names 0x",
+                             absl::Hex(r.zxid()), ", the txn of session 0x",
+                             absl::Hex(txn.session_id()), " xid ", txn.cxid()));
+      }
+      acked.push_back(Done{op.completed, r.zxid()});
+    }
+    if ((op.request.has_get_data() || op.request.has_exists()) && r.zxid() != 0 &&
+        (r.err() == proto::OK || r.err() == proto::NO_NODE)) {
+      reads.push_back(&op);
+    }
+  }
+  // Writes (and syncs) follow real time: whatever was acknowledged before an
+  // operation was invoked has a lower zxid than it (a sync: not higher).
+  std::sort(acked.begin(), acked.end(), [](const Done& a, const Done& b) { return a.at < b.at; });
+  std::vector<int64_t> max_before(acked.size() + 1, 0);
+  for (size_t k = 0; k < acked.size(); ++k)
+    max_before[k + 1] = std::max(max_before[k], acked[k].zxid);
+  auto acked_before = [&](int64_t t) {
+    auto it = std::lower_bound(acked.begin(), acked.end(), t,
+                               [](const Done& d, int64_t v) { return d.at < v; });
+    return max_before[static_cast<size_t>(it - acked.begin())];
+  };
+  for (const OpRecord& op : ops_) {
+    if (op.completed < 0 || op.response.zxid() == 0) continue;
+    const int64_t before = acked_before(op.invoked);
+    const bool write = IsWrite(op.request);
+    if ((write && op.response.zxid() <= before) ||
+        (op.request.has_sync() && op.response.zxid() < before)) {
+      Anomaly(absl::StrCat(write ? "write" : "sync", " of client ", op.client, " xid ",
+                           op.response.xid(), " invoked at t=", op.invoked, " got 0x",
+                           absl::Hex(op.response.zxid()), " though 0x", absl::Hex(before),
+                           " was acknowledged before"));
+    }
+  }
+  // Reads return the state at their zxid: replay the committed sequence.
+  std::sort(reads.begin(), reads.end(), [](const OpRecord* a, const OpRecord* b) {
+    return a->response.zxid() < b->response.zxid();
+  });
+  server::StateMachine model;
+  auto next = committed_.begin();
+  for (const OpRecord* op : reads) {
+    const uint64_t at = static_cast<uint64_t>(op->response.zxid());
+    for (; next != committed_.end() && next->first <= at; ++next) {
+      proto::Txn txn;
+      txn.ParseFromString(next->second);
+      server::ChangeSet changes;
+      model.Apply(next->first, txn, &changes);
+    }
+    const std::string& path =
+        op->request.has_get_data() ? op->request.get_data().path() : op->request.exists().path();
+    const server::Znode* node = model.tree().Find(path);
+    const bool exists = op->response.err() == proto::OK;
+    bool ok = exists == (node != nullptr);
+    if (ok && exists && op->request.has_get_data()) {
+      ok = op->response.get_data().data() == node->data &&
+           op->response.get_data().stat().version() == node->stat.version;
+    }
+    if (!ok) {
+      Anomaly(absl::StrCat(
+          "client ", op->client, " read ", path, " at 0x", absl::Hex(at), " on node ", op->node + 1,
+          " and got ",
+          exists ? absl::StrCat("'", op->response.get_data().data(), "'") : std::string("no node"),
+          "; at 0x", absl::Hex(at), " it ",
+          node ? absl::StrCat("holds '", node->data, "'") : std::string("does not exist")));
+    }
+  }
+}
+
+}  // namespace zabkeeper::sim
