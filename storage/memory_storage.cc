@@ -1,12 +1,27 @@
 #include "storage/memory_storage.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 
 namespace zabkeeper::storage {
 
 absl::Status MemoryTxnLog::Append(absl::Span<const LogEntry> entries) {
-  std::lock_guard<std::mutex> lock(mu_);
-  uint64_t last = entries_.empty() ? 0 : entries_.rbegin()->first;
+  std::lock_guard<std::mutex> lock(file_.mu());
+  if (absl::Status s = AppendLocked(entries); !s.ok()) return s;
+  if (absl::Status s = file_.SyncLocked(); !s.ok()) return s;
+  ++syncs_;
+  return absl::OkStatus();
+}
+
+absl::Status MemoryTxnLog::AppendUnsynced(absl::Span<const LogEntry> entries) {
+  std::lock_guard<std::mutex> lock(file_.mu());
+  return AppendLocked(entries);
+}
+
+absl::Status MemoryTxnLog::AppendLocked(absl::Span<const LogEntry> entries) {
+  const Entries& live = file_.live();
+  uint64_t last = live.empty() ? 0 : live.rbegin()->first;
   for (const LogEntry& e : entries) {
     if (e.zxid <= last) {
       return absl::FailedPreconditionError(
@@ -14,116 +29,134 @@ absl::Status MemoryTxnLog::Append(absl::Span<const LogEntry> entries) {
     }
     last = e.zxid;
   }
-  for (const LogEntry& e : entries) entries_.emplace(e.zxid, e.payload);
-  ++syncs_;
-  return absl::OkStatus();
+  if (entries.empty()) return absl::OkStatus();
+  return file_.MutateLocked(
+      [batch = std::vector<LogEntry>(entries.begin(), entries.end())](Entries& log) {
+        for (const LogEntry& e : batch) log.emplace(e.zxid, e.payload);
+      });
 }
 
 absl::StatusOr<std::vector<LogEntry>> MemoryTxnLog::ReadAfter(uint64_t after,
                                                               size_t max_entries) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(file_.mu());
+  const Entries& live = file_.live();
   std::vector<LogEntry> out;
-  for (auto it = entries_.upper_bound(after); it != entries_.end() && out.size() < max_entries;
-       ++it) {
+  for (auto it = live.upper_bound(after); it != live.end() && out.size() < max_entries; ++it) {
     out.push_back(LogEntry{it->first, it->second});
   }
   return out;
 }
 
 absl::Status MemoryTxnLog::TruncateAfter(uint64_t zxid) {
-  std::lock_guard<std::mutex> lock(mu_);
-  entries_.erase(entries_.upper_bound(zxid), entries_.end());
-  return absl::OkStatus();
+  std::lock_guard<std::mutex> lock(file_.mu());
+  if (absl::Status s =
+          file_.MutateLocked([zxid](Entries& log) { log.erase(log.upper_bound(zxid), log.end()); });
+      !s.ok()) {
+    return s;
+  }
+  return file_.SyncLocked();
 }
 
 absl::Status MemoryTxnLog::PurgeBefore(uint64_t zxid) {
-  std::lock_guard<std::mutex> lock(mu_);
-  entries_.erase(entries_.begin(), entries_.lower_bound(zxid));
-  return absl::OkStatus();
+  std::lock_guard<std::mutex> lock(file_.mu());
+  return file_.MutateLocked(
+      [zxid](Entries& log) { log.erase(log.begin(), log.lower_bound(zxid)); });
 }
 
 uint64_t MemoryTxnLog::FirstZxid() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return entries_.empty() ? 0 : entries_.begin()->first;
+  std::lock_guard<std::mutex> lock(file_.mu());
+  const Entries& live = file_.live();
+  return live.empty() ? 0 : live.begin()->first;
 }
 
 uint64_t MemoryTxnLog::LastZxid() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return entries_.empty() ? 0 : entries_.rbegin()->first;
+  std::lock_guard<std::mutex> lock(file_.mu());
+  const Entries& live = file_.live();
+  return live.empty() ? 0 : live.rbegin()->first;
 }
 
 uint64_t MemoryTxnLog::SyncCount() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(file_.mu());
   return syncs_;
 }
 
-absl::Status MemoryStateStore::Write(const StateBatch& batch) {
-  std::lock_guard<std::mutex> lock(mu_);
+void MemoryStateStore::Apply(const StateBatch& batch, State& state) {
   for (const auto& [path, record] : batch.nodes) {
     if (record) {
-      nodes_[path] = *record;
+      state.nodes[path] = *record;
     } else {
-      nodes_.erase(path);
+      state.nodes.erase(path);
     }
   }
   for (const auto& [id, record] : batch.sessions) {
     if (record) {
-      sessions_[id] = *record;
+      state.sessions[id] = *record;
     } else {
-      sessions_.erase(id);
+      state.sessions.erase(id);
     }
   }
-  last_applied_ = batch.last_applied;
-  return absl::OkStatus();
+  state.last_applied = batch.last_applied;
+}
+
+absl::Status MemoryStateStore::Write(const StateBatch& batch) {
+  std::lock_guard<std::mutex> lock(file_.mu());
+  return file_.MutateLocked([batch](State& state) { Apply(batch, state); });
 }
 
 absl::Status MemoryStateStore::ReplaceAll(const StateBatch& full_state) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    nodes_.clear();
-    sessions_.clear();
+  std::lock_guard<std::mutex> lock(file_.mu());
+  if (absl::Status s = file_.MutateLocked([full_state](State& state) {
+        state = State();
+        Apply(full_state, state);
+      });
+      !s.ok()) {
+    return s;
   }
-  return Write(full_state);
+  return file_.SyncLocked();
 }
 
 absl::Status MemoryStateStore::Load(
     const std::function<absl::Status(const std::string&, const proto::ZnodeRecord&)>& on_node,
     const std::function<absl::Status(const proto::SessionRecord&)>& on_session) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [path, record] : nodes_) {
+  std::lock_guard<std::mutex> lock(file_.mu());
+  for (const auto& [path, record] : file_.live().nodes) {
     if (absl::Status s = on_node(path, record); !s.ok()) return s;
   }
-  for (const auto& [id, record] : sessions_) {
+  for (const auto& [id, record] : file_.live().sessions) {
     if (absl::Status s = on_session(record); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
 
 uint64_t MemoryStateStore::LastApplied() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return last_applied_;
+  std::lock_guard<std::mutex> lock(file_.mu());
+  return file_.live().last_applied;
 }
 
 uint32_t MemoryEpochStore::AcceptedEpoch() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return accepted_;
+  std::lock_guard<std::mutex> lock(file_.mu());
+  return file_.live().accepted;
 }
 
 uint32_t MemoryEpochStore::CurrentEpoch() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return current_;
+  std::lock_guard<std::mutex> lock(file_.mu());
+  return file_.live().current;
 }
 
 absl::Status MemoryEpochStore::SetAcceptedEpoch(uint32_t epoch) {
-  std::lock_guard<std::mutex> lock(mu_);
-  accepted_ = epoch;
-  return absl::OkStatus();
+  std::lock_guard<std::mutex> lock(file_.mu());
+  if (absl::Status s = file_.MutateLocked([epoch](Epochs& e) { e.accepted = epoch; }); !s.ok()) {
+    return s;
+  }
+  return file_.SyncLocked();
 }
 
 absl::Status MemoryEpochStore::SetCurrentEpoch(uint32_t epoch) {
-  std::lock_guard<std::mutex> lock(mu_);
-  current_ = epoch;
-  return absl::OkStatus();
+  std::lock_guard<std::mutex> lock(file_.mu());
+  if (absl::Status s = file_.MutateLocked([epoch](Epochs& e) { e.current = epoch; }); !s.ok()) {
+    return s;
+  }
+  return file_.SyncLocked();
 }
 
 }  // namespace zabkeeper::storage

@@ -1,6 +1,24 @@
 // In-memory TxnLog, StateStore and EpochStore for unit tests and the
-// simulator. Same contracts as the RocksDB versions, minus durability across
-// process restarts. Thread-safe.
+// simulator. Same contracts as the RocksDB versions. Thread-safe.
+//
+// Without a disk (the default) every write is final at once and nothing is
+// ever lost: there is no restart to survive. On a MemoryDisk (memory_disk.h)
+// the three stores of one server share a simulated disk with real crash
+// semantics: a write is visible at once but durable only after a sync of the
+// disk, and MemoryDisk::Crash keeps a prefix of the unsynced writes across all
+// three stores. What each mutation promises on a disk:
+//
+//   MemoryTxnLog::Append            durable on return (syncs the disk)
+//   MemoryTxnLog::AppendUnsynced    durable at the disk's next Sync (group commit)
+//   MemoryTxnLog::TruncateAfter     durable on return
+//   MemoryTxnLog::PurgeBefore       unsynced (losing a purge only keeps more log)
+//   MemoryStateStore::Write         unsynced (rides behind the log's syncs)
+//   MemoryStateStore::ReplaceAll    durable on return
+//   MemoryEpochStore::Set*Epoch     durable on return
+//
+// A mutation on a failed disk returns the disk's error and changes nothing. A
+// mutation whose own sync fails returns that error but stays visible (the
+// write reached the page cache); whether it survives is up to the next Crash.
 #ifndef ZABKEEPER_STORAGE_MEMORY_STORAGE_H_
 #define ZABKEEPER_STORAGE_MEMORY_STORAGE_H_
 
@@ -8,6 +26,7 @@
 #include <mutex>
 
 #include "storage/epoch_store.h"
+#include "storage/memory_disk.h"
 #include "storage/state_store.h"
 #include "storage/txn_log.h"
 
@@ -15,23 +34,36 @@ namespace zabkeeper::storage {
 
 class MemoryTxnLog : public TxnLog {
  public:
+  // `disk`, if set, must outlive the log.
+  explicit MemoryTxnLog(MemoryDisk* disk = nullptr) : file_(disk) {}
+
   absl::Status Append(absl::Span<const LogEntry> entries) override;
+  // Like Append, without the sync: the entries are visible to reads at once
+  // and durable after the disk's next Sync. Without a disk, the same as
+  // Append except that SyncCount does not move.
+  absl::Status AppendUnsynced(absl::Span<const LogEntry> entries);
   absl::StatusOr<std::vector<LogEntry>> ReadAfter(uint64_t after,
                                                   size_t max_entries) const override;
   absl::Status TruncateAfter(uint64_t zxid) override;
   absl::Status PurgeBefore(uint64_t zxid) override;
   uint64_t FirstZxid() const override;
   uint64_t LastZxid() const override;
+  // Successful Appends (each one sync). A process counter: kept across Crash.
   uint64_t SyncCount() const override;
 
  private:
-  mutable std::mutex mu_;
-  std::map<uint64_t, std::string> entries_;
-  uint64_t syncs_ = 0;
+  using Entries = std::map<uint64_t, std::string>;
+  absl::Status AppendLocked(absl::Span<const LogEntry> entries);
+
+  MemoryDisk::File<Entries> file_;
+  uint64_t syncs_ = 0;  // guarded by file_.mu()
 };
 
 class MemoryStateStore : public StateStore {
  public:
+  // `disk`, if set, must outlive the store.
+  explicit MemoryStateStore(MemoryDisk* disk = nullptr) : file_(disk) {}
+
   absl::Status Write(const StateBatch& batch) override;
   absl::Status ReplaceAll(const StateBatch& full_state) override;
   absl::Status Load(
@@ -40,23 +72,33 @@ class MemoryStateStore : public StateStore {
   uint64_t LastApplied() const override;
 
  private:
-  mutable std::mutex mu_;
-  std::map<std::string, proto::ZnodeRecord> nodes_;
-  std::map<int64_t, proto::SessionRecord> sessions_;
-  uint64_t last_applied_ = 0;
+  struct State {
+    std::map<std::string, proto::ZnodeRecord> nodes;
+    std::map<int64_t, proto::SessionRecord> sessions;
+    uint64_t last_applied = 0;
+  };
+  static void Apply(const StateBatch& batch, State& state);
+
+  MemoryDisk::File<State> file_;
 };
 
 class MemoryEpochStore : public EpochStore {
  public:
+  // `disk`, if set, must outlive the store.
+  explicit MemoryEpochStore(MemoryDisk* disk = nullptr) : file_(disk) {}
+
   uint32_t AcceptedEpoch() const override;
   uint32_t CurrentEpoch() const override;
   absl::Status SetAcceptedEpoch(uint32_t epoch) override;
   absl::Status SetCurrentEpoch(uint32_t epoch) override;
 
  private:
-  mutable std::mutex mu_;
-  uint32_t accepted_ = 0;
-  uint32_t current_ = 0;
+  struct Epochs {
+    uint32_t accepted = 0;
+    uint32_t current = 0;
+  };
+
+  MemoryDisk::File<Epochs> file_;
 };
 
 }  // namespace zabkeeper::storage
