@@ -219,6 +219,7 @@ void NodeCore::InstallSnapshot(const ::zab::SnapshotInstall& install) {
   preparer_.Reset();
   retained_zxids_.clear();
   if (on_install) on_install(install.zxid.raw());
+  tracker_.Clear();
   TrackAllSessions();
   StorageOp& op = ready_.storage.emplace_back();
   op.kind = StorageOp::kInstall;
@@ -324,8 +325,9 @@ void NodeCore::LeaderWrite(const WriteRequest& write, uint64_t from) {
 void NodeCore::FailWrite(const WriteRequest& write, uint64_t from, proto::ErrorCode code,
                          const std::string& message) {
   if (write.expire) {
-    // Not proposed: expire it again on the next pass of the expiry owner.
-    tracker_.Track(write.session_id, 0, Now());
+    // Not proposed: expire it again on the next pass of the expiry owner,
+    // unless it is closed meanwhile (a second closeSession would follow).
+    if (state_.sessions().contains(write.session_id)) tracker_.Track(write.session_id, 0, Now());
     return;
   }
   if (write.internal) return;  // reaping tries again on its next pass

@@ -19,7 +19,10 @@
 //        kAppend     append `entries`; once everything appended up to z is
 //                    durable, report Persisted(z) (group commit is fine;
 //                    later ops of the list may go ahead meanwhile, but a
-//                    later kInstall/kTruncate waits for earlier appends);
+//                    later kInstall/kTruncate waits for earlier appends,
+//                    and an append made before a kTruncate(t) is reported
+//                    as Persisted(min(z, t)), before a kInstall not at all:
+//                    the log after it may hold other entries up to z);
 //        kAcceptedEpoch / kCurrentEpoch
 //                    write durably, then report the matching *Persisted;
 //        kState      write the applied changes; no sync of its own (it rides

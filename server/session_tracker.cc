@@ -35,6 +35,11 @@ void SessionTracker::Remove(int64_t session_id) {
   sessions_.erase(session_id);
 }
 
+void SessionTracker::Clear() {
+  std::lock_guard<std::mutex> lock(mu_);
+  sessions_.clear();
+}
+
 bool SessionTracker::IsLive(int64_t session_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = sessions_.find(session_id);

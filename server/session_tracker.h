@@ -31,6 +31,9 @@ class SessionTracker {
   // Pushes the deadline out; false if the session is unknown or closing.
   bool Touch(int64_t session_id, Clock::time_point now = Clock::now());
   void Remove(int64_t session_id);
+  // Forgets every session (a SNAP replaced the state: sessions closed in the
+  // history it covers must not linger here and be expired a second time).
+  void Clear();
   bool IsLive(int64_t session_id) const;
 
   // Sessions whose deadline passed; each is returned once and then counts as

@@ -115,8 +115,9 @@ class ZkServer {
   // The session's `sync` (xid) completes once this server applied zxid.
   void AddPendingSync(int64_t session_id, int64_t xid, uint64_t zxid);
   void TouchSessions(const google::protobuf::RepeatedField<int64_t>& sessions);
-  // An expiry that could not be proposed: expire the session again soon.
-  void RetryExpire(int64_t session_id) { tracker_.Track(session_id, 0); }
+  // An expiry that could not be proposed: expire the session again soon,
+  // unless it is closed meanwhile (a second closeSession would follow).
+  void RetryExpire(int64_t session_id);
   std::vector<int64_t> TakeTouchedSessions();
   // A consistent (zxid, digest) pair of the tree.
   std::pair<int64_t, uint64_t> Digest() const;

@@ -75,6 +75,7 @@ absl::Status ZkServer::InstallSnapshot(uint64_t zxid, const std::string& data) {
       std::unique_lock<std::shared_mutex> tree(tree_mu_);
       if (absl::Status s = state_.LoadSnapshot(snapshot); !s.ok()) return s;
       last_applied_ = state_.last_applied();
+      tracker_.Clear();  // sessions closed in the history the snapshot covers go too
       TrackAllSessions();
     }
     loaded_ms = MillisSince(start);
@@ -212,6 +213,11 @@ void ZkServer::CompletePendingSyncs() {
     std::shared_lock<std::shared_mutex> tree(tree_mu_);
     conn->CompleteWrite(std::move(r), ReaderFor(ps.session_id, *conn));
   }
+}
+
+void ZkServer::RetryExpire(int64_t session_id) {
+  std::shared_lock<std::shared_mutex> tree(tree_mu_);
+  if (state_.sessions().contains(session_id)) tracker_.Track(session_id, 0);
 }
 
 void ZkServer::TouchSessions(const google::protobuf::RepeatedField<int64_t>& sessions) {

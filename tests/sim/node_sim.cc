@@ -1,9 +1,11 @@
 #include "tests/sim/node_sim.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "tests/sim/cluster.h"
 
 namespace zabkeeper::sim {
 namespace {
@@ -65,6 +67,8 @@ void NodeSim::Start(int i) {
   }
   n.core = std::move(*core);
   ++n.incarnation;
+  Trace(absl::StrCat("n", i + 1, " start: state 0x", absl::Hex(n.disk.state.LastApplied()),
+                     " log to 0x", absl::Hex(n.disk.log.LastZxid())));
   n.applied.clear();
   const uint64_t base = n.disk.state.LastApplied();
   if (base != 0) n.applied.emplace_back(base, "");  // the recovered state's zxid
@@ -75,6 +79,7 @@ void NodeSim::Start(int i) {
                            absl::Hex(node.applied.back().first)));
     }
     node.applied.emplace_back(zxid, txn);
+    Trace(absl::StrCat("n", i + 1, " apply 0x", absl::Hex(zxid)));
     auto [it, fresh] = committed_.emplace(zxid, txn);
     if (fresh) first_applier_[zxid] = {i + 1, now_};
     if (!fresh && it->second != txn) {
@@ -85,6 +90,7 @@ void NodeSim::Start(int i) {
     Node& node = nodes_[static_cast<size_t>(i)];
     node.applied.clear();
     node.applied.emplace_back(zxid, "");
+    Trace(absl::StrCat("n", i + 1, " install snapshot 0x", absl::Hex(zxid)));
   };
   Schedule(now_ + 1, Event{Kind::kTick, i, 0, n.incarnation, {}});
   for (int k = 0; k < config_.nodes; ++k) {
@@ -108,6 +114,8 @@ void NodeSim::Crash(int i) {
       (void)n.disk.epochs.SetCurrentEpoch(op.epoch);
     }
   }
+  Trace(absl::StrCat("n", i + 1, " crash: ", keep, " of ", n.disk.pending.size(),
+                     " pending writes reached the disk"));
   n.disk.pending.clear();
   n.disk.flush_scheduled = false;
   n.core.reset();
@@ -136,15 +144,20 @@ void NodeSim::DoStorage(int i, std::vector<server::StorageOp>& ops) {
   for (server::StorageOp& op : ops) {
     switch (op.kind) {
       case server::StorageOp::kInstall:
-        Flush(i);  // earlier appends land first
+        Trace(absl::StrCat("n", i + 1, " disk: install 0x", absl::Hex(op.state.last_applied)));
+        Flush(i, 0);  // earlier appends land first; the log they were in is gone
         (void)d.log.TruncateAfter(0);
         (void)d.state.ReplaceAll(op.state);
         break;
       case server::StorageOp::kTruncate:
-        Flush(i);
+        Trace(absl::StrCat("n", i + 1, " disk: truncate after 0x", absl::Hex(op.zxid)));
+        Flush(i, op.zxid);
         (void)d.log.TruncateAfter(op.zxid);
         break;
       case server::StorageOp::kAppend:
+        Trace(absl::StrCat("n", i + 1, " disk: append 0x", absl::Hex(op.entries.front().zxid),
+                           "..0x", absl::Hex(op.entries.back().zxid)));
+        [[fallthrough]];
       case server::StorageOp::kAcceptedEpoch:
       case server::StorageOp::kCurrentEpoch:
         d.pending.push_back(std::move(op));
@@ -164,7 +177,7 @@ void NodeSim::DoStorage(int i, std::vector<server::StorageOp>& ops) {
   }
 }
 
-void NodeSim::Flush(int i) {
+void NodeSim::Flush(int i, uint64_t cap) {
   Node& n = nodes_[static_cast<size_t>(i)];
   Disk& d = n.disk;
   d.flush_scheduled = false;
@@ -187,7 +200,13 @@ void NodeSim::Flush(int i) {
     if (op.kind == server::StorageOp::kAcceptedEpoch) n.core->AcceptedEpochPersisted(op.epoch);
     if (op.kind == server::StorageOp::kCurrentEpoch) n.core->CurrentEpochPersisted(op.epoch);
   }
-  if (persisted != 0) n.core->Persisted(persisted);
+  // Appends made before a truncation are reported only up to its point: the
+  // core's log after it may hold new entries with those zxids, not durable.
+  persisted = std::min(persisted, cap);
+  if (persisted != 0) {
+    Trace(absl::StrCat("n", i + 1, " persisted 0x", absl::Hex(persisted)));
+    n.core->Persisted(persisted);
+  }
 }
 
 // ---- network ------------------------------------------------------------------
@@ -199,6 +218,7 @@ void NodeSim::MaybeConnect(int a, int b) {
   if (l.up || !na.core || !nb.core || na.group != nb.group) return;
   l.up = true;
   ++l.id;
+  Trace(absl::StrCat("link n", a + 1, "-n", b + 1, " up"));
   na.core->PeerConnected(static_cast<uint64_t>(b + 1));
   nb.core->PeerConnected(static_cast<uint64_t>(a + 1));
   Drive(a);
@@ -209,7 +229,11 @@ void NodeSim::BreakLink(int a, int b) {
   Link& l = LinkOf(a, b);
   if (!l.up) return;
   l.up = false;
-  l.blocked[0] = l.blocked[1] = false;
+  for (int dir : {0, 1}) {
+    l.blocked[dir] = false;
+    l.held[dir].clear();  // lost with the connection
+  }
+  Trace(absl::StrCat("link n", a + 1, "-n", b + 1, " down"));
   for (int x : {a, b}) {
     const int y = x == a ? b : a;
     if (server::NodeCore* core = nodes_[static_cast<size_t>(x)].core.get()) {
@@ -266,10 +290,12 @@ void NodeSim::Step() {
       const int dir = e.other < i ? 0 : 1;
       if (l.blocked[dir]) {
         // One-way block: held in order until unblocked (or the link breaks).
-        const int64_t at = std::max(now_ + 20, l.last_delivery[dir]);
-        l.last_delivery[dir] = at;
-        Schedule(at, std::move(e));
+        l.held[dir].push_back(std::move(e.frame));
         return;
+      }
+      for (const zabkeeper::zab::PeerMessage& m : e.frame.zab()) {
+        if (!m.has_ping())
+          Trace(absl::StrCat("n", e.other + 1, " -> n", i + 1, " ", ::zab::sim::Describe(m)));
       }
       nodes_[static_cast<size_t>(i)].core->PeerFrame(static_cast<uint64_t>(e.other + 1),
                                                      std::move(e.frame));
@@ -338,13 +364,30 @@ void NodeSim::RandomFault() {
 
 void NodeSim::HealAll() {
   for (Node& n : nodes_) n.group = 0;
-  for (auto& [key, l] : links_) l.blocked[0] = l.blocked[1] = false;
+  for (auto& [key, l] : links_) {
+    Unblock(key.first, key.second);
+    Unblock(key.second, key.first);
+  }
   for (int i = 0; i < config_.nodes; ++i) {
     if (!nodes_[static_cast<size_t>(i)].core) Start(i);
   }
   for (int a = 0; a < config_.nodes; ++a) {
     for (int b = a + 1; b < config_.nodes; ++b) MaybeConnect(a, b);
   }
+}
+
+void NodeSim::Unblock(int from, int to) {
+  Link& l = LinkOf(from, to);
+  const int dir = from < to ? 0 : 1;
+  l.blocked[dir] = false;
+  while (!l.held[dir].empty() && l.up && nodes_[static_cast<size_t>(to)].core) {
+    proto::PeerFrame frame = std::move(l.held[dir].front());
+    l.held[dir].pop_front();
+    nodes_[static_cast<size_t>(to)].core->PeerFrame(static_cast<uint64_t>(from + 1),
+                                                    std::move(frame));
+    Drive(to);
+  }
+  l.held[dir].clear();
 }
 
 void NodeSim::Run() {
@@ -357,6 +400,9 @@ void NodeSim::Run() {
   while (steps_ < settle && !events_.empty()) {
     Step();
     bool done = true;
+    for (const Client& c : clients_) {
+      if (c.conn != 0 && (c.connecting || !c.outstanding.empty())) done = false;
+    }
     uint64_t applied = 0;
     for (size_t i = 0; i < nodes_.size(); ++i) {
       const server::NodeCore* core = nodes_[i].core.get();
@@ -378,12 +424,28 @@ std::string NodeSim::Report() const {
   std::string out =
       absl::StrCat("seed ", config_.seed, " nodes ", config_.nodes, ": ", steps_, " steps, ",
                    ops_checked_, " ops checked, ", anomalies_.size(), " anomalies");
+  if (!anomalies_.empty()) {
+    absl::StrAppend(&out, "\n  last events before the first anomaly:");
+    const size_t from = first_anomaly_trace_.size() > 40 ? first_anomaly_trace_.size() - 40 : 0;
+    for (size_t k = from; k < first_anomaly_trace_.size(); ++k) {
+      absl::StrAppend(&out, "\n    ", first_anomaly_trace_[k]);
+    }
+    absl::StrAppend(&out, "\n  anomalies:");
+  }
   for (size_t k = 0; k < anomalies_.size() && k < 10; ++k)
     absl::StrAppend(&out, "\n  ", anomalies_[k]);
   return out;
 }
 
+void NodeSim::Trace(const std::string& line) {
+  std::string text = absl::StrCat("t=", now_, " ", line);
+  if (config_.verbose) std::printf("%s\n", text.c_str());
+  trace_.push_back(std::move(text));
+  if (trace_.size() > 300) trace_.pop_front();
+}
+
 void NodeSim::Anomaly(std::string what) {
+  if (anomalies_.empty()) first_anomaly_trace_.assign(trace_.begin(), trace_.end());
   anomalies_.push_back(absl::StrCat("t=", now_, " ", std::move(what)));
 }
 

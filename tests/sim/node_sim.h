@@ -38,6 +38,9 @@ namespace zabkeeper::sim {
 
 using ::zab::sim::Rng;
 
+// The timeout every simulated client asks for (the nodes allow 300..3000).
+inline constexpr int32_t kSessionTimeoutMs = 600;
+
 struct NodeSimConfig {
   int nodes = 3;
   int clients = 4;
@@ -95,14 +98,16 @@ class NodeSim {
     int64_t retry_at = 0;
     int64_t last_delivery[2] = {0, 0};
     bool blocked[2] = {false, false};
+    std::deque<proto::PeerFrame> held[2];  // arrived while blocked, in order
   };
   struct Client {
     int node = -1;
     server::ConnId conn = 0;
     int64_t session = 0;
     std::string password;
-    int64_t last_zxid = 0;    // highest zxid seen on any stream
-    int64_t stream_zxid = 0;  // highest zxid on the current stream
+    int64_t last_zxid = 0;        // highest zxid seen on any stream
+    int64_t last_reply_zxid = 0;  // highest zxid of a reply: later events must be above it
+    int64_t stream_zxid = 0;      // highest zxid on the current stream
     int64_t next_xid = 1;
     std::map<int64_t, size_t> outstanding;          // xid -> ops_ index
     std::set<std::pair<std::string, int>> watches;  // (path, 0 data / 1 child)
@@ -125,7 +130,9 @@ class NodeSim {
   void Crash(int i);
   void Drive(int i);  // carries out node i's ready batches
   void DoStorage(int i, std::vector<server::StorageOp>& ops);
-  void Flush(int i);
+  // Makes node i's pending writes durable and reports them (appends up to
+  // `cap` at most).
+  void Flush(int i, uint64_t cap = UINT64_MAX);
   void SendFrame(int from, int to, proto::PeerFrame frame);
   void BreakLink(int a, int b);
   void MaybeConnect(int a, int b);
@@ -136,6 +143,8 @@ class NodeSim {
   void ClientOp(int c);
   void RandomFault();
   void HealAll();
+  // Delivers what a blocked direction held, in order, and unblocks it.
+  void Unblock(int from, int to);
   int64_t NodeTime(int i) const;
 
   // node_sim_check.cc
@@ -143,7 +152,15 @@ class NodeSim {
   void CheckApplyAgreement();
   void CheckClients();
   void CheckConvergence();
+  // Sessions: an EXPIRED event names the committed closeSession that expired
+  // the session, and no session expires sooner than half its timeout after a
+  // write of it succeeded.
+  void CheckExpiries();
+  // After healing, every request on a stream that is still open was answered.
+  void CheckLiveness();
   void Anomaly(std::string what);
+  // The last events, for a failing seed's report (verbose: printed as they go).
+  void Trace(const std::string& line);
 
   NodeSimConfig config_;
   Rng rng_;
@@ -161,7 +178,12 @@ class NodeSim {
   // Every txn applied anywhere, by zxid (the first applier fixes it).
   std::map<uint64_t, std::string> committed_;
   std::map<uint64_t, std::pair<int, int64_t>> first_applier_;  // zxid -> (node, time)
+  // session -> times its client got an OK reply to a write (the leader took it).
+  std::map<int64_t, std::vector<int64_t>> heard_;
+  std::map<int64_t, int64_t> expired_events_;     // session -> zxid of its EXPIRED event
+  std::vector<std::string> first_anomaly_trace_;  // the trace when the first anomaly was seen
   std::vector<std::string> anomalies_;
+  std::deque<std::string> trace_;
   size_t ops_checked_ = 0;
 };
 

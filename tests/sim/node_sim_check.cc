@@ -16,9 +16,60 @@ bool IsWrite(const proto::Request& r) {
 }  // namespace
 
 void NodeSim::CheckAll() {
+  CheckLiveness();
   CheckConvergence();
   CheckApplyAgreement();
   CheckClients();
+  CheckExpiries();
+}
+
+void NodeSim::CheckLiveness() {
+  for (size_t c = 0; c < clients_.size(); ++c) {
+    const Client& cl = clients_[c];
+    if (cl.conn == 0) continue;
+    if (cl.connecting) {
+      Anomaly(absl::StrCat("client ", c, ": connect (xid ", cl.connect_xid, ") on node ",
+                           cl.node + 1, " never answered"));
+    }
+    for (const auto& [xid, index] : cl.outstanding) {
+      Anomaly(absl::StrCat("client ", c, ": request xid ", xid, " sent at t=", ops_[index].invoked,
+                           " to node ", cl.node + 1, " never answered on its open stream"));
+    }
+  }
+}
+
+void NodeSim::CheckExpiries() {
+  std::map<int64_t, std::pair<uint64_t, int32_t>> closed;  // session -> (close zxid, expired?)
+  for (const auto& [zxid, bytes] : committed_) {
+    proto::Txn txn;
+    if (txn.ParseFromString(bytes) && txn.has_close_session()) {
+      closed[txn.session_id()] = {zxid, txn.close_session().expired() ? 1 : 0};
+    }
+  }
+  for (const auto& [session, zxid] : expired_events_) {
+    auto it = closed.find(session);
+    if (it == closed.end() || !it->second.second ||
+        static_cast<int64_t>(it->second.first) != zxid) {
+      Anomaly(absl::StrCat(
+          "session 0x", absl::Hex(session), " was told it expired at 0x", absl::Hex(zxid), " but ",
+          it == closed.end()
+              ? std::string("no closeSession committed")
+              : absl::StrCat("its closeSession is at 0x", absl::Hex(it->second.first))));
+    }
+  }
+  for (const auto& [session, close] : closed) {
+    if (!close.second) continue;
+    const int64_t expired_at = first_applier_[close.first].second;
+    const std::vector<int64_t>& heard = heard_[session];
+    auto last = std::upper_bound(heard.begin(), heard.end(), expired_at);
+    if (last == heard.begin()) continue;
+    const int64_t since = expired_at - *std::prev(last);
+    if (since < kSessionTimeoutMs / 2) {
+      Anomaly(absl::StrCat("session 0x", absl::Hex(session), " expired at t=", expired_at, ", ",
+                           since, " ms after a write of it succeeded (timeout ", kSessionTimeoutMs,
+                           " ms)"));
+    }
+  }
 }
 
 void NodeSim::CheckConvergence() {

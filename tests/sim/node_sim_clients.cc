@@ -32,7 +32,7 @@ void NodeSim::ClientConnect(int c) {
   proto::Request r;
   r.set_xid(cl.next_xid++);
   proto::ConnectRequest* req = r.mutable_connect();
-  req->set_timeout_ms(600);
+  req->set_timeout_ms(kSessionTimeoutMs);
   req->set_session_id(cl.session);
   req->set_password(cl.password);
   req->set_last_zxid_seen(cl.last_zxid);
@@ -147,7 +147,13 @@ void NodeSim::OnClientOut(int node, server::ClientOut& out) {
   }
   if (r.xid() == -1) {
     const proto::WatchEvent& ev = r.watch_event();
+    if (r.zxid() != 0 && r.zxid() <= cl.last_reply_zxid && ev.state() != proto::EXPIRED) {
+      Anomaly(absl::StrCat("client ", c, ": ", proto::EventType_Name(ev.type()), " ", ev.path(),
+                           " at 0x", absl::Hex(r.zxid()), " came after a reply at 0x",
+                           absl::Hex(cl.last_reply_zxid), " that already reflects it"));
+    }
     if (ev.state() == proto::EXPIRED) {
+      expired_events_[cl.session] = r.zxid();
       cl.session = 0;
       cl.password.clear();
       return;
@@ -166,6 +172,7 @@ void NodeSim::OnClientOut(int node, server::ClientOut& out) {
     }
     return;
   }
+  cl.last_reply_zxid = std::max(cl.last_reply_zxid, r.zxid());
   if (cl.connecting && r.xid() == cl.connect_xid) {
     cl.connecting = false;
     if (r.err() == proto::OK) {
@@ -219,6 +226,8 @@ void NodeSim::OnClientOut(int node, server::ClientOut& out) {
       (r.err() == proto::OK || r.err() == proto::NO_NODE)) {
     cl.watches.insert({rec.request.exists().path(), 0});
   }
+  // The leader took a write of this session: it was live there just now.
+  if (write && r.err() == proto::OK) heard_[cl.session].push_back(now_);
   if (rec.request.has_close() && r.err() == proto::OK) {
     cl.session = 0;
     cl.password.clear();

@@ -132,13 +132,15 @@ Report Reap(pid_t pid, int status, const Child& child) {
 }  // namespace
 
 // Whole nodes: each seed in process (a failing seed replays with --seed).
-int RunWholeNodes(uint64_t nodes, uint64_t seed_start, uint64_t seeds, uint64_t steps) {
+int RunWholeNodes(uint64_t nodes, uint64_t seed_start, uint64_t seeds, uint64_t steps,
+                  bool verbose) {
   uint64_t total_steps = 0, ops = 0, committed = 0, anomalies = 0, failed = 0;
   for (uint64_t seed = seed_start; seed < seed_start + seeds; ++seed) {
     zabkeeper::sim::NodeSimConfig config;
     config.nodes = static_cast<int>(nodes);
     config.seed = seed;
     config.steps = steps;
+    config.verbose = verbose;
     zabkeeper::sim::NodeSim sim(config);
     sim.Run();
     total_steps += sim.steps();
@@ -214,7 +216,7 @@ int main(int argc, char** argv) {
     seeds = 1;
   }
   if (verbose) FLAGS_minloglevel = 0;
-  if (whole_node) return RunWholeNodes(nodes, seed_start, seeds, steps);
+  if (whole_node) return RunWholeNodes(nodes, seed_start, seeds, steps, verbose);
   g_options.nodes = static_cast<int>(nodes);
   g_options.steps = steps;
   g_options.verbose = verbose;

@@ -53,6 +53,22 @@ TEST(SessionTracker, Touch_PushesDeadlineOut) {
   EXPECT_THAT(t.TakeExpired(now + milliseconds(7000)), ElementsAre(11));
 }
 
+// A SNAP replaces the state: sessions closed in the history it covers must
+// not stay tracked (the zabsim --whole-node sweep caught a second
+// closeSession for such a session once its holder became leader).
+TEST(SessionTracker, Clear_ForgetsEverySessionButKeepsIdsUnique) {
+  SessionTracker t(1, 0);
+  const int64_t first = t.NextSessionId();
+  auto now = SessionTracker::Clock::now();
+  t.Track(11, 4000, now);
+  t.Track(12, 4000, now);
+  t.Clear();
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_FALSE(t.IsLive(11));
+  EXPECT_THAT(t.TakeExpired(now + milliseconds(10000)), IsEmpty());
+  EXPECT_NE(t.NextSessionId(), first);
+}
+
 TEST(SessionTracker, Touch_UnknownSession_False) {
   SessionTracker t(1, 0);
   EXPECT_FALSE(t.Touch(99));
