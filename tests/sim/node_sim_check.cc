@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/preparer.h"
 #include "tests/sim/node_sim.h"
 
 namespace zabkeeper::sim {
@@ -11,6 +12,19 @@ namespace {
 
 bool IsWrite(const proto::Request& r) {
   return r.has_create() || r.has_set_data() || r.has_delete_() || r.has_multi();
+}
+
+// A txn's effect in short: its kind and error code, per op for a multi, and
+// a create's path (sequential names included).
+std::string Outcome(const proto::Txn& txn) {
+  if (txn.has_error()) return absl::StrCat("error ", proto::ErrorCode_Name(txn.error().err()));
+  if (txn.has_multi()) {
+    std::string out = "multi[";
+    for (const proto::Txn& sub : txn.multi().txns()) absl::StrAppend(&out, Outcome(sub), ";");
+    return out + "]";
+  }
+  if (txn.has_create()) return absl::StrCat("create ", txn.create().path());
+  return absl::StrCat("txn ", static_cast<int>(txn.body_case()));
 }
 
 }  // namespace
@@ -184,16 +198,43 @@ void NodeSim::CheckClients() {
   std::sort(reads.begin(), reads.end(), [](const OpRecord* a, const OpRecord* b) {
     return a->response.zxid() < b->response.zxid();
   });
+  // On the way, each client write's txn must be what preparing its request
+  // against the state just before it gives: writes take effect one at a
+  // time, in zxid order (a prepare that misjudged what was pending before
+  // it shows up here).
+  std::map<std::pair<int64_t, int64_t>, const proto::Request*> sent;  // (session, xid)
+  for (const OpRecord& op : ops_) {
+    if (IsWrite(op.request)) sent[{op.session, op.request.xid()}] = &op.request;
+  }
   server::StateMachine model;
   auto next = committed_.begin();
-  for (const OpRecord* op : reads) {
-    const uint64_t at = static_cast<uint64_t>(op->response.zxid());
+  auto advance = [&](uint64_t at) {
     for (; next != committed_.end() && next->first <= at; ++next) {
       proto::Txn txn;
       txn.ParseFromString(next->second);
+      auto req = sent.find({txn.session_id(), txn.cxid()});
+      if (req != sent.end() && !txn.has_create_session() && !txn.has_close_session()) {
+        server::Preparer preparer{server::PreparerLimits{}};
+        server::WriteRequest write;
+        write.session_id = txn.session_id();
+        write.request = *req->second;
+        write.internal = true;  // no ACLs in this workload
+        const proto::Txn expected = preparer.PrepareWrite(
+            model.tree(), write, static_cast<int64_t>(next->first), txn.time_ms());
+        if (Outcome(expected) != Outcome(txn)) {
+          Anomaly(absl::StrCat("txn 0x", absl::Hex(next->first), " of session 0x",
+                               absl::Hex(txn.session_id()), " xid ", txn.cxid(), " is ",
+                               Outcome(txn), ", but in zxid order its request gives ",
+                               Outcome(expected)));
+        }
+      }
       server::ChangeSet changes;
       model.Apply(next->first, txn, &changes);
     }
+  };
+  for (const OpRecord* op : reads) {
+    const uint64_t at = static_cast<uint64_t>(op->response.zxid());
+    advance(at);
     const std::string& path =
         op->request.has_get_data() ? op->request.get_data().path() : op->request.exists().path();
     const server::Znode* node = model.tree().Find(path);
@@ -212,6 +253,7 @@ void NodeSim::CheckClients() {
           node ? absl::StrCat("holds '", node->data, "'") : std::string("does not exist")));
     }
   }
+  advance(UINT64_MAX);
 }
 
 }  // namespace zabkeeper::sim
