@@ -1,5 +1,7 @@
 #include "server/session_tracker.h"
 
+#include <algorithm>
+
 namespace zabkeeper::server {
 
 SessionTracker::SessionTracker(int64_t server_id, int64_t now_ms_wall) {
@@ -55,6 +57,8 @@ std::vector<int64_t> SessionTracker::TakeExpired(Clock::time_point now) {
       expired.push_back(id);
     }
   }
+  // Ascending, not hash order: the same inputs give the same txns.
+  std::sort(expired.begin(), expired.end());
   return expired;
 }
 

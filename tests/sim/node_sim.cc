@@ -420,6 +420,12 @@ void NodeSim::Run() {
   CheckAll();
 }
 
+std::pair<uint64_t, uint64_t> NodeSim::final_state() const {
+  const server::NodeCore* core = nodes_[0].core.get();
+  if (core == nullptr) return {0, 0};
+  return {core->state().last_applied(), core->state().tree().digest()};
+}
+
 std::string NodeSim::Report() const {
   std::string out =
       absl::StrCat("seed ", config_.seed, " nodes ", config_.nodes, ": ", steps_, " steps, ",

@@ -73,6 +73,9 @@ class NodeSim {
   uint64_t steps() const { return steps_; }
   size_t ops_checked() const { return ops_checked_; }
   size_t committed() const { return committed_.size(); }
+  // Node 1's (zxid, digest) at the end; with steps() and ops_checked(), what
+  // a replay of the seed must reproduce.
+  std::pair<uint64_t, uint64_t> final_state() const;
   std::string Report() const;
 
  private:
