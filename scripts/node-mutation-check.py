@@ -118,6 +118,11 @@ NODE_MUTANTS = [
         "server/preparer.cc",
         [("  if (auto it = pending_.find(path); it != pending_.end()) return it->second;\n", "")]),
     mc.Mutant(
+        "N13", "a write of a closed (or closing) session is prepared (no checkSession)",
+        "server/preparer.cc",
+        [("  if ((!session_live || closing_sessions_.contains(write.session_id)) && !write.internal &&\n",
+          "  if (false && !write.internal &&\n")]),
+    mc.Mutant(
         "N12", "a SNAP leaves closed sessions tracked (a later leader closes them again)",
         "server/node_core.cc",
         [("  tracker_.Clear();\n", "")]),

@@ -313,7 +313,9 @@ void NodeCore::LeaderWrite(const WriteRequest& write, uint64_t from) {
   // Propose assigns the zxid and prepare runs with it; a refused proposal
   // prepares nothing.
   absl::StatusOr<::zab::Zxid> zxid = peer_->Propose([&](::zab::Zxid z) {
-    return preparer_.PrepareWrite(state_.tree(), write, static_cast<int64_t>(z.raw()), now_ms_)
+    return preparer_
+        .PrepareWrite(state_.tree(), write, static_cast<int64_t>(z.raw()), now_ms_,
+                      state_.sessions().contains(write.session_id))
         .SerializeAsString();
   });
   if (!zxid.ok()) {

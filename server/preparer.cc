@@ -449,13 +449,8 @@ void Preparer::Applied(int64_t zxid) {
       ++it;
     }
   }
-  for (auto it = closing_sessions_.begin(); it != closing_sessions_.end();) {
-    if (it->second <= zxid) {
-      closing_sessions_.erase(it++);
-    } else {
-      ++it;
-    }
-  }
+  absl::erase_if(closing_sessions_, [zxid](const auto& kv) { return kv.second <= zxid; });
+  absl::erase_if(opening_sessions_, [zxid](const auto& kv) { return kv.second <= zxid; });
   std::erase_if(pending_quota_, [zxid](const QuotaChange& c) { return c.zxid <= zxid; });
 }
 
@@ -463,10 +458,26 @@ void Preparer::Reset() {
   pending_.clear();
   pending_quota_.clear();
   closing_sessions_.clear();
+  opening_sessions_.clear();
 }
 
 proto::Txn Preparer::PrepareWrite(const DataTree& tree, const WriteRequest& write, int64_t zxid,
-                                  int64_t now) {
+                                  int64_t now, bool session_live) {
+  session_live = session_live || opening_sessions_.contains(write.session_id);
+  if ((!session_live || closing_sessions_.contains(write.session_id)) && !write.internal &&
+      !write.request.has_connect()) {
+    // ZooKeeper's checkSession: the session is gone or closing (closed or
+    // expired, maybe while this request was on its way from a follower).
+    // Preparing it anyway could create ephemerals that no closeSession will
+    // ever delete.
+    proto::Txn txn;
+    txn.set_session_id(write.session_id);
+    txn.set_cxid(write.request.xid());
+    txn.set_time_ms(now);
+    SetErrorTxn(proto::SESSION_EXPIRED, &txn);
+    txn.mutable_error()->set_detail("session expired or closed");
+    return txn;
+  }
   if (write.expire || write.request.has_close()) {
     proto::Txn txn = PrepareCloseSession(tree, write.session_id, zxid, now);
     txn.set_cxid(write.request.xid());
@@ -477,6 +488,7 @@ proto::Txn Preparer::PrepareWrite(const DataTree& tree, const WriteRequest& writ
     const proto::ConnectRequest& c = write.request.connect();
     proto::Txn txn = PrepareCreateSession(write.session_id, c.timeout_ms(), c.password(), now);
     txn.set_cxid(write.request.xid());
+    opening_sessions_[write.session_id] = zxid;
     return txn;
   }
   std::string detail;

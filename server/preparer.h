@@ -50,9 +50,12 @@ class Preparer {
 
   // Prepares any write that enters the pipeline (client writes, connect,
   // close, the leader's expiry and reaping) into the txn to log at zxid; the
-  // error detail, if any, travels in the txn.
+  // error detail, if any, travels in the txn. session_live: the session is
+  // in the applied session table (or its createSession is prepared); if not,
+  // or if its close is prepared already, every write of it but a connect (and a server-internal one)
+  // becomes a SESSION_EXPIRED error txn.
   proto::Txn PrepareWrite(const DataTree& tree, const WriteRequest& write, int64_t zxid,
-                          int64_t time_ms);
+                          int64_t time_ms, bool session_live);
 
   // Prepares the txn that creates a session.
   proto::Txn PrepareCreateSession(int64_t session_id, int32_t timeout_ms,
@@ -128,6 +131,9 @@ class Preparer {
   std::vector<QuotaChange> pending_quota_;                  // prepared, not yet applied
   std::vector<QuotaChange> scratch_quota_;                  // of the request being prepared
   absl::flat_hash_map<int64_t, int64_t> closing_sessions_;  // session -> closeSession zxid
+  // session -> createSession zxid, prepared but not applied: live already
+  // (a follower may apply it, and answer the connect, before the leader).
+  absl::flat_hash_map<int64_t, int64_t> opening_sessions_;
 };
 
 }  // namespace zabkeeper::server

@@ -21,7 +21,8 @@ proto::Txn ZkServer::PrepareWrite(const WriteRequest& write, int64_t zxid) {
 
 proto::Txn ZkServer::PrepareLocked(const WriteRequest& write, int64_t zxid) {
   std::shared_lock<std::shared_mutex> tree(tree_mu_);
-  return preparer_.PrepareWrite(state_.tree(), write, zxid, WallMillis());
+  return preparer_.PrepareWrite(state_.tree(), write, zxid, WallMillis(),
+                                state_.sessions().contains(write.session_id));
 }
 
 void ZkServer::ResetPreparer() {

@@ -163,7 +163,7 @@ void NodeSim::DoStorage(int i, std::vector<server::StorageOp>& ops) {
         d.pending.push_back(std::move(op));
         if (!d.flush_scheduled) {
           d.flush_scheduled = true;
-          Schedule(now_ + rng_.Range(1, 6),
+          Schedule(now_ + (d.slow ? rng_.Range(20, 120) : rng_.Range(1, 6)),
                    Event{Kind::kFlush, i, 0, nodes_[static_cast<size_t>(i)].incarnation, {}});
         }
         break;
@@ -329,7 +329,7 @@ void NodeSim::RandomFault() {
   const int a = static_cast<int>(rng_.Range(0, n - 1));
   int b = static_cast<int>(rng_.Range(0, n - 2));
   if (b >= a) ++b;
-  switch (rng_.Range(0, 6)) {
+  switch (rng_.Range(0, 7)) {
     case 0:
       Crash(a);
       break;
@@ -356,6 +356,12 @@ void NodeSim::RandomFault() {
       if (l.up) l.blocked[a < b ? 0 : 1] = true;
       break;
     }
+    case 5: {
+      // A slow disk (a leader's: followers apply, and answer, before it).
+      Disk& d = nodes_[static_cast<size_t>(a)].disk;
+      d.slow = !d.slow;
+      break;
+    }
     default:
       HealAll();
       break;
@@ -363,7 +369,10 @@ void NodeSim::RandomFault() {
 }
 
 void NodeSim::HealAll() {
-  for (Node& n : nodes_) n.group = 0;
+  for (Node& n : nodes_) {
+    n.group = 0;
+    n.disk.slow = false;
+  }
   for (auto& [key, l] : links_) {
     Unblock(key.first, key.second);
     Unblock(key.second, key.first);

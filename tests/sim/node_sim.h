@@ -73,6 +73,9 @@ class NodeSim {
   uint64_t steps() const { return steps_; }
   size_t ops_checked() const { return ops_checked_; }
   size_t committed() const { return committed_.size(); }
+  // Workload health: creates that succeeded, watch events delivered.
+  size_t creates_ok() const { return creates_ok_; }
+  size_t watch_events() const { return watch_events_; }
   // Node 1's (zxid, digest) at the end; with steps() and ops_checked(), what
   // a replay of the seed must reproduce.
   std::pair<uint64_t, uint64_t> final_state() const;
@@ -85,6 +88,7 @@ class NodeSim {
     storage::MemoryEpochStore epochs;
     std::deque<server::StorageOp> pending;  // appends and epoch writes in flight
     bool flush_scheduled = false;
+    bool slow = false;  // flushes take 20..120 instead of 1..6
     uint64_t durable_zxid = 0;  // highest zxid durable in the log or state
   };
   struct Node {
@@ -188,6 +192,8 @@ class NodeSim {
   std::vector<std::string> anomalies_;
   std::deque<std::string> trace_;
   size_t ops_checked_ = 0;
+  size_t creates_ok_ = 0;
+  size_t watch_events_ = 0;
 };
 
 }  // namespace zabkeeper::sim

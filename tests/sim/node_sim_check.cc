@@ -218,9 +218,10 @@ void NodeSim::CheckClients() {
         server::WriteRequest write;
         write.session_id = txn.session_id();
         write.request = *req->second;
-        write.internal = true;  // no ACLs in this workload
-        const proto::Txn expected = preparer.PrepareWrite(
-            model.tree(), write, static_cast<int64_t>(next->first), txn.time_ms());
+        // No identities: every node of this workload is world:anyone.
+        const proto::Txn expected =
+            preparer.PrepareWrite(model.tree(), write, static_cast<int64_t>(next->first),
+                                  txn.time_ms(), model.sessions().contains(txn.session_id()));
         if (Outcome(expected) != Outcome(txn)) {
           Anomaly(absl::StrCat("txn 0x", absl::Hex(next->first), " of session 0x",
                                absl::Hex(txn.session_id()), " xid ", txn.cxid(), " is ",

@@ -13,6 +13,16 @@ namespace {
 constexpr int kKeys = 4;
 std::string Key(int64_t k) { return absl::StrCat("/k", k); }
 
+// world:anyone, every permission (ZooKeeper's OPEN_ACL_UNSAFE): a create
+// without an ACL fails with INVALID_ACL.
+proto::Acl OpenAcl() {
+  proto::Acl acl;
+  acl.set_perms(0x1f);
+  acl.mutable_id()->set_scheme("world");
+  acl.mutable_id()->set_id("anyone");
+  return acl;
+}
+
 }  // namespace
 
 void NodeSim::ClientConnect(int c) {
@@ -66,6 +76,7 @@ void NodeSim::ClientOp(int c) {
     proto::CreateRequest* cr = r.mutable_create();
     cr->set_path(key);
     cr->set_data(data);
+    *cr->add_acl() = OpenAcl();
     const int64_t mode = rng_.Range(0, 3);
     if (mode == 1) cr->set_mode(proto::EPHEMERAL);
     if (mode == 2) cr->set_mode(proto::PERSISTENT_SEQUENTIAL);
@@ -158,6 +169,7 @@ void NodeSim::OnClientOut(int node, server::ClientOut& out) {
       cl.password.clear();
       return;
     }
+    ++watch_events_;
     bool had = false;
     auto take = [&](int kind) { had |= cl.watches.erase({ev.path(), kind}) > 0; };
     if (ev.type() == proto::NODE_CREATED || ev.type() == proto::NODE_DATA_CHANGED) take(0);
@@ -214,6 +226,7 @@ void NodeSim::OnClientOut(int node, server::ClientOut& out) {
                            " with its disk at 0x", absl::Hex(durable)));
     }
   }
+  if (r.err() == proto::OK && rec.request.has_create()) ++creates_ok_;
   if (r.err() == proto::OK) {
     if (rec.request.has_get_data() && rec.request.get_data().watch()) {
       cl.watches.insert({rec.request.get_data().path(), 0});

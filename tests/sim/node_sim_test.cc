@@ -17,6 +17,11 @@ void RunSeeds(int nodes, uint64_t first, uint64_t count, bool faults) {
     sim.Run();
     ASSERT_TRUE(sim.anomalies().empty()) << sim.Report();
     EXPECT_GT(sim.ops_checked(), 0u) << sim.Report();
+    if (!faults) {
+      // The workload does what it claims: nodes get created, watches fire.
+      EXPECT_GT(sim.creates_ok(), 0u) << sim.Report();
+      EXPECT_GT(sim.watch_events(), 0u) << sim.Report();
+    }
   }
 }
 

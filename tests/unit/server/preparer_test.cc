@@ -310,6 +310,48 @@ TEST(Preparer, Create_Ephemeral_OwnerIsSession) {
   EXPECT_TRUE(h.tree().EphemeralsOf(kSession).empty());
 }
 
+// ZooKeeper's checkSession: a write of a session that is gone, or whose close
+// is prepared already, is SESSION_EXPIRED. Preparing it (as the pipeline did
+// before zabsim --whole-node caught it) left an ephemeral that no closeSession
+// would ever delete.
+TEST(Preparer, PrepareWrite_SessionGoneOrClosing_SessionExpired) {
+  DataTree tree;
+  Preparer p(PreparerLimits{});
+  WriteRequest write;
+  write.session_id = 7;
+  write.request = Create("/e", "", proto::EPHEMERAL);
+  write.request.set_xid(3);
+  proto::Txn gone = p.PrepareWrite(tree, write, 1, 0, /*session_live=*/false);
+  ASSERT_TRUE(gone.has_error());
+  EXPECT_EQ(gone.error().err(), proto::SESSION_EXPIRED);
+  EXPECT_EQ(gone.cxid(), 3);
+  EXPECT_TRUE(p.PrepareWrite(tree, write, 2, 0, /*session_live=*/true).has_create());
+
+  WriteRequest close;
+  close.session_id = 7;
+  close.request.mutable_close();
+  ASSERT_TRUE(p.PrepareWrite(tree, close, 3, 0, true).has_close_session());
+  write.request.mutable_create()->set_path("/p");
+  write.request.mutable_create()->set_mode(proto::PERSISTENT);
+  proto::Txn closing = p.PrepareWrite(tree, write, 4, 0, /*session_live=*/true);
+  ASSERT_TRUE(closing.has_error());
+  EXPECT_EQ(closing.error().err(), proto::SESSION_EXPIRED);
+
+  // A session whose createSession is prepared but not applied is live: a
+  // follower may apply it and answer the connect before the leader does.
+  WriteRequest connect;
+  connect.session_id = 8;
+  connect.request.mutable_connect()->set_timeout_ms(5000);
+  ASSERT_TRUE(p.PrepareWrite(tree, connect, 5, 0, false).has_create_session());
+  write.session_id = 8;
+  EXPECT_TRUE(p.PrepareWrite(tree, write, 6, 0, /*session_live=*/false).has_create());
+
+  WriteRequest reap;  // server-internal writes have no session
+  reap.internal = true;
+  reap.request = Delete("/gone");
+  EXPECT_NE(p.PrepareWrite(tree, reap, 7, 0, false).error().err(), proto::SESSION_EXPIRED);
+}
+
 TEST(Preparer, Create_TtlAndContainer_ReportZeroEphemeralOwner) {
   TreeHarness h;
   ApplyResult ttl = h.Write(Create("/ttl", "", proto::PERSISTENT_WITH_TTL, 1000));
