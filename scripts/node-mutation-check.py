@@ -179,7 +179,7 @@ def classify(what):
         (r"digest|not serving", "nodes converge once healed"),
         (r"went from 0x", "apply agreement (no gaps)"),
         (r"applied a different txn", "apply agreement (one txn per zxid)"),
-        (r"in zxid order its request gives", "writes take effect in zxid order"),
+        (r"but in zxid order", "writes take effect in zxid order (re-prepared)"),
         (r" read .* and got ", "a read returns the state at its zxid"),
         (r"never applied", "acknowledged writes are applied"),
         (r"was acknowledged before", "real-time order of writes"),

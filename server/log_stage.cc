@@ -24,12 +24,12 @@ void LogStage::Stop() {
   flush_cv_.notify_all();
 }
 
-bool LogStage::Append(std::unique_ptr<Proposal> proposal) {
+bool LogStage::Append(storage::LogEntry entry) {
   {
     std::lock_guard<std::mutex> lock(flush_mu_);
     ++appended_;
   }
-  return queue_.Push(std::move(proposal));
+  return queue_.Push(std::move(entry));
 }
 
 void LogStage::Flush() {
@@ -58,14 +58,10 @@ void LogStage::Write(const std::vector<storage::LogEntry>& entries) {
 }
 
 void LogStage::Run() {
-  std::vector<storage::LogEntry> entries;
   while (true) {
     Batch batch = queue_.PopBatch(kMaxBatch);
     if (batch.empty()) return;  // closed and drained
-    entries.clear();
-    entries.reserve(batch.size());
-    for (const auto& p : batch) entries.push_back(storage::LogEntry{uint64_t(p->zxid), p->payload});
-    Write(entries);
+    Write(batch);
     const size_t n = batch.size();
     next_(std::move(batch));
     std::lock_guard<std::mutex> lock(flush_mu_);

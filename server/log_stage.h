@@ -14,14 +14,14 @@
 #include <vector>
 
 #include "server/bounded_queue.h"
-#include "server/proposal.h"
 #include "storage/txn_log.h"
 
 namespace zabkeeper::server {
 
 class LogStage {
  public:
-  using Batch = std::vector<std::unique_ptr<Proposal>>;
+  // Entries move from Append to the log and on to `next`: no payload copy.
+  using Batch = std::vector<storage::LogEntry>;
   // Largest batch written with one fsync; bounds latency of a huge backlog.
   static constexpr size_t kMaxBatch = 2048;
 
@@ -31,7 +31,7 @@ class LogStage {
   void Start();
   // Writes what is queued, then stops the thread.
   void Stop();
-  bool Append(std::unique_ptr<Proposal> proposal);
+  bool Append(storage::LogEntry entry);
   // Waits until everything appended so far is written and handed on.
   void Flush();
   // Writes `entries` as one synced batch on the calling thread, after what
@@ -49,7 +49,7 @@ class LogStage {
   void Write(const std::vector<storage::LogEntry>& entries);
 
   storage::TxnLog* log_;
-  BoundedQueue<std::unique_ptr<Proposal>> queue_;
+  BoundedQueue<storage::LogEntry> queue_;
   std::function<void(Batch)> next_;
   std::thread thread_;
   std::mutex flush_mu_;

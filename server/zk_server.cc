@@ -102,7 +102,7 @@ absl::Status ZkServer::Start() {
   // The core caps outstanding proposals itself; the log queue only needs
   // room for what a follower receives between two fsyncs.
   log_stage_ = std::make_unique<LogStage>(txn_log_.get(), 1 << 20, [this](LogStage::Batch batch) {
-    driver_->OnPersisted(static_cast<uint64_t>(batch.back()->zxid));
+    driver_->OnPersisted(batch.back().zxid);
   });
   log_stage_->Start();
   apply_thread_ = std::thread([this] { ApplyLoop(); });

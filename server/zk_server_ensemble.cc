@@ -38,12 +38,7 @@ void ZkServer::AppendToLog(std::vector<::zab::LogEntry> entries, bool now) {
     log_stage_->WriteNow(batch);
     return;
   }
-  for (::zab::LogEntry& e : entries) {
-    auto p = std::make_unique<Proposal>();
-    p->zxid = static_cast<int64_t>(e.zxid.raw());
-    p->payload = std::move(e.txn);
-    log_stage_->Append(std::move(p));
-  }
+  for (::zab::LogEntry& e : entries) log_stage_->Append({e.zxid.raw(), std::move(e.txn)});
 }
 
 absl::Status ZkServer::TruncateLog(uint64_t zxid) {

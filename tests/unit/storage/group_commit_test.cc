@@ -21,7 +21,6 @@ namespace zabkeeper::storage {
 namespace {
 
 using server::LogStage;
-using server::Proposal;
 
 // Hands out zxids and pushes in zxid order, from many threads.
 class Appender {
@@ -29,10 +28,9 @@ class Appender {
   explicit Appender(LogStage* stage) : stage_(stage) {}
   void AppendOne() {
     std::lock_guard<std::mutex> lock(mu_);
-    auto p = std::make_unique<Proposal>();
-    p->zxid = ++zxid_;
-    p->payload = absl::StrCat("payload-", p->zxid);
-    ASSERT_TRUE(stage_->Append(std::move(p)));
+    ++zxid_;
+    ASSERT_TRUE(
+        stage_->Append(LogEntry{static_cast<uint64_t>(zxid_), absl::StrCat("payload-", zxid_)}));
   }
   int64_t last_zxid() const { return zxid_; }
 
@@ -48,9 +46,9 @@ class Downstream {
   void Take(LogStage::Batch batch) {
     std::lock_guard<std::mutex> lock(mu_);
     ++batches_;
-    for (const auto& p : batch) {
-      if (p->zxid != last_ + 1) ++out_of_order_;
-      last_ = p->zxid;
+    for (const LogEntry& e : batch) {
+      if (static_cast<int64_t>(e.zxid) != last_ + 1) ++out_of_order_;
+      last_ = static_cast<int64_t>(e.zxid);
       ++count_;
     }
   }
@@ -203,7 +201,7 @@ TEST(GroupCommit, Stop_DrainsQueueBeforeReturning) {
   EXPECT_EQ(down.count(), 500);
   EXPECT_EQ(log.LastZxid(), 500u);
   EXPECT_EQ(stage.txns_logged(), 500u);
-  EXPECT_FALSE(stage.Append(std::make_unique<Proposal>())) << "append after stop accepted";
+  EXPECT_FALSE(stage.Append(LogEntry{})) << "append after stop accepted";
 }
 
 TEST(GroupCommit, BatchSize_IsCappedAtKMaxBatch) {
