@@ -400,7 +400,10 @@ void NodeSim::Unblock(int from, int to) {
 }
 
 void NodeSim::Run() {
-  while (steps_ < config_.steps && !events_.empty()) Step();
+  // A run stops at its first anomaly: what follows may not be meaningful
+  // (or may end in a CHECK that would take the report with it).
+  while (steps_ < config_.steps && !events_.empty() && anomalies_.empty()) Step();
+  if (!anomalies_.empty()) return;
   // Heal, stop the load, and let everything settle.
   faults_on_ = false;
   HealAll();
@@ -408,6 +411,7 @@ void NodeSim::Run() {
   for (Client& c : clients_) c.next_op_at = -1;  // stop issuing
   while (steps_ < settle && !events_.empty()) {
     Step();
+    if (!anomalies_.empty()) return;
     bool done = true;
     for (const Client& c : clients_) {
       if (c.conn != 0 && (c.connecting || !c.outstanding.empty())) done = false;
