@@ -1,0 +1,192 @@
+// NodeCore driven by hand: a one-voter node over the memory stores, its
+// NodeReady batches carried out as the contract in node_core.h says. The
+// many-node behaviour is zabsim --whole-node's (tests/sim/node_sim*.cc).
+#include "server/node_core.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "storage/memory_storage.h"
+
+namespace zabkeeper::server {
+namespace {
+
+proto::Acl OpenAcl() {
+  proto::Acl acl;
+  acl.set_perms(0x1f);
+  acl.mutable_id()->set_scheme("world");
+  acl.mutable_id()->set_id("anyone");
+  return acl;
+}
+
+// One node and its disk; storage ops complete at once (then get reported).
+class OneNode {
+ public:
+  explicit OneNode(std::vector<uint64_t> voters = {1}) {
+    config_.voters = std::move(voters);
+    Reopen();
+  }
+  void Reopen() {
+    auto core = NodeCore::Open(config_, log_, state_, epochs_);
+    ASSERT_TRUE(core.ok()) << core.status();
+    core_ = std::move(*core);
+    now_ += 100;
+    core_->Tick(now_);
+    Drive();
+  }
+  NodeCore& core() { return *core_; }
+  // Carries out every batch; returns the client output, in order.
+  std::vector<ClientOut> Drive() {
+    std::vector<ClientOut> out;
+    for (int round = 0; round < 100 && core_->HasReady(); ++round) {
+      NodeReady ready = core_->TakeReady();
+      uint64_t persisted = 0;
+      for (StorageOp& op : ready.storage) {
+        switch (op.kind) {
+          case StorageOp::kAppend:
+            EXPECT_TRUE(log_.Append(op.entries).ok());
+            persisted = op.entries.back().zxid;
+            break;
+          case StorageOp::kAcceptedEpoch:
+            EXPECT_TRUE(epochs_.SetAcceptedEpoch(op.epoch).ok());
+            core_->AcceptedEpochPersisted(op.epoch);
+            break;
+          case StorageOp::kCurrentEpoch:
+            EXPECT_TRUE(epochs_.SetCurrentEpoch(op.epoch).ok());
+            core_->CurrentEpochPersisted(op.epoch);
+            break;
+          case StorageOp::kState:
+            EXPECT_TRUE(state_.Write(op.state).ok());
+            break;
+          default:
+            break;
+        }
+      }
+      if (persisted != 0) core_->Persisted(persisted);
+      for (ClientOut& c : ready.client) out.push_back(std::move(c));
+      closed_.insert(closed_.end(), ready.close.begin(), ready.close.end());
+    }
+    return out;
+  }
+  std::vector<ClientOut> Request(ConnId conn, proto::Request request) {
+    core_->ClientRequest(conn, request);
+    return Drive();
+  }
+  const std::vector<ConnId>& closed() const { return closed_; }
+
+ private:
+  NodeCoreConfig config_;
+  storage::MemoryTxnLog log_;
+  storage::MemoryStateStore state_;
+  storage::MemoryEpochStore epochs_;
+  std::unique_ptr<NodeCore> core_;
+  int64_t now_ = 1000;
+  std::vector<ConnId> closed_;
+};
+
+proto::Request Connect(int64_t xid) {
+  proto::Request r;
+  r.set_xid(xid);
+  r.mutable_connect()->set_timeout_ms(10000);
+  return r;
+}
+
+TEST(NodeCore, FromConfig_DerivesTicksTimeoutsAndVoters) {
+  ServerConfig zoo;
+  zoo.tick_time_ms = 2000;
+  zoo.init_limit = 10;
+  zoo.sync_limit = 5;
+  zoo.my_id = 2;
+  zoo.servers[1] = PeerAddress{};
+  zoo.servers[2] = PeerAddress{};
+  zoo.servers[3] = PeerAddress{};
+  const NodeCoreConfig c = NodeCoreConfig::From(zoo, 7, 123);
+  EXPECT_EQ(c.my_id, 2);
+  EXPECT_EQ(c.voters, (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(c.tick_ms, 200);  // 10 core ticks per tickTime, 200 ms each
+  EXPECT_EQ(c.init_limit_ticks, 100);
+  EXPECT_EQ(c.sync_limit_ticks, 50);
+  EXPECT_EQ(c.min_session_timeout_ms, 4000);
+  EXPECT_EQ(c.max_session_timeout_ms, 40000);
+  EXPECT_EQ(c.random_seed, 7u);
+
+  ServerConfig standalone;  // no server.N lines, no myid
+  const NodeCoreConfig s = NodeCoreConfig::From(standalone, 1, 0);
+  EXPECT_EQ(s.my_id, 1);
+  EXPECT_EQ(s.voters, (std::vector<uint64_t>{1}));
+}
+
+TEST(NodeCore, OneVoter_ServesWritesReadsAndFiresWatchBeforeTheReply) {
+  OneNode n;
+  ASSERT_TRUE(n.core().serving());
+  n.core().OpenConnection(1, "ipv4:127.0.0.1:5000");
+  std::vector<ClientOut> out = n.Request(1, Connect(1));
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].response.err(), proto::OK);
+  EXPECT_NE(out[0].response.connect().session_id(), 0);
+
+  proto::Request create;
+  create.set_xid(2);
+  create.mutable_create()->set_path("/a");
+  create.mutable_create()->set_data("x");
+  *create.mutable_create()->add_acl() = OpenAcl();
+  out = n.Request(1, create);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].response.err(), proto::OK) << out[0].response.error_message();
+  const int64_t create_zxid = out[0].response.zxid();
+
+  proto::Request get;
+  get.set_xid(3);
+  get.mutable_get_data()->set_path("/a");
+  get.mutable_get_data()->set_watch(true);
+  out = n.Request(1, get);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].response.get_data().data(), "x");
+  EXPECT_EQ(out[0].response.zxid(), create_zxid);
+
+  proto::Request set;
+  set.set_xid(4);
+  set.mutable_set_data()->set_path("/a");
+  set.mutable_set_data()->set_data("y");
+  set.mutable_set_data()->set_version(0);
+  out = n.Request(1, set);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].response.xid(), -1);  // the event first
+  EXPECT_EQ(out[0].response.watch_event().type(), proto::NODE_DATA_CHANGED);
+  EXPECT_EQ(out[1].response.xid(), 4);
+  EXPECT_EQ(out[1].response.stat().stat().version(), 1);
+  EXPECT_EQ(out[0].response.zxid(), out[1].response.zxid());
+}
+
+TEST(NodeCore, Restart_RecoversWhatTheBatchesWrote) {
+  OneNode n;
+  n.core().OpenConnection(1, "ipv4:127.0.0.1:5000");
+  ASSERT_EQ(n.Request(1, Connect(1))[0].response.err(), proto::OK);
+  proto::Request create;
+  create.set_xid(2);
+  create.mutable_create()->set_path("/kept");
+  *create.mutable_create()->add_acl() = OpenAcl();
+  ASSERT_EQ(n.Request(1, create)[0].response.err(), proto::OK);
+  const uint64_t applied = n.core().state().last_applied();
+
+  n.Reopen();
+  ASSERT_TRUE(n.core().serving());
+  EXPECT_NE(n.core().state().tree().Find("/kept"), nullptr);
+  EXPECT_GE(n.core().state().last_applied(), applied);
+  EXPECT_EQ(n.core().state().sessions().size(), 1u);
+}
+
+TEST(NodeCore, WithoutQuorum_RefusesClientsAndClosesTheStream) {
+  OneNode n({1, 2, 3});  // no peers ever connect
+  EXPECT_FALSE(n.core().serving());
+  n.core().OpenConnection(9, "ipv4:127.0.0.1:5000");
+  std::vector<ClientOut> out = n.Request(9, Connect(1));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].response.err(), proto::CONNECTION_LOSS);
+  EXPECT_EQ(n.closed(), std::vector<ConnId>{9});
+  EXPECT_EQ(n.core().connection_count(), 0u);
+}
+
+}  // namespace
+}  // namespace zabkeeper::server
