@@ -127,7 +127,8 @@ void NodeSim::ClientOp(int c) {
 void NodeSim::OnClose(int node, server::ConnId conn) {
   auto it = conn_client_.find(conn);
   if (it == conn_client_.end()) return;
-  Client& cl = clients_[static_cast<size_t>(it->second)];
+  const int c = it->second;
+  Client& cl = clients_[static_cast<size_t>(c)];
   conn_client_.erase(it);
   if (nodes_[static_cast<size_t>(node)].core)
     nodes_[static_cast<size_t>(node)].core->CloseConnection(conn);
@@ -135,8 +136,7 @@ void NodeSim::OnClose(int node, server::ConnId conn) {
   cl.connecting = false;
   cl.outstanding.clear();  // their outcome is unknown
   cl.watches.clear();
-  if (cl.next_op_at >= 0)
-    Schedule(now_ + rng_.Range(10, 60), Event{Kind::kReconnect, 0, it->second, 0, {}});
+  if (cl.next_op_at >= 0) Schedule(now_ + rng_.Range(10, 60), Event{Kind::kReconnect, 0, c, 0, {}});
 }
 
 void NodeSim::OnClientOut(int node, server::ClientOut& out) {
