@@ -27,7 +27,7 @@ nlohmann::json StatsJson(const ServerStats& s) {
 
 }  // namespace
 
-AdminServer::AdminServer(ZkServer* server) : server_(server) {}
+AdminServer::AdminServer(NodeRuntime* server) : server_(server) {}
 
 AdminServer::~AdminServer() { Stop(); }
 

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "absl/status/status.h"
-#include "server/zk_server.h"
+#include "server/node_runtime.h"
 
 namespace httplib {
 class Server;
@@ -20,7 +20,7 @@ namespace zabkeeper::server {
 
 class AdminServer {
  public:
-  explicit AdminServer(ZkServer* server);
+  explicit AdminServer(NodeRuntime* server);
   ~AdminServer();
 
   // Binds address:port and serves in the background.
@@ -32,7 +32,7 @@ class AdminServer {
   std::string Metrics() const;
 
  private:
-  ZkServer* server_;
+  NodeRuntime* server_;
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
 };

@@ -40,6 +40,26 @@ class BoundedQueue {
     return out;
   }
 
+  // As PopBatch, but gives up after `timeout` (an empty result then says
+  // nothing about closing: check closed()).
+  template <typename Duration>
+  std::vector<T> PopBatchFor(size_t max_items, Duration timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); });
+    std::vector<T> out;
+    while (!items_.empty() && out.size() < max_items) {
+      out.push_back(std::move(items_.front()));
+      items_.pop_front();
+    }
+    not_full_.notify_all();
+    return out;
+  }
+
+  bool closed() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return closed_;
+  }
+
   void Close() {
     std::lock_guard<std::mutex> lock(mu_);
     closed_ = true;

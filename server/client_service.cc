@@ -4,26 +4,25 @@
 #include <mutex>
 
 #include "glog/logging.h"
+#include "server/connection.h"
 
 namespace zabkeeper::server {
 namespace {
 
 class SessionReactor;
 
-// The Connection half of a stream. Outlives the reactor when the pipeline
-// still holds it; sends after the stream ended are dropped.
-class StreamConnection final : public Connection {
+// The outgoing half of a stream, as the runtime's core thread drives it.
+// Outlives the reactor when the runtime still holds it; sends after the
+// stream ended are dropped.
+class StreamOut final : public ClientStream {
  public:
-  StreamConnection(std::string peer, SessionReactor* reactor)
-      : Connection(std::move(peer)), reactor_(reactor) {}
+  explicit StreamOut(SessionReactor* reactor) : reactor_(reactor) {}
 
-  void CloseStream() override;
+  void Send(std::vector<proto::Response> responses) override;
+  void Close() override;
   // Reactor callbacks.
   void WriteDone(bool ok);
   void Detach();
-
- protected:
-  void Send(proto::Response response) override;
 
  private:
   void StartWriteLocked();
@@ -41,12 +40,13 @@ class StreamConnection final : public Connection {
 class SessionReactor final
     : public grpc::ServerBidiReactor<proto::ClientMessage, proto::ServerMessage> {
  public:
-  SessionReactor(ZkServer* server, grpc::CallbackServerContext* context)
+  SessionReactor(NodeRuntime* server, grpc::CallbackServerContext* context)
       : server_(server),
-        conn_(std::make_shared<StreamConnection>(context->peer(), this)),
-        peer_ip_(conn_->peer_ip()) {
-    if (!server_->AdmitConnection(peer_ip_)) {
-      admitted_ = false;
+        out_(std::make_shared<StreamOut>(this)),
+        peer_(context->peer()),
+        peer_ip_(PeerIp(peer_)) {
+    conn_ = server_->Connect(out_, peer_, peer_ip_);
+    if (conn_ == 0) {
       LOG(WARNING) << "too many connections from " << peer_ip_;
       Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                           "too many connections from this address (maxClientCnxns)"));
@@ -58,40 +58,49 @@ class SessionReactor final
   void OnReadDone(bool ok) override {
     if (!ok) {
       // Client closed its side or the stream broke.
-      server_->HandleDisconnect(conn_);
-      conn_->CloseStream();
+      Disconnect();
+      out_->Close();
       return;
     }
-    for (const proto::Request& request : in_.requests()) server_->HandleRequest(conn_, request);
+    for (proto::Request& request : *in_.mutable_requests()) {
+      server_->Request(conn_, std::move(request));
+    }
     in_.Clear();
     StartRead(&in_);
   }
 
-  void OnWriteDone(bool ok) override { conn_->WriteDone(ok); }
+  void OnWriteDone(bool ok) override { out_->WriteDone(ok); }
 
   void OnDone() override {
-    conn_->Detach();
-    server_->HandleDisconnect(conn_);
-    if (admitted_) server_->ReleaseConnection(peer_ip_);
+    out_->Detach();
+    Disconnect();
     delete this;
   }
 
  private:
-  ZkServer* server_;
-  std::shared_ptr<StreamConnection> conn_;
+  void Disconnect() {
+    if (conn_ == 0 || disconnected_) return;
+    disconnected_ = true;
+    server_->Disconnect(conn_, peer_ip_);
+  }
+
+  NodeRuntime* server_;
+  std::shared_ptr<StreamOut> out_;
+  const std::string peer_;
   const std::string peer_ip_;
+  ConnId conn_ = 0;
+  bool disconnected_ = false;
   proto::ClientMessage in_;
-  bool admitted_ = true;
 };
 
-void StreamConnection::Send(proto::Response response) {
+void StreamOut::Send(std::vector<proto::Response> responses) {
   std::lock_guard<std::mutex> lock(mu_);
   if (reactor_ == nullptr || finished_) return;
-  outbox_.push_back(std::move(response));
+  for (proto::Response& r : responses) outbox_.push_back(std::move(r));
   if (!writing_) StartWriteLocked();
 }
 
-void StreamConnection::StartWriteLocked() {
+void StreamOut::StartWriteLocked() {
   in_flight_.Clear();
   // One message carries everything that queued up during the last write.
   while (!outbox_.empty()) {
@@ -102,13 +111,13 @@ void StreamConnection::StartWriteLocked() {
   reactor_->StartWrite(&in_flight_);
 }
 
-void StreamConnection::FinishLocked() {
+void StreamOut::FinishLocked() {
   if (finished_ || reactor_ == nullptr) return;
   finished_ = true;
   reactor_->Finish(grpc::Status::OK);
 }
 
-void StreamConnection::WriteDone(bool ok) {
+void StreamOut::WriteDone(bool ok) {
   std::lock_guard<std::mutex> lock(mu_);
   writing_ = false;
   if (!ok) {
@@ -123,13 +132,13 @@ void StreamConnection::WriteDone(bool ok) {
   }
 }
 
-void StreamConnection::CloseStream() {
+void StreamOut::Close() {
   std::lock_guard<std::mutex> lock(mu_);
   closing_ = true;
   if (!writing_ && outbox_.empty()) FinishLocked();
 }
 
-void StreamConnection::Detach() {
+void StreamOut::Detach() {
   std::lock_guard<std::mutex> lock(mu_);
   reactor_ = nullptr;
   outbox_.clear();

@@ -4,9 +4,11 @@
 
 namespace zabkeeper::server {
 
-std::string Connection::peer_ip() const {
+std::string Connection::peer_ip() const { return PeerIp(peer_); }
+
+std::string PeerIp(const std::string& peer) {
   // gRPC peers look like "ipv4:127.0.0.1:5000" or "ipv6:[::1]:5000".
-  std::string rest = peer_;
+  std::string rest = peer;
   size_t colon = rest.find(':');
   if (colon != std::string::npos && rest.compare(0, 3, "ipv") == 0) rest = rest.substr(colon + 1);
   size_t last = rest.rfind(':');

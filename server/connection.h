@@ -22,6 +22,9 @@
 
 namespace zabkeeper::server {
 
+// A transport peer name ("ipv4:127.0.0.1:5000") without scheme and port.
+std::string PeerIp(const std::string& peer);
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // Executes a read; appends its reply (and any watch events it fires, ahead of

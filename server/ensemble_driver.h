@@ -30,27 +30,13 @@
 #include "absl/status/status.h"
 #include "consensus/peer.h"
 #include "server/config.h"
+#include "server/node_status.h"
 #include "server/peer_transport.h"
 #include "server/write_request.h"
 
 namespace zabkeeper::server {
 
 class ZkServer;
-
-struct DriverStatus {
-  std::string state = "looking";  // leader | follower | looking
-  uint64_t leader = 0;
-  uint32_t epoch = 0;           // currentEpoch
-  uint32_t accepted_epoch = 0;  // acceptedEpoch
-  bool established = false;
-  ::zab::Counters counters;
-  size_t peers_up = 0;
-  uint64_t last_zxid = 0;
-  uint64_t committed_zxid = 0;
-  // Leader: follower id -> how many txns it is behind the leader's log
-  // (counted in the current epoch; a follower not synced is absent).
-  std::map<uint64_t, uint64_t> follower_lag;
-};
 
 class EnsembleDriver {
  public:

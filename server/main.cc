@@ -13,7 +13,7 @@
 #include "server/client_service.h"
 #include "server/config.h"
 #include "server/failpoints.h"
-#include "server/zk_server.h"
+#include "server/node_runtime.h"
 
 namespace {
 
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto server = zabkeeper::server::ZkServer::Open(*config);
+  auto server = zabkeeper::server::NodeRuntime::Open(*config);
   if (!server.ok()) return Fail(1, std::string(server.status().message()));
   if (absl::Status s = (*server)->Start(); !s.ok()) return Fail(1, std::string(s.message()));
 

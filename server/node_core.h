@@ -157,6 +157,7 @@ class NodeCore {
   bool serving() const { return serving_; }
   size_t connection_count() const { return conns_.size(); }
   size_t watch_count() const { return watches_.watch_count(); }
+  const WatchManager& watches() const { return watches_; }
   // For checkers (the simulator): every txn applied, and every snapshot
   // installed (the applied state jumps to its zxid).
   std::function<void(uint64_t zxid, const std::string& txn)> on_apply;

@@ -38,6 +38,7 @@
 #include "server/connection.h"
 #include "server/ensemble_driver.h"
 #include "server/log_stage.h"
+#include "server/node_status.h"
 #include "server/preparer.h"
 #include "server/read_executor.h"
 #include "server/session_tracker.h"
@@ -47,27 +48,6 @@
 #include "storage/rocksdb_storage.h"
 
 namespace zabkeeper::server {
-
-// Facts for the admin endpoints and metrics.
-struct ServerStats {
-  std::string state;  // standalone | leader | follower | looking
-  int64_t zxid = 0;
-  uint32_t epoch = 0;
-  size_t node_count = 0;
-  size_t session_count = 0;
-  size_t connection_count = 0;
-  size_t watch_count = 0;
-  uint64_t digest = 0;
-  uint64_t outstanding = 0;
-  uint64_t txns_logged = 0;
-  uint64_t log_syncs = 0;
-  uint64_t avg_fsync_us = 0;
-  uint64_t requests = 0;
-  uint64_t reads = 0;
-  uint64_t writes = 0;
-  uint64_t approximate_data_size = 0;
-  uint64_t ephemerals_count = 0;
-};
 
 class ZkServer {
  public:

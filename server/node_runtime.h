@@ -1,0 +1,169 @@
+// NodeRuntime: the thin shell that runs one NodeCore as a server process.
+// The core is deterministic and single-threaded; this is where the threads,
+// the clock, RocksDB and the sockets live. Data flows one way:
+//
+//   gRPC stream reads ─┐                       ┌─> StorageWriter thread
+//   peer link readers ─┼─> inbox ─> core thread┼─> peer link writers
+//   storage reports ───┘   (bounded)           └─> gRPC stream writes
+//
+// Threads, one job each:
+//   core       takes every queued input, feeds the core, ticks it on time,
+//              and carries out its NodeReady batches (node_core.h);
+//   storage    StorageWriter: every blocking disk write, group-committed;
+//   transport  PeerTransport: per link one reader and one writer, plus a
+//              dialer per higher-id peer;
+//   gRPC       the client front end's callback threads (ClientService);
+//   admin      the HTTP admin endpoint (AdminServer).
+// The inbox bounds client requests and peer frames (their producers wait:
+// back-pressure onto the stream or link); storage reports and admin calls
+// bypass the bound, so the core thread never waits on its own producers.
+#ifndef ZABKEEPER_SERVER_NODE_RUNTIME_H_
+#define ZABKEEPER_SERVER_NODE_RUNTIME_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "server/config.h"
+#include "server/node_core.h"
+#include "server/node_status.h"
+#include "server/peer_transport.h"
+#include "server/storage_writer.h"
+#include "server/watch_manager.h"
+#include "storage/rocksdb_storage.h"
+
+namespace zabkeeper::server {
+
+// A client stream as the runtime drives it. Called on the core thread only:
+// neither may block (queue and return).
+class ClientStream {
+ public:
+  virtual ~ClientStream() = default;
+  virtual void Send(std::vector<proto::Response> responses) = 0;
+  // Ends the stream once what was sent is flushed.
+  virtual void Close() = 0;
+};
+
+class NodeRuntime {
+ public:
+  // Inputs queued beyond this make client streams and peer links wait.
+  static constexpr size_t kInboxCapacity = 8192;
+  // Batches queued for the storage thread beyond this make the core wait.
+  static constexpr size_t kStorageCapacity = 4096;
+
+  static absl::StatusOr<std::unique_ptr<NodeRuntime>> Open(const ServerConfig& config);
+  ~NodeRuntime();
+
+  // Starts the threads; standalone (a one-voter ensemble) returns once the
+  // node serves, as a standalone server is expected to from its first request.
+  absl::Status Start();
+  void Stop();
+
+  // ---- The client front end (any thread) ------------------------------------
+  // 0 when the address already has maxClientCnxns streams.
+  ConnId Connect(std::shared_ptr<ClientStream> stream, const std::string& peer,
+                 const std::string& peer_ip);
+  // Requests of one stream, in stream order; waits while the inbox is full.
+  void Request(ConnId conn, proto::Request request);
+  void Disconnect(ConnId conn, const std::string& peer_ip);
+
+  // ---- Status (any thread) ---------------------------------------------------
+  // Each asks the core thread (and waits at most a few seconds for it).
+  ServerStats Stats();
+  DriverStatus EnsembleStatus();
+  std::pair<int64_t, uint64_t> Digest();  // (zxid, digest), consistent
+  std::vector<std::pair<int64_t, std::vector<std::string>>> EphemeralsBySession();
+  std::vector<std::pair<std::string, std::vector<int64_t>>> Watches(WatchKind kind);
+  const ServerConfig& config() const { return config_; }
+  bool ensemble() const { return !config_.standalone(); }
+
+ private:
+  struct Input {
+    enum Kind {
+      kPeerUp,
+      kPeerDown,
+      kFrame,
+      kPersisted,
+      kAcceptedEpoch,
+      kCurrentEpoch,
+      kOpen,
+      kRequest,
+      kClose,
+      kCall
+    };
+    explicit Input(Kind k, uint64_t i = 0) : kind(k), id(i) {}
+    Kind kind;
+    uint64_t id;  // peer sid, connection, zxid or epoch
+    proto::PeerFrame frame;
+    proto::Request request;
+    std::shared_ptr<ClientStream> stream;
+    std::string peer;
+    std::function<void()> call;
+  };
+
+  explicit NodeRuntime(const ServerConfig& config);
+  // `bounded` inputs wait while the inbox is full. False once stopping.
+  bool Post(Input input, bool bounded);
+  // Runs fn on the core thread and waits (bounded) for it; false on timeout.
+  bool Call(std::function<void()> fn);
+  void CoreLoop();
+  void Dispatch(Input& input);
+  void CarryOut();
+  void NoteRole();
+  void Publish();
+  int64_t NowMs() const;
+
+  const ServerConfig config_;
+  NodeCoreConfig core_config_;
+  std::unique_ptr<storage::RocksDb> rocks_;
+  std::unique_ptr<storage::RocksTxnLog> log_;
+  std::unique_ptr<storage::RocksStateStore> state_store_;
+  std::unique_ptr<storage::RocksEpochStore> epoch_store_;
+  std::unique_ptr<NodeCore> core_;  // the core thread's alone once started
+  std::unique_ptr<StorageWriter> storage_;
+  std::unique_ptr<PeerTransport> transport_;
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+
+  // The inbox.
+  std::mutex mu_;
+  std::condition_variable inbox_cv_;
+  std::condition_variable not_full_;
+  std::deque<Input> inbox_;
+  bool stopping_ = false;
+  std::thread core_thread_;
+
+  // Core thread only.
+  absl::flat_hash_map<ConnId, std::shared_ptr<ClientStream>> streams_;
+  ::zab::RoleState noted_role_;
+
+  // Admission (front-end threads).
+  std::mutex conns_mu_;
+  absl::flat_hash_map<std::string, int> conns_per_ip_;
+  size_t connection_count_ = 0;
+  std::atomic<ConnId> next_conn_{1};
+
+  // Published by the core thread for status readers that cannot wait.
+  std::mutex status_mu_;
+  std::condition_variable serving_cv_;
+  ServerStats stats_;
+  DriverStatus driver_status_;
+  bool serving_ = false;
+
+  std::atomic<uint64_t> requests_{0};
+  std::atomic<uint64_t> reads_{0};
+  std::atomic<uint64_t> writes_{0};
+};
+
+}  // namespace zabkeeper::server
+
+#endif  // ZABKEEPER_SERVER_NODE_RUNTIME_H_

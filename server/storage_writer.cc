@@ -1,0 +1,127 @@
+#include "server/storage_writer.h"
+
+#include <chrono>
+#include <limits>
+
+#include "glog/logging.h"
+#include "server/failpoints.h"
+
+namespace zabkeeper::server {
+namespace {
+
+constexpr size_t kAll = std::numeric_limits<size_t>::max();
+constexpr uint64_t kNoCap = std::numeric_limits<uint64_t>::max();
+
+}  // namespace
+
+StorageWriter::StorageWriter(storage::TxnLog* log, storage::StateStore* state,
+                             storage::EpochStore* epochs, Reports reports, size_t capacity)
+    : log_(log), state_(state), epochs_(epochs), reports_(std::move(reports)), queue_(capacity) {}
+
+StorageWriter::~StorageWriter() { Stop(); }
+
+void StorageWriter::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void StorageWriter::Stop() {
+  queue_.Close();
+  if (thread_.joinable()) thread_.join();
+}
+
+void StorageWriter::Submit(std::vector<StorageOp> ops) {
+  if (ops.empty()) return;
+  queue_.Push(Job{std::move(ops), nullptr});
+}
+
+void StorageWriter::SubmitAndWait(std::vector<StorageOp> ops) {
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> finished = done->get_future();
+  if (!queue_.Push(Job{std::move(ops), done})) return;  // stopping
+  finished.wait();
+}
+
+void StorageWriter::Run() {
+  while (true) {
+    // Everything queued while the last sync ran forms the next batch. Held
+    // appends (put off by a stall) are retried every few milliseconds.
+    std::vector<Job> jobs = held_.empty() ? queue_.PopBatch(kAll)
+                                          : queue_.PopBatchFor(kAll, std::chrono::milliseconds(10));
+    if (jobs.empty() && queue_.closed()) {
+      // Stopping during a stall drops the held appends, as a crash would.
+      WriteHeld(kNoCap, /*deferrable=*/true);
+      return;
+    }
+    for (Job& job : jobs) {
+      for (StorageOp& op : job.ops) Execute(op);
+      if (job.done) job.done->set_value();  // its synchronous ops are durable
+    }
+    WriteHeld(kNoCap, /*deferrable=*/true);
+  }
+}
+
+void StorageWriter::Execute(StorageOp& op) {
+  absl::Status s;
+  switch (op.kind) {
+    case StorageOp::kInstall:
+      // Earlier appends land first; the log they were in is then emptied,
+      // so they are not reported: the log after the install is another.
+      WriteHeld(0, /*deferrable=*/false);
+      ZK_FAILPOINT_CRASH("snap.before_install");
+      s = log_->TruncateAfter(0);
+      if (s.ok()) s = state_->ReplaceAll(op.state);
+      break;
+    case StorageOp::kTruncate:
+      WriteHeld(op.zxid, /*deferrable=*/false);
+      s = log_->TruncateAfter(op.zxid);
+      break;
+    case StorageOp::kAppend:
+      for (storage::LogEntry& e : op.entries) held_.push_back(std::move(e));
+      if (held_.size() >= kMaxBatch) WriteHeld(kNoCap, /*deferrable=*/true);
+      break;
+    case StorageOp::kAcceptedEpoch:
+      WriteHeld(kNoCap, /*deferrable=*/true);
+      s = epochs_->SetAcceptedEpoch(op.epoch);
+      CHECK(s.ok()) << "persisting acceptedEpoch failed: " << s;
+      ZK_FAILPOINT_CRASH("epoch.after_accepted_write");
+      reports_.accepted_epoch(op.epoch);
+      break;
+    case StorageOp::kCurrentEpoch:
+      WriteHeld(kNoCap, /*deferrable=*/true);
+      s = epochs_->SetCurrentEpoch(op.epoch);
+      CHECK(s.ok()) << "persisting currentEpoch failed: " << s;
+      ZK_FAILPOINT_CRASH("epoch.after_current_write");
+      reports_.current_epoch(op.epoch);
+      break;
+    case StorageOp::kState:
+      s = state_->Write(op.state);
+      break;
+    case StorageOp::kPurge:
+      // Losing a purge only keeps more log: a failure is worth a warning.
+      if (absl::Status p = log_->PurgeBefore(op.zxid); !p.ok()) {
+        LOG(WARNING) << "log purge failed: " << p;
+      }
+      break;
+  }
+  CHECK(s.ok()) << "storage op " << static_cast<int>(op.kind) << " failed: " << s;
+}
+
+void StorageWriter::WriteHeld(uint64_t cap, bool deferrable) {
+  if (held_.empty()) return;
+  if (deferrable && ZK_FAILPOINT_ARMED("log.stall")) return;
+  ZK_FAILPOINT_STALL("log.stall");
+  const auto start = std::chrono::steady_clock::now();
+  absl::Status s = log_->Append(held_);
+  CHECK(s.ok()) << "log append failed: " << s;
+  ZK_FAILPOINT_CRASH("log.after_sync");
+  sync_micros_ += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                            std::chrono::steady_clock::now() - start)
+                                            .count());
+  ++syncs_;
+  txns_ += held_.size();
+  const uint64_t persisted = std::min(held_.back().zxid, cap);
+  held_.clear();
+  if (persisted != 0) reports_.persisted(persisted);
+}
+
+}  // namespace zabkeeper::server

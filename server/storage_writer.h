@@ -1,0 +1,89 @@
+// StorageWriter: the thread that does a node's blocking I/O. It carries out
+// the storage ops of NodeCore's batches in order, as node_core.h's NodeReady
+// contract says, and reports completions back (Persisted, the epoch writes).
+//
+// Group commit (ZooKeeper's SyncRequestProcessor): appends are held while
+// more batches are queued and written as one synced log write, so a busy
+// node pays one fsync for many txns. Before an op whose order against the
+// log matters (install, truncate, an epoch write) the held appends are
+// written first. Applied state (kState) and purges go straight through:
+// they touch only committed txns, durable already.
+//
+// A storage error ends the process: a node that cannot trust its disk must
+// not vote (ZooKeeper exits the same way).
+#ifndef ZABKEEPER_SERVER_STORAGE_WRITER_H_
+#define ZABKEEPER_SERVER_STORAGE_WRITER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "server/bounded_queue.h"
+#include "server/node_core.h"
+#include "storage/epoch_store.h"
+#include "storage/state_store.h"
+#include "storage/txn_log.h"
+
+namespace zabkeeper::server {
+
+class StorageWriter {
+ public:
+  // Called on the writer's thread; must not block.
+  struct Reports {
+    std::function<void(uint64_t zxid)> persisted;
+    std::function<void(uint32_t epoch)> accepted_epoch;
+    std::function<void(uint32_t epoch)> current_epoch;
+  };
+  // Most txns written with one fsync: bounds the latency of a huge backlog.
+  static constexpr size_t kMaxBatch = 2048;
+
+  StorageWriter(storage::TxnLog* log, storage::StateStore* state, storage::EpochStore* epochs,
+                Reports reports, size_t capacity);
+  ~StorageWriter();
+
+  void Start();
+  // Carries out everything queued, then stops the thread.
+  void Stop();
+  // Queues one batch's ops; blocks while `capacity` batches are queued.
+  void Submit(std::vector<StorageOp> ops);
+  // Queues the ops and waits until they are carried out (the synchronous
+  // kinds: kInstall, kTruncate).
+  void SubmitAndWait(std::vector<StorageOp> ops);
+
+  uint64_t txns_logged() const { return txns_.load(); }
+  uint64_t syncs() const { return syncs_.load(); }
+  uint64_t sync_micros_total() const { return sync_micros_.load(); }
+
+ private:
+  struct Job {
+    std::vector<StorageOp> ops;
+    std::shared_ptr<std::promise<void>> done;
+  };
+  void Run();
+  void Execute(StorageOp& op);
+  // Writes the held appends with one sync and reports them, capped at `cap`
+  // (appends made before a truncation count only up to its point). While
+  // the log.stall failpoint is armed (a slow log device), a `deferrable`
+  // write is put off, so later epoch and state writes go ahead of it, and
+  // any other write waits for the stall to end.
+  void WriteHeld(uint64_t cap, bool deferrable);
+
+  storage::TxnLog* log_;
+  storage::StateStore* state_;
+  storage::EpochStore* epochs_;
+  Reports reports_;
+  BoundedQueue<Job> queue_;
+  std::thread thread_;
+  std::vector<storage::LogEntry> held_;  // writer thread only
+  std::atomic<uint64_t> txns_{0};
+  std::atomic<uint64_t> syncs_{0};
+  std::atomic<uint64_t> sync_micros_{0};
+};
+
+}  // namespace zabkeeper::server
+
+#endif  // ZABKEEPER_SERVER_STORAGE_WRITER_H_
