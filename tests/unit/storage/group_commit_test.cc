@@ -1,18 +1,18 @@
-// Group commit: the LogStage writes everything queued during one fsync as a
-// single synced batch, so under concurrent load syncs() < txns_logged(), and
-// every entry lands in the log, in zxid order, exactly once.
+// Group commit and ordering in the StorageWriter, the thread that carries out
+// a node's storage ops: appends queued while a sync runs share the next sync;
+// every entry lands once, in zxid order; Persisted is reported in order and
+// only for what is durable (capped at a truncation, not at all before an
+// install); epoch writes are reported once durable.
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "server/log_stage.h"
+#include "server/storage_writer.h"
 #include "storage/memory_storage.h"
 #include "storage/rocksdb_storage.h"
 #include "tests/unit/storage/temp_dir.h"
@@ -20,125 +20,76 @@
 namespace zabkeeper::storage {
 namespace {
 
-using server::LogStage;
+using server::StorageOp;
+using server::StorageWriter;
 
-// Hands out zxids and pushes in zxid order, from many threads.
-class Appender {
+// What the writer reported, in order ("p5" = Persisted(5), "a2" = accepted
+// epoch 2, "c2" = current epoch 2).
+class Reports {
  public:
-  explicit Appender(LogStage* stage) : stage_(stage) {}
-  void AppendOne() {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++zxid_;
-    ASSERT_TRUE(
-        stage_->Append(LogEntry{static_cast<uint64_t>(zxid_), absl::StrCat("payload-", zxid_)}));
+  StorageWriter::Reports Hooks() {
+    StorageWriter::Reports r;
+    r.persisted = [this](uint64_t z) { Add(absl::StrCat("p", z)); };
+    r.accepted_epoch = [this](uint32_t e) { Add(absl::StrCat("a", e)); };
+    r.current_epoch = [this](uint32_t e) { Add(absl::StrCat("c", e)); };
+    return r;
   }
-  int64_t last_zxid() const { return zxid_; }
+  std::vector<std::string> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::move(seen_);
+  }
 
  private:
-  LogStage* stage_;
-  std::mutex mu_;
-  int64_t zxid_ = 0;
-};
-
-// Collects what the stage hands on and checks it is gap-free and in order.
-class Downstream {
- public:
-  void Take(LogStage::Batch batch) {
+  void Add(std::string s) {
     std::lock_guard<std::mutex> lock(mu_);
-    ++batches_;
-    for (const LogEntry& e : batch) {
-      if (static_cast<int64_t>(e.zxid) != last_ + 1) ++out_of_order_;
-      last_ = static_cast<int64_t>(e.zxid);
-      ++count_;
-    }
+    seen_.push_back(std::move(s));
   }
-  int64_t count() const { return count_; }
-  int64_t last() const { return last_; }
-  int64_t batches() const { return batches_; }
-  int64_t out_of_order() const { return out_of_order_; }
-
- private:
   std::mutex mu_;
-  int64_t last_ = 0;
-  int64_t count_ = 0;
-  int64_t batches_ = 0;
-  int64_t out_of_order_ = 0;
+  std::vector<std::string> seen_;
 };
 
-void RunConcurrentAppenders(LogStage* stage, Appender* appender, int threads, int per_thread) {
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&] {
-      for (int i = 0; i < per_thread; ++i) appender->AppendOne();
-    });
+std::vector<StorageOp> Append(uint64_t from, uint64_t to) {
+  std::vector<StorageOp> ops(1);
+  ops[0].kind = StorageOp::kAppend;
+  for (uint64_t z = from; z <= to; ++z) {
+    ops[0].entries.push_back(LogEntry{z, absl::StrCat("payload-", z)});
   }
-  for (auto& w : workers) w.join();
-  stage->Stop();
+  return ops;
 }
 
-void ExpectLogHoldsAllInOrder(const TxnLog& log, int64_t n) {
+std::vector<StorageOp> One(StorageOp::Kind kind, uint64_t zxid = 0, uint32_t epoch = 0) {
+  std::vector<StorageOp> ops(1);
+  ops[0].kind = kind;
+  ops[0].zxid = zxid;
+  ops[0].epoch = epoch;
+  return ops;
+}
+
+void ExpectLogHolds(const TxnLog& log, uint64_t n) {
   auto all = log.ReadAfter(0, static_cast<size_t>(n) + 10);
   ASSERT_TRUE(all.ok()) << all.status();
-  ASSERT_EQ(static_cast<int64_t>(all->size()), n);
-  for (int64_t i = 0; i < n; ++i) {
-    ASSERT_EQ((*all)[i].zxid, static_cast<uint64_t>(i + 1));
+  ASSERT_EQ(all->size(), n);
+  for (uint64_t i = 0; i < n; ++i) {
+    ASSERT_EQ((*all)[i].zxid, i + 1);
     ASSERT_EQ((*all)[i].payload, absl::StrCat("payload-", i + 1));
   }
-  EXPECT_EQ(log.LastZxid(), static_cast<uint64_t>(n));
+  EXPECT_EQ(log.LastZxid(), n);
 }
 
-TEST(GroupCommit, RocksLog_ConcurrentAppenders_FewerSyncsThanTxns) {
-  testing::TempDir dir;
-  auto rocks = RocksDb::Open(dir.Sub("db"));
-  ASSERT_TRUE(rocks.ok()) << rocks.status();
-  auto log = RocksTxnLog::Open(rocks->get());
-  ASSERT_TRUE(log.ok()) << log.status();
-  Downstream down;
-  LogStage stage(log->get(), 4096, [&](LogStage::Batch b) { down.Take(std::move(b)); });
-  stage.Start();
-  Appender appender(&stage);
-  constexpr int kThreads = 8;
-  constexpr int kPerThread = 250;
-  RunConcurrentAppenders(&stage, &appender, kThreads, kPerThread);
-  constexpr int64_t kTotal = kThreads * kPerThread;
-
-  EXPECT_EQ(stage.txns_logged(), static_cast<uint64_t>(kTotal));
-  EXPECT_LT(stage.syncs(), stage.txns_logged()) << "no batching at all";
-  EXPECT_GE(stage.syncs(), 1u);
-  EXPECT_EQ(stage.syncs(), (*log)->SyncCount()) << "one log sync per stage batch";
-  EXPECT_EQ(down.count(), kTotal);
-  EXPECT_EQ(down.last(), kTotal);
-  EXPECT_EQ(down.out_of_order(), 0);
-  EXPECT_EQ(static_cast<uint64_t>(down.batches()), stage.syncs());
-  ExpectLogHoldsAllInOrder(**log, kTotal);
-  std::printf("group commit (RocksDB): %llu txns in %llu syncs (%.1f txns/sync)\n",
-              static_cast<unsigned long long>(stage.txns_logged()),
-              static_cast<unsigned long long>(stage.syncs()),
-              static_cast<double>(stage.txns_logged()) / static_cast<double>(stage.syncs()));
-}
-
-TEST(GroupCommit, RocksLog_SurvivesReopenAfterStop) {
-  testing::TempDir dir;
-  {
-    auto rocks = RocksDb::Open(dir.Sub("db"));
-    ASSERT_TRUE(rocks.ok());
-    auto log = RocksTxnLog::Open(rocks->get());
-    ASSERT_TRUE(log.ok());
-    LogStage stage(log->get(), 64, [](LogStage::Batch) {});
-    stage.Start();
-    Appender appender(&stage);
-    RunConcurrentAppenders(&stage, &appender, 4, 50);
+// Persisted reports must rise and end at `last`.
+void ExpectPersistedRisesTo(const std::vector<std::string>& reports, uint64_t last) {
+  uint64_t prev = 0;
+  for (const std::string& r : reports) {
+    ASSERT_EQ(r[0], 'p') << r;
+    const uint64_t z = std::stoull(r.substr(1));
+    EXPECT_GT(z, prev) << "reports out of order";
+    prev = z;
   }
-  auto rocks = RocksDb::Open(dir.Sub("db"));
-  ASSERT_TRUE(rocks.ok());
-  auto log = RocksTxnLog::Open(rocks->get());
-  ASSERT_TRUE(log.ok());
-  ExpectLogHoldsAllInOrder(**log, 200);
+  EXPECT_EQ(prev, last);
 }
 
-// A log whose first sync holds until the test releases it: everything queued
-// meanwhile must go out in the next batch. Deterministic evidence of
-// batching, with no sleep to guess how long the first sync takes.
+// A log whose syncs hold until the test opens it: everything queued meanwhile
+// must go out in the next batch. Deterministic evidence of batching.
 class GatedLog : public MemoryTxnLog {
  public:
   explicit GatedLog(bool open = false) : open_(open) {}
@@ -171,52 +122,135 @@ class GatedLog : public MemoryTxnLog {
   std::atomic<size_t> max_batch_{0};
 };
 
-TEST(GroupCommit, SlowSync_QueuedProposalsShareOneSync) {
+TEST(GroupCommit, SlowSync_QueuedAppendsShareOneSync) {
   GatedLog log;
-  Downstream down;
-  LogStage stage(&log, 1024, [&](LogStage::Batch b) { down.Take(std::move(b)); });
-  stage.Start();
-  Appender appender(&stage);
-  appender.AppendOne();  // the first sync starts and holds
+  MemoryStateStore state;
+  MemoryEpochStore epochs;
+  Reports reports;
+  StorageWriter writer(&log, &state, &epochs, reports.Hooks(), 1024);
+  writer.Start();
+  writer.Submit(Append(1, 1));  // the first sync starts and holds
   log.WaitEntered();
-  for (int i = 0; i < 99; ++i) appender.AppendOne();  // queued behind it
+  for (uint64_t z = 2; z <= 100; ++z) writer.Submit(Append(z, z));  // queued behind it
   log.Open();
-  stage.Stop();
-  EXPECT_EQ(stage.txns_logged(), 100u);
-  EXPECT_EQ(stage.syncs(), 2u);
+  writer.Stop();
+  EXPECT_EQ(writer.txns_logged(), 100u);
+  EXPECT_EQ(writer.syncs(), 2u);
   EXPECT_EQ(log.max_batch(), 99u);
-  EXPECT_EQ(down.count(), 100);
-  EXPECT_EQ(down.out_of_order(), 0);
-  ExpectLogHoldsAllInOrder(log, 100);
+  ExpectLogHolds(log, 100);
+  const std::vector<std::string> seen = reports.Take();
+  EXPECT_EQ(seen, (std::vector<std::string>{"p1", "p100"}));
 }
 
-TEST(GroupCommit, Stop_DrainsQueueBeforeReturning) {
+TEST(GroupCommit, RocksLog_ManyBatches_FewerSyncsThanTxns_SurviveReopen) {
+  testing::TempDir dir;
+  Reports reports;
+  {
+    auto rocks = RocksDb::Open(dir.Sub("db"));
+    ASSERT_TRUE(rocks.ok()) << rocks.status();
+    auto log = RocksTxnLog::Open(rocks->get());
+    auto state = RocksStateStore::Open(rocks->get());
+    auto epochs = RocksEpochStore::Open(rocks->get());
+    ASSERT_TRUE(log.ok() && state.ok() && epochs.ok());
+    StorageWriter writer(log->get(), state->get(), epochs->get(), reports.Hooks(), 4096);
+    writer.Start();
+    for (uint64_t z = 1; z <= 2000; ++z) writer.Submit(Append(z, z));
+    writer.Stop();
+    EXPECT_EQ(writer.txns_logged(), 2000u);
+    EXPECT_LT(writer.syncs(), writer.txns_logged()) << "no batching at all";
+    EXPECT_EQ(writer.syncs(), (*log)->SyncCount()) << "one log sync per batch";
+    std::printf("group commit (RocksDB): %llu txns in %llu syncs\n",
+                static_cast<unsigned long long>(writer.txns_logged()),
+                static_cast<unsigned long long>(writer.syncs()));
+  }
+  ExpectPersistedRisesTo(reports.Take(), 2000);
+  auto rocks = RocksDb::Open(dir.Sub("db"));
+  ASSERT_TRUE(rocks.ok());
+  auto log = RocksTxnLog::Open(rocks->get());
+  ASSERT_TRUE(log.ok());
+  ExpectLogHolds(**log, 2000);
+}
+
+TEST(GroupCommit, Stop_WritesWhatIsQueued) {
   MemoryTxnLog log;
-  Downstream down;
-  LogStage stage(&log, 16, [&](LogStage::Batch b) { down.Take(std::move(b)); });
-  stage.Start();
-  Appender appender(&stage);
-  for (int i = 0; i < 500; ++i) appender.AppendOne();
-  stage.Stop();
-  EXPECT_EQ(down.count(), 500);
-  EXPECT_EQ(log.LastZxid(), 500u);
-  EXPECT_EQ(stage.txns_logged(), 500u);
-  EXPECT_FALSE(stage.Append(LogEntry{})) << "append after stop accepted";
+  MemoryStateStore state;
+  MemoryEpochStore epochs;
+  Reports reports;
+  StorageWriter writer(&log, &state, &epochs, reports.Hooks(), 16);
+  writer.Start();
+  for (uint64_t z = 1; z <= 500; ++z) writer.Submit(Append(z, z));
+  writer.Stop();
+  ExpectLogHolds(log, 500);
+  EXPECT_EQ(writer.txns_logged(), 500u);
+  ExpectPersistedRisesTo(reports.Take(), 500);
 }
 
 TEST(GroupCommit, BatchSize_IsCappedAtKMaxBatch) {
   GatedLog log(/*open=*/true);  // records the largest batch
-  Downstream down;
-  const int n = static_cast<int>(LogStage::kMaxBatch) * 2 + 10;
-  LogStage stage(&log, static_cast<size_t>(n) + 10,
-                 [&](LogStage::Batch b) { down.Take(std::move(b)); });
-  Appender appender(&stage);
-  for (int i = 0; i < n; ++i) appender.AppendOne();  // all queued before start
-  stage.Start();
-  stage.Stop();
-  EXPECT_EQ(down.count(), n);
-  EXPECT_EQ(log.max_batch(), LogStage::kMaxBatch);
-  EXPECT_EQ(stage.syncs(), 3u);
+  MemoryStateStore state;
+  MemoryEpochStore epochs;
+  Reports reports;
+  const uint64_t n = StorageWriter::kMaxBatch * 2 + 10;
+  StorageWriter writer(&log, &state, &epochs, reports.Hooks(), n + 10);
+  for (uint64_t z = 1; z <= n; ++z) writer.Submit(Append(z, z));  // all queued before start
+  writer.Start();
+  writer.Stop();
+  ExpectLogHolds(log, n);
+  EXPECT_EQ(log.max_batch(), StorageWriter::kMaxBatch);
+  EXPECT_EQ(writer.syncs(), 3u);
+}
+
+TEST(GroupCommit, TruncateAfterAppends_ReportsOnlyUpToTheTruncation) {
+  MemoryTxnLog log;
+  MemoryStateStore state;
+  MemoryEpochStore epochs;
+  Reports reports;
+  StorageWriter writer(&log, &state, &epochs, reports.Hooks(), 16);
+  // Queued before the thread starts, so both are one batch.
+  writer.Submit(Append(1, 5));
+  writer.Submit(One(StorageOp::kTruncate, 3));
+  writer.Start();
+  // Synchronous: done when SubmitAndWait returns.
+  writer.SubmitAndWait(One(StorageOp::kTruncate, 2));
+  EXPECT_EQ(log.LastZxid(), 2u);
+  writer.Stop();
+  EXPECT_EQ(reports.Take(), (std::vector<std::string>{"p3"}))
+      << "entries 4 and 5 are gone: reporting them would ACK a lie";
+}
+
+TEST(GroupCommit, InstallAfterAppends_ReportsNothingAndReplacesEverything) {
+  MemoryTxnLog log;
+  MemoryStateStore state;
+  MemoryEpochStore epochs;
+  Reports reports;
+  StorageWriter writer(&log, &state, &epochs, reports.Hooks(), 16);
+  writer.Submit(Append(1, 5));
+  std::vector<StorageOp> install = One(StorageOp::kInstall);
+  install[0].state.last_applied = 9;
+  writer.Submit(std::move(install));
+  writer.Start();
+  writer.Stop();
+  EXPECT_EQ(log.LastZxid(), 0u) << "the log before a snapshot is emptied";
+  EXPECT_EQ(state.LastApplied(), 9u);
+  EXPECT_TRUE(reports.Take().empty()) << "appends before an install must not be reported";
+}
+
+TEST(GroupCommit, EpochWrites_ComeAfterEarlierAppends_AndAreReportedOnceDurable) {
+  MemoryTxnLog log;
+  MemoryStateStore state;
+  MemoryEpochStore epochs;
+  Reports reports;
+  StorageWriter writer(&log, &state, &epochs, reports.Hooks(), 16);
+  writer.Submit(Append(1, 2));
+  writer.Submit(One(StorageOp::kAcceptedEpoch, 0, 7));
+  writer.Submit(Append(3, 3));
+  writer.Submit(One(StorageOp::kCurrentEpoch, 0, 7));
+  writer.Start();
+  writer.Stop();
+  EXPECT_EQ(epochs.AcceptedEpoch(), 7u);
+  EXPECT_EQ(epochs.CurrentEpoch(), 7u);
+  EXPECT_EQ(reports.Take(), (std::vector<std::string>{"p2", "a7", "p3", "c7"}));
+  ExpectLogHolds(log, 3);
 }
 
 }  // namespace
