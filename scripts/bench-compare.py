@@ -60,6 +60,9 @@ WORKLOADS = {
     "seq_get": ["--workload", "get", "--sessions", "1", "--outstanding", "1", "--keys", "10",
                 "--value-size", "100"],
     "watch16": ["--workload", "watch", "--sessions", "16", "--value-size", "100"],
+    # 1 MB values (under ZooKeeper's default jute.maxbuffer of 1 MiB).
+    "set_1mb": ["--workload", "set", "--sessions", "1", "--outstanding", "4", "--keys", "4",
+                "--value-size", "1000000"],
 }
 DEFAULT_WORKLOADS = "set,create,get,mixed90,churn,seq_set,watch16"
 

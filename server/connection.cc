@@ -21,13 +21,11 @@ std::vector<proto::Id> Connection::auth() const {
   proto::Id& ip = ids.emplace_back();
   ip.set_scheme("ip");
   ip.set_id(peer_ip());
-  std::lock_guard<std::mutex> lock(auth_mu_);
   ids.insert(ids.end(), added_auth_.begin(), added_auth_.end());
   return ids;
 }
 
 void Connection::AddAuth(proto::Id id) {
-  std::lock_guard<std::mutex> lock(auth_mu_);
   for (const proto::Id& have : added_auth_) {
     if (have.scheme() == id.scheme() && have.id() == id.id()) return;
   }
@@ -35,7 +33,6 @@ void Connection::AddAuth(proto::Id id) {
 }
 
 void Connection::ExpectWrite(int64_t xid) {
-  std::lock_guard<std::mutex> lock(mu_);
   Item item;
   item.xid = xid;
   item.is_write = true;
@@ -43,7 +40,6 @@ void Connection::ExpectWrite(int64_t xid) {
 }
 
 void Connection::Read(const proto::Request& request, const ReadFn& execute) {
-  std::lock_guard<std::mutex> lock(mu_);
   if (queue_.empty()) {
     std::vector<proto::Response> out;
     execute(request, &out);
@@ -57,7 +53,6 @@ void Connection::Read(const proto::Request& request, const ReadFn& execute) {
 }
 
 void Connection::Reply(proto::Response response) {
-  std::lock_guard<std::mutex> lock(mu_);
   if (queue_.empty()) {
     Send(std::move(response));
     return;
@@ -70,7 +65,6 @@ void Connection::Reply(proto::Response response) {
 }
 
 bool Connection::CompleteWrite(proto::Response response, const ReadFn& execute) {
-  std::lock_guard<std::mutex> lock(mu_);
   for (Item& item : queue_) {
     if (item.is_write && !item.done) {
       if (item.xid != response.xid()) {
@@ -80,14 +74,14 @@ bool Connection::CompleteWrite(proto::Response response, const ReadFn& execute) 
       }
       item.done = true;
       item.response = std::move(response);
-      PopDoneLocked(&execute);
+      PopDone(&execute);
       return true;
     }
   }
   return false;
 }
 
-void Connection::PopDoneLocked(const ReadFn* execute) {
+void Connection::PopDone(const ReadFn* execute) {
   while (!queue_.empty()) {
     Item& head = queue_.front();
     if (head.done) {
@@ -103,9 +97,6 @@ void Connection::PopDoneLocked(const ReadFn* execute) {
   }
 }
 
-void Connection::Event(proto::Response event) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Send(std::move(event));
-}
+void Connection::Event(proto::Response event) { Send(std::move(event)); }
 
 }  // namespace zabkeeper::server

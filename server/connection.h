@@ -4,17 +4,15 @@
 // after it (so a read sees the session's own earlier writes), and watch
 // events go out on the same FIFO stream as replies.
 //
-// The transport (the gRPC reactor) implements Send/CloseStream; Send is
-// called with the ordering lock held, so it must only enqueue.
+// The node core implements Send/CloseStream (its batch collects what is
+// sent). Single-threaded: only the core's thread touches a Connection.
 #ifndef ZABKEEPER_SERVER_CONNECTION_H_
 #define ZABKEEPER_SERVER_CONNECTION_H_
 
-#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -40,7 +38,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Identities for ACL checks: ip:<address> plus ids added with addAuth.
   std::vector<proto::Id> auth() const;
   void AddAuth(proto::Id id);
-  int64_t session_id() const { return session_id_.load(); }
+  int64_t session_id() const { return session_id_; }
   void set_session_id(int64_t id) { session_id_ = id; }
 
   // A write (or connect/close) with this xid is now in the pipeline.
@@ -52,7 +50,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Reply(proto::Response response);
   // The oldest unfinished write finished with this response. Reads queued
   // right behind it run now, before any later write is applied, so each read
-  // sees exactly the session's earlier writes. The caller holds the tree lock.
+  // sees exactly the session's earlier writes.
   // Returns false (and changes nothing) when the oldest unfinished write is
   // not response.xid(): that reply belongs to a request this stream never
   // sent or already gave up on.
@@ -64,7 +62,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   virtual void CloseStream() = 0;
 
  protected:
-  // Appends to the transport's outbox; called with mu_ held, must not block.
+  // Appends to the outgoing batch.
   virtual void Send(proto::Response response) = 0;
 
  private:
@@ -75,13 +73,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     proto::Request read;
     proto::Response response;
   };
-  void PopDoneLocked(const ReadFn* execute);
+  void PopDone(const ReadFn* execute);
 
   const std::string peer_;
-  std::atomic<int64_t> session_id_{0};
-  mutable std::mutex auth_mu_;
-  std::vector<proto::Id> added_auth_;  // guarded by auth_mu_
-  std::mutex mu_;
+  int64_t session_id_ = 0;
+  std::vector<proto::Id> added_auth_;
   std::deque<Item> queue_;  // bounded by the server's in-flight limit
 };
 

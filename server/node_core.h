@@ -141,7 +141,7 @@ class NodeCore {
   void CurrentEpochPersisted(uint32_t epoch);
   // `peer` is the client's address as the transport names it ("ipv4:h:p").
   void OpenConnection(ConnId conn, const std::string& peer);
-  void ClientRequest(ConnId conn, const proto::Request& request);
+  void ClientRequest(ConnId conn, proto::Request request);
   // The client went away (or the runtime closed the stream).
   void CloseConnection(ConnId conn);
 

@@ -77,7 +77,7 @@ void NodeCore::CloseAllClientStreams() {
   session_conns_.clear();
 }
 
-void NodeCore::ClientRequest(ConnId id, const proto::Request& request) {
+void NodeCore::ClientRequest(ConnId id, proto::Request request) {
   auto it = conns_.find(id);
   if (it == conns_.end() || it->second->closed()) return;
   std::shared_ptr<CoreConnection> conn = it->second;
@@ -119,11 +119,12 @@ void NodeCore::ClientRequest(ConnId id, const proto::Request& request) {
     case proto::Request::kSetAcl:
     case proto::Request::kMulti:
     case proto::Request::kClose:
-      Submit(conn.get(), WriteRequest{sid, request, false, conn->auth(), false});
+      // The payload moves on into the txn: no copy per stage.
+      Submit(conn.get(), WriteRequest{sid, std::move(request), false, conn->auth(), false});
       return;
     case proto::Request::kSync:
       // The leader says up to which zxid; done once applied here.
-      Submit(conn.get(), WriteRequest{sid, request, false, {}, false});
+      Submit(conn.get(), WriteRequest{sid, std::move(request), false, {}, false});
       return;
     default:
       conn->Read(request, ReaderFor(sid, *conn));

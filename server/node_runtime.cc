@@ -252,7 +252,7 @@ void NodeRuntime::Dispatch(Input& in) {
       core_->OpenConnection(in.id, in.peer);
       break;
     case Input::kRequest:
-      core_->ClientRequest(in.id, in.request);
+      core_->ClientRequest(in.id, std::move(in.request));
       break;
     case Input::kClose:
       core_->CloseConnection(in.id);

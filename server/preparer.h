@@ -52,8 +52,8 @@ class Preparer {
   // close, the leader's expiry and reaping) into the txn to log at zxid; the
   // error detail, if any, travels in the txn. session_live: the session is
   // in the applied session table (or its createSession is prepared); if not,
-  // or if its close is prepared already, every write of it but a connect (and a server-internal one)
-  // becomes a SESSION_EXPIRED error txn.
+  // or if its close is prepared already, every write of it but a connect (and a server-internal
+  // one) becomes a SESSION_EXPIRED error txn.
   proto::Txn PrepareWrite(const DataTree& tree, const WriteRequest& write, int64_t zxid,
                           int64_t time_ms, bool session_live);
 

@@ -11,13 +11,9 @@ SessionTracker::SessionTracker(int64_t server_id, int64_t now_ms_wall) {
   next_id_ = static_cast<int64_t>(base | (static_cast<uint64_t>(server_id & 0xff) << 56));
 }
 
-int64_t SessionTracker::NextSessionId() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return ++next_id_;
-}
+int64_t SessionTracker::NextSessionId() { return ++next_id_; }
 
 void SessionTracker::Track(int64_t session_id, int32_t timeout_ms, Clock::time_point now) {
-  std::lock_guard<std::mutex> lock(mu_);
   Entry& e = sessions_[session_id];
   e.timeout_ms = timeout_ms;
   e.deadline = now + std::chrono::milliseconds(timeout_ms);
@@ -25,31 +21,22 @@ void SessionTracker::Track(int64_t session_id, int32_t timeout_ms, Clock::time_p
 }
 
 bool SessionTracker::Touch(int64_t session_id, Clock::time_point now) {
-  std::lock_guard<std::mutex> lock(mu_);
   auto it = sessions_.find(session_id);
   if (it == sessions_.end() || it->second.closing) return false;
   it->second.deadline = now + std::chrono::milliseconds(it->second.timeout_ms);
   return true;
 }
 
-void SessionTracker::Remove(int64_t session_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  sessions_.erase(session_id);
-}
+void SessionTracker::Remove(int64_t session_id) { sessions_.erase(session_id); }
 
-void SessionTracker::Clear() {
-  std::lock_guard<std::mutex> lock(mu_);
-  sessions_.clear();
-}
+void SessionTracker::Clear() { sessions_.clear(); }
 
 bool SessionTracker::IsLive(int64_t session_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
   auto it = sessions_.find(session_id);
   return it != sessions_.end() && !it->second.closing;
 }
 
 std::vector<int64_t> SessionTracker::TakeExpired(Clock::time_point now) {
-  std::lock_guard<std::mutex> lock(mu_);
   std::vector<int64_t> expired;
   for (auto& [id, e] : sessions_) {
     if (!e.closing && e.deadline <= now) {
@@ -62,9 +49,6 @@ std::vector<int64_t> SessionTracker::TakeExpired(Clock::time_point now) {
   return expired;
 }
 
-size_t SessionTracker::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return sessions_.size();
-}
+size_t SessionTracker::size() const { return sessions_.size(); }
 
 }  // namespace zabkeeper::server

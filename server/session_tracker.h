@@ -1,17 +1,16 @@
 // SessionTracker: liveness of sessions (ZooKeeper's SessionTrackerImpl).
 // Every request or ping of a session pushes its deadline out by its timeout;
-// the owner of expiry (the standalone server, later the leader) polls
-// TakeExpired() each tick and turns each expired session into a closeSession
-// transaction. Session ids embed the server id in the top byte, as in
-// ZooKeeper, so ids created by different servers never collide.
+// the owner of expiry (the leader) polls TakeExpired() each tick and turns
+// each expired session into a closeSession transaction. Session ids embed the
+// server id in the top byte, as in ZooKeeper, so ids created by different
+// servers never collide.
 //
-// Thread-safe.
+// Owned by one thread (the node core's); no locks.
 #ifndef ZABKEEPER_SERVER_SESSION_TRACKER_H_
 #define ZABKEEPER_SERVER_SESSION_TRACKER_H_
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -48,7 +47,6 @@ class SessionTracker {
     Clock::time_point deadline;
     bool closing = false;
   };
-  mutable std::mutex mu_;
   absl::flat_hash_map<int64_t, Entry> sessions_;
   int64_t next_id_;
 };

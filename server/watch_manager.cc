@@ -23,7 +23,6 @@ std::vector<WatchKind> WatchKindsOf(proto::WatcherType type) {
 }
 
 void WatchManager::Add(const std::string& path, int64_t session_id, WatchKind kind) {
-  std::lock_guard<std::mutex> lock(mu_);
   TableOf(kind)[path].insert(session_id);
   by_session_[session_id].insert({path, kind});
 }
@@ -52,7 +51,6 @@ void WatchManager::CopyFrom(WatchKind kind, absl::string_view path,
 }
 
 std::vector<int64_t> WatchManager::Trigger(proto::EventType type, const std::string& path) {
-  std::lock_guard<std::mutex> lock(mu_);
   absl::flat_hash_set<int64_t> fired;
   switch (type) {
     case proto::NODE_CREATED:
@@ -88,7 +86,7 @@ std::vector<int64_t> WatchManager::Trigger(proto::EventType type, const std::str
   return out;
 }
 
-bool WatchManager::EraseLocked(const std::string& path, int64_t session_id, WatchKind kind) {
+bool WatchManager::EraseOne(const std::string& path, int64_t session_id, WatchKind kind) {
   Table& table = TableOf(kind);
   auto it = table.find(path);
   if (it == table.end() || it->second.erase(session_id) == 0) return false;
@@ -102,15 +100,13 @@ bool WatchManager::EraseLocked(const std::string& path, int64_t session_id, Watc
 }
 
 bool WatchManager::Remove(const std::string& path, int64_t session_id, proto::WatcherType type) {
-  std::lock_guard<std::mutex> lock(mu_);
   bool removed = false;
-  for (WatchKind kind : WatchKindsOf(type)) removed |= EraseLocked(path, session_id, kind);
+  for (WatchKind kind : WatchKindsOf(type)) removed |= EraseOne(path, session_id, kind);
   return removed;
 }
 
 bool WatchManager::Contains(const std::string& path, int64_t session_id,
                             proto::WatcherType type) const {
-  std::lock_guard<std::mutex> lock(mu_);
   for (WatchKind kind : WatchKindsOf(type)) {
     const Table& table = TableOf(kind);
     auto it = table.find(path);
@@ -120,7 +116,6 @@ bool WatchManager::Contains(const std::string& path, int64_t session_id,
 }
 
 void WatchManager::RemoveSession(int64_t session_id) {
-  std::lock_guard<std::mutex> lock(mu_);
   auto s = by_session_.find(session_id);
   if (s == by_session_.end()) return;
   for (const auto& [path, kind] : s->second) {
@@ -134,14 +129,12 @@ void WatchManager::RemoveSession(int64_t session_id) {
 }
 
 bool WatchManager::Has(const std::string& path, int64_t session_id, WatchKind kind) const {
-  std::lock_guard<std::mutex> lock(mu_);
   const Table& table = TableOf(kind);
   auto it = table.find(path);
   return it != table.end() && it->second.contains(session_id);
 }
 
 size_t WatchManager::watch_count() const {
-  std::lock_guard<std::mutex> lock(mu_);
   size_t n = 0;
   for (const Table& table : tables_) {
     for (const auto& [path, sessions] : table) n += sessions.size();
@@ -151,7 +144,6 @@ size_t WatchManager::watch_count() const {
 
 std::vector<std::pair<std::string, std::vector<int64_t>>> WatchManager::Snapshot(
     WatchKind kind) const {
-  std::lock_guard<std::mutex> lock(mu_);
   const Table& table = TableOf(kind);
   std::vector<std::pair<std::string, std::vector<int64_t>>> out;
   for (const auto& [path, sessions] : table) {

@@ -1,5 +1,5 @@
 // WatchManager: the watches of the sessions attached to this server (watches
-// are local, as in ZooKeeper). Thread-safe.
+// are local, as in ZooKeeper). Owned by one thread (the node core's); no locks.
 //
 // One-shot watches fire at most once: Trigger removes what it fires. Data
 // watches come from getData and exists (exists on a missing node waits for
@@ -19,7 +19,6 @@
 
 #include <array>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -71,9 +70,8 @@ class WatchManager {
   void TakeFrom(WatchKind kind, const std::string& path, absl::flat_hash_set<int64_t>& out);
   // Copies the (persistent) watches of `kind` on `path` into `out`.
   void CopyFrom(WatchKind kind, absl::string_view path, absl::flat_hash_set<int64_t>& out) const;
-  bool EraseLocked(const std::string& path, int64_t session_id, WatchKind kind);
+  bool EraseOne(const std::string& path, int64_t session_id, WatchKind kind);
 
-  mutable std::mutex mu_;
   std::array<Table, 4> tables_;  // indexed by WatchKind
   // session -> (path, kind) it watches, to drop them all when it detaches.
   absl::flat_hash_map<int64_t, absl::flat_hash_set<std::pair<std::string, WatchKind>>> by_session_;
