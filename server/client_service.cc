@@ -5,6 +5,7 @@
 
 #include "glog/logging.h"
 #include "server/connection.h"
+#include "server/write_trace.h"
 
 namespace zabkeeper::server {
 namespace {
@@ -63,6 +64,7 @@ class SessionReactor final
       return;
     }
     for (proto::Request& request : *in_.mutable_requests()) {
+      ZK_TRACE("client.read", request.xid());
       server_->Request(conn_, std::move(request));
     }
     in_.Clear();
@@ -108,6 +110,7 @@ void StreamOut::StartWriteLocked() {
     outbox_.pop_front();
   }
   writing_ = true;
+  ZK_TRACE("client.write", in_flight_.responses_size());
   reactor_->StartWrite(&in_flight_);
 }
 

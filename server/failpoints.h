@@ -11,7 +11,8 @@
 // server with a file, without a control port.
 //
 // Names (docs/OPERATIONS.md lists them too):
-//   log.stall                  the log writer waits before each synced write
+//   log.stall                  log syncs are put off while armed (see
+//                              storage_writer.h)
 //   epoch.after_accepted_write crash right after acceptedEpoch is durable
 //   epoch.after_current_write  crash right after currentEpoch is durable
 //   log.after_sync             crash right after a synced log write

@@ -14,6 +14,7 @@
 #include "server/config.h"
 #include "server/failpoints.h"
 #include "server/node_runtime.h"
+#include "server/write_trace.h"
 
 namespace {
 
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<zabkeeper::server::ServerConfig> config = zabkeeper::server::LoadConfig(argv[1]);
   if (!config.ok()) return Fail(2, std::string(config.status().message()));
   zabkeeper::server::failpoints::Init(config->data_dir);
+  zabkeeper::server::trace::Init();
 
   // Block the stop signals in every thread; main waits for them below.
   sigset_t signals;

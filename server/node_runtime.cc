@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "server/failpoints.h"
+#include "server/write_trace.h"
 
 namespace zabkeeper::server {
 namespace {
@@ -236,9 +237,11 @@ void NodeRuntime::Dispatch(Input& in) {
       core_->PeerDisconnected(in.id);
       break;
     case Input::kFrame:
+      ZK_TRACE("core.frame_in", in.id);
       core_->PeerFrame(in.id, std::move(in.frame));
       break;
     case Input::kPersisted:
+      ZK_TRACE("core.persisted", in.id);
       core_->Persisted(in.id);
       break;
     case Input::kAcceptedEpoch:
@@ -252,6 +255,7 @@ void NodeRuntime::Dispatch(Input& in) {
       core_->OpenConnection(in.id, in.peer);
       break;
     case Input::kRequest:
+      ZK_TRACE("core.request", in.request.xid());
       core_->ClientRequest(in.id, std::move(in.request));
       break;
     case Input::kClose:
@@ -277,6 +281,7 @@ void NodeRuntime::CarryOut() {
       // Install and truncate are synchronous in the contract: nothing of
       // this batch leaves before the log they change is durable. They happen
       // only while a follower syncs with its leader, when it serves nobody.
+      ZK_TRACE("core.storage_out", ready.storage.size());
       if (sync) {
         storage_->SubmitAndWait(std::move(ready.storage));
       } else {
@@ -290,8 +295,10 @@ void NodeRuntime::CarryOut() {
           if (zab->Get(i).has_proposal()) zab->DeleteSubrange(i, 1);
         }
       }
+      ZK_TRACE("core.frame_out", sid);
       if (transport_) transport_->Send(sid, std::move(frame));
     }
+    if (!ready.client.empty()) ZK_TRACE("core.reply_out", ready.client.size());
     if (ready.client.size() == 1) {
       auto it = streams_.find(ready.client[0].conn);
       if (it != streams_.end()) {

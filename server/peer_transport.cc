@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "server/write_trace.h"
 
 namespace zabkeeper::server {
 namespace {
@@ -91,6 +92,7 @@ class SyncLink final : public PeerLink {
     proto::PeerFrame frame;
     while (outbox_.PopAll(from, &frame, /*wait=*/true)) {
       if (!stream->Write(frame)) return;
+      ZK_TRACE("link.written", frame.zab_size());
     }
   }
 
@@ -111,7 +113,10 @@ void RunLink(PeerTransport* transport, uint64_t sid, const std::shared_ptr<SyncL
     link->Close();
   });
   proto::PeerFrame frame;
-  while (stream->Read(&frame)) transport->Deliver(sid, link.get(), std::move(frame));
+  while (stream->Read(&frame)) {
+    ZK_TRACE("link.read", sid);
+    transport->Deliver(sid, link.get(), std::move(frame));
+  }
   link->Close();
   writer.join();
   transport->LinkDown(sid, link.get());

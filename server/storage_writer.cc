@@ -5,6 +5,7 @@
 
 #include "glog/logging.h"
 #include "server/failpoints.h"
+#include "server/write_trace.h"
 
 namespace zabkeeper::server {
 namespace {
@@ -114,6 +115,7 @@ void StorageWriter::WriteHeld(uint64_t cap, bool deferrable) {
   absl::Status s = log_->Append(held_);
   CHECK(s.ok()) << "log append failed: " << s;
   ZK_FAILPOINT_CRASH("log.after_sync");
+  ZK_TRACE("disk.synced", held_.back().zxid);
   sync_micros_ += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                             std::chrono::steady_clock::now() - start)
                                             .count());
