@@ -31,13 +31,7 @@ class BoundedQueue {
   std::vector<T> PopBatch(size_t max_items) {
     std::unique_lock<std::mutex> lock(mu_);
     not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
-    std::vector<T> out;
-    while (!items_.empty() && out.size() < max_items) {
-      out.push_back(std::move(items_.front()));
-      items_.pop_front();
-    }
-    not_full_.notify_all();
-    return out;
+    return TakeLocked(max_items);
   }
 
   // As PopBatch, but gives up after `timeout` (an empty result then says
@@ -46,13 +40,7 @@ class BoundedQueue {
   std::vector<T> PopBatchFor(size_t max_items, Duration timeout) {
     std::unique_lock<std::mutex> lock(mu_);
     not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); });
-    std::vector<T> out;
-    while (!items_.empty() && out.size() < max_items) {
-      out.push_back(std::move(items_.front()));
-      items_.pop_front();
-    }
-    not_full_.notify_all();
-    return out;
+    return TakeLocked(max_items);
   }
 
   bool closed() const {
@@ -73,6 +61,16 @@ class BoundedQueue {
   }
 
  private:
+  std::vector<T> TakeLocked(size_t max_items) {
+    std::vector<T> out;
+    while (!items_.empty() && out.size() < max_items) {
+      out.push_back(std::move(items_.front()));
+      items_.pop_front();
+    }
+    not_full_.notify_all();
+    return out;
+  }
+
   const size_t capacity_;
   mutable std::mutex mu_;
   std::condition_variable not_empty_;

@@ -112,23 +112,14 @@ void NodeCore::ClientRequest(ConnId id, proto::Request request) {
     return;
   }
   if (role_.role == ::zab::Role::kFollowing) touched_[sid] = true;
-  switch (request.body_case()) {
-    case proto::Request::kCreate:
-    case proto::Request::kDelete:
-    case proto::Request::kSetData:
-    case proto::Request::kSetAcl:
-    case proto::Request::kMulti:
-    case proto::Request::kClose:
-      // The payload moves on into the txn: no copy per stage.
-      Submit(conn.get(), WriteRequest{sid, std::move(request), false, conn->auth(), false});
-      return;
-    case proto::Request::kSync:
-      // The leader says up to which zxid; done once applied here.
-      Submit(conn.get(), WriteRequest{sid, std::move(request), false, {}, false});
-      return;
-    default:
-      conn->Read(request, ReaderFor(sid, *conn));
-      return;
+  if (IsTreeWrite(request)) {
+    // The payload moves on into the txn: no copy per stage.
+    Submit(conn.get(), WriteRequest{sid, std::move(request), false, conn->auth(), false});
+  } else if (request.body_case() == proto::Request::kSync) {
+    // The leader says up to which zxid; done once applied here.
+    Submit(conn.get(), WriteRequest{sid, std::move(request), false, {}, false});
+  } else {
+    conn->Read(request, ReaderFor(sid, *conn));
   }
 }
 

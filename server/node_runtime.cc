@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "server/failpoints.h"
+#include "server/request_util.h"
 #include "server/write_trace.h"
 
 namespace zabkeeper::server {
@@ -16,12 +17,6 @@ namespace {
 // How long a status reader waits for the core thread before it settles for
 // what was last published (a core busy installing a snapshot, say).
 constexpr auto kCallTimeout = std::chrono::seconds(2);
-
-int64_t WallMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -59,11 +54,7 @@ absl::StatusOr<std::unique_ptr<NodeRuntime>> NodeRuntime::Open(const ServerConfi
   LOG(INFO) << "recovered " << rt->core_->state().tree().node_count() << " znodes and "
             << rt->core_->state().sessions().size() << " sessions at zxid 0x" << std::hex
             << rt->core_->state().last_applied() << std::dec << ", log to 0x" << std::hex
-            << rt->log_->LastZxid() << std::dec << ", in "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::steady_clock::now() - start)
-                   .count()
-            << " ms";
+            << rt->log_->LastZxid() << std::dec << ", in " << MillisSince(start) << " ms";
   return rt;
 }
 
@@ -81,10 +72,14 @@ absl::Status NodeRuntime::Start() {
     PeerTransport::Callbacks callbacks;
     callbacks.up = [this](uint64_t sid) { Post(Input(Input::kPeerUp, sid), false); };
     callbacks.down = [this](uint64_t sid) { Post(Input(Input::kPeerDown, sid), false); };
+    // Frames are not bounded here: the transport delivers them holding its
+    // lock, which the core thread needs to send, so waiting for room would
+    // deadlock. The senders bound them (the leader's outstanding proposals,
+    // the transport's per-link queue).
     callbacks.frame = [this](uint64_t sid, proto::PeerFrame frame) {
       Input in{Input::kFrame, sid};
       in.frame = std::move(frame);
-      Post(std::move(in), true);
+      Post(std::move(in), false);
     };
     transport_ = std::make_unique<PeerTransport>(config_.my_id, config_.servers, callbacks);
     if (absl::Status s = transport_->Start(); !s.ok()) return s;
@@ -163,22 +158,12 @@ ConnId NodeRuntime::Connect(std::shared_ptr<ClientStream> stream, const std::str
 
 void NodeRuntime::Request(ConnId conn, proto::Request request) {
   ++requests_;
-  switch (request.body_case()) {
-    case proto::Request::kCreate:
-    case proto::Request::kDelete:
-    case proto::Request::kSetData:
-    case proto::Request::kSetAcl:
-    case proto::Request::kMulti:
-    case proto::Request::kClose:
-      ++writes_;
-      break;
-    case proto::Request::kConnect:
-    case proto::Request::kSync:
-    case proto::Request::BODY_NOT_SET:
-      break;
-    default:
-      ++reads_;
-      break;
+  if (IsTreeWrite(request)) {
+    ++writes_;
+  } else if (request.body_case() != proto::Request::kConnect &&
+             request.body_case() != proto::Request::kSync &&
+             request.body_case() != proto::Request::BODY_NOT_SET) {
+    ++reads_;
   }
   Input in{Input::kRequest, conn};
   in.request = std::move(request);

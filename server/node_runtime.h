@@ -14,9 +14,10 @@
 //              dialer per higher-id peer;
 //   gRPC       the client front end's callback threads (ClientService);
 //   admin      the HTTP admin endpoint (AdminServer).
-// The inbox bounds client requests and peer frames (their producers wait:
-// back-pressure onto the stream or link); storage reports and admin calls
-// bypass the bound, so the core thread never waits on its own producers.
+// The inbox bounds client requests (a stream that finds it full waits:
+// back-pressure onto its socket). Peer frames, storage reports and admin
+// calls bypass the bound, so the core thread never waits on a producer that
+// waits on it; peer frames are bounded by their senders instead.
 #ifndef ZABKEEPER_SERVER_NODE_RUNTIME_H_
 #define ZABKEEPER_SERVER_NODE_RUNTIME_H_
 
@@ -56,7 +57,7 @@ class ClientStream {
 
 class NodeRuntime {
  public:
-  // Inputs queued beyond this make client streams and peer links wait.
+  // Inputs queued beyond this make client streams wait.
   static constexpr size_t kInboxCapacity = 8192;
   // Batches queued for the storage thread beyond this make the core wait.
   static constexpr size_t kStorageCapacity = 4096;

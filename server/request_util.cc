@@ -26,6 +26,20 @@ proto::Response ErrorResponse(int64_t xid, proto::OpCode op, proto::ErrorCode co
   return r;
 }
 
+bool IsTreeWrite(const proto::Request& request) {
+  switch (request.body_case()) {
+    case proto::Request::kCreate:
+    case proto::Request::kDelete:
+    case proto::Request::kSetData:
+    case proto::Request::kSetAcl:
+    case proto::Request::kMulti:
+    case proto::Request::kClose:
+      return true;
+    default:
+      return false;
+  }
+}
+
 proto::OpCode OpOf(const proto::Request& request) {
   switch (request.body_case()) {
     case proto::Request::kConnect:

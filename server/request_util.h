@@ -25,6 +25,11 @@ proto::Response ErrorResponse(int64_t xid, proto::OpCode op, proto::ErrorCode co
 // ZooKeeper's opcode for a request (OP_ERROR when it has no body).
 proto::OpCode OpOf(const proto::Request& request);
 
+// A request that changes the tree or the session table: create, delete,
+// setData, setACL, multi, closeSession (connect and sync go the write path
+// too, but change nothing a client names).
+bool IsTreeWrite(const proto::Request& request);
+
 // A watch event as it travels on the session stream (xid -1).
 proto::Response WatchEventResponse(proto::EventType type, const std::string& path, int64_t zxid);
 

@@ -122,12 +122,23 @@ class GatedLog : public MemoryTxnLog {
   std::atomic<size_t> max_batch_{0};
 };
 
-TEST(GroupCommit, SlowSync_QueuedAppendsShareOneSync) {
-  GatedLog log;
+// A StorageWriter on memory stores, with its reports recorded. Log is the
+// log type (a GatedLog where the test controls the syncs).
+template <typename Log = MemoryTxnLog>
+struct MemoryWriter {
+  template <typename... LogArgs>
+  explicit MemoryWriter(size_t capacity, LogArgs... log_args)
+      : log(log_args...), writer(&log, &state, &epochs, reports.Hooks(), capacity) {}
+  Log log;
   MemoryStateStore state;
   MemoryEpochStore epochs;
   Reports reports;
-  StorageWriter writer(&log, &state, &epochs, reports.Hooks(), 1024);
+  StorageWriter writer;
+};
+
+TEST(GroupCommit, SlowSync_QueuedAppendsShareOneSync) {
+  MemoryWriter<GatedLog> w(1024);
+  auto& [log, state, epochs, reports, writer] = w;
   writer.Start();
   writer.Submit(Append(1, 1));  // the first sync starts and holds
   log.WaitEntered();
@@ -172,11 +183,8 @@ TEST(GroupCommit, RocksLog_ManyBatches_FewerSyncsThanTxns_SurviveReopen) {
 }
 
 TEST(GroupCommit, Stop_WritesWhatIsQueued) {
-  MemoryTxnLog log;
-  MemoryStateStore state;
-  MemoryEpochStore epochs;
-  Reports reports;
-  StorageWriter writer(&log, &state, &epochs, reports.Hooks(), 16);
+  MemoryWriter<> w(16);
+  auto& [log, state, epochs, reports, writer] = w;
   writer.Start();
   for (uint64_t z = 1; z <= 500; ++z) writer.Submit(Append(z, z));
   writer.Stop();
@@ -186,12 +194,9 @@ TEST(GroupCommit, Stop_WritesWhatIsQueued) {
 }
 
 TEST(GroupCommit, BatchSize_IsCappedAtKMaxBatch) {
-  GatedLog log(/*open=*/true);  // records the largest batch
-  MemoryStateStore state;
-  MemoryEpochStore epochs;
-  Reports reports;
   const uint64_t n = StorageWriter::kMaxBatch * 2 + 10;
-  StorageWriter writer(&log, &state, &epochs, reports.Hooks(), n + 10);
+  MemoryWriter<GatedLog> w(n + 10, /*open=*/true);  // the log records the largest batch
+  auto& [log, state, epochs, reports, writer] = w;
   for (uint64_t z = 1; z <= n; ++z) writer.Submit(Append(z, z));  // all queued before start
   writer.Start();
   writer.Stop();
@@ -201,11 +206,8 @@ TEST(GroupCommit, BatchSize_IsCappedAtKMaxBatch) {
 }
 
 TEST(GroupCommit, TruncateAfterAppends_ReportsOnlyUpToTheTruncation) {
-  MemoryTxnLog log;
-  MemoryStateStore state;
-  MemoryEpochStore epochs;
-  Reports reports;
-  StorageWriter writer(&log, &state, &epochs, reports.Hooks(), 16);
+  MemoryWriter<> w(16);
+  auto& [log, state, epochs, reports, writer] = w;
   // Queued before the thread starts, so both are one batch.
   writer.Submit(Append(1, 5));
   writer.Submit(One(StorageOp::kTruncate, 3));
@@ -219,11 +221,8 @@ TEST(GroupCommit, TruncateAfterAppends_ReportsOnlyUpToTheTruncation) {
 }
 
 TEST(GroupCommit, InstallAfterAppends_ReportsNothingAndReplacesEverything) {
-  MemoryTxnLog log;
-  MemoryStateStore state;
-  MemoryEpochStore epochs;
-  Reports reports;
-  StorageWriter writer(&log, &state, &epochs, reports.Hooks(), 16);
+  MemoryWriter<> w(16);
+  auto& [log, state, epochs, reports, writer] = w;
   writer.Submit(Append(1, 5));
   std::vector<StorageOp> install = One(StorageOp::kInstall);
   install[0].state.last_applied = 9;
@@ -236,11 +235,8 @@ TEST(GroupCommit, InstallAfterAppends_ReportsNothingAndReplacesEverything) {
 }
 
 TEST(GroupCommit, EpochWrites_ComeAfterEarlierAppends_AndAreReportedOnceDurable) {
-  MemoryTxnLog log;
-  MemoryStateStore state;
-  MemoryEpochStore epochs;
-  Reports reports;
-  StorageWriter writer(&log, &state, &epochs, reports.Hooks(), 16);
+  MemoryWriter<> w(16);
+  auto& [log, state, epochs, reports, writer] = w;
   writer.Submit(Append(1, 2));
   writer.Submit(One(StorageOp::kAcceptedEpoch, 0, 7));
   writer.Submit(Append(3, 3));
