@@ -10,24 +10,34 @@
 namespace zabkeeper::server {
 namespace {
 
-// FNV-1a, 64 bit: deterministic across processes and machines (absl::Hash is
-// seeded per process, so it cannot be compared between servers).
+// FNV-1a-style over 64-bit little-endian words (then the tail bytes): deterministic
+// across processes and machines (absl::Hash is seeded per process, so it
+// cannot be compared between servers), and a word per step rather than a
+// byte: a 1 MB setData hashes its node twice per apply.
 class Fnv64 {
  public:
   void Add(absl::string_view bytes) {
-    for (char c : bytes) {
-      hash_ ^= static_cast<uint8_t>(c);
-      hash_ *= 0x100000001b3ULL;
+    size_t i = 0;
+    for (; i + 8 <= bytes.size(); i += 8) {
+      uint64_t word = 0;
+      for (int k = 0; k < 8; ++k) {
+        word |= uint64_t{static_cast<uint8_t>(bytes[i + k])} << (8 * k);
+      }
+      Mix(word);
     }
+    for (; i < bytes.size(); ++i) Mix(static_cast<uint8_t>(bytes[i]));
   }
-  void Add(int64_t v) {
-    char buf[8];
-    for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-    Add(absl::string_view(buf, 8));
-  }
+  void Add(int64_t v) { Mix(static_cast<uint64_t>(v)); }
   uint64_t value() const { return hash_; }
 
  private:
+  void Mix(uint64_t v) {
+    hash_ ^= v;
+    hash_ *= 0x100000001b3ULL;
+    // A multiply carries bits only upward; fold the high half back down so
+    // every input bit reaches every output bit over the following words.
+    hash_ ^= hash_ >> 29;
+  }
   uint64_t hash_ = 0xcbf29ce484222325ULL;
 };
 
