@@ -25,18 +25,11 @@
 #include <string>
 #include <vector>
 
+#include "consensus/log_entry.h"
 #include "consensus/zxid.h"
 #include "zabkeeper/zab.pb.h"
 
 namespace zab {
-
-// One transaction of the replicated log. The payload is opaque to the core.
-struct LogEntry {
-  Zxid zxid;
-  std::string txn;
-
-  bool operator==(const LogEntry&) const = default;
-};
 
 enum class Role { kLooking, kFollowing, kLeading };
 const char* RoleName(Role role);

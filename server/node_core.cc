@@ -60,8 +60,8 @@ absl::StatusOr<std::unique_ptr<NodeCore>> NodeCore::Open(const NodeCoreConfig& c
     if (!entries.ok()) return entries.status();
     if (entries->empty()) break;
     for (storage::LogEntry& e : *entries) {
-      after = e.zxid;
-      recovered.log.push_back(::zab::LogEntry{::zab::Zxid::FromRaw(e.zxid), std::move(e.payload)});
+      after = e.zxid.raw();
+      recovered.log.push_back(std::move(e));
     }
   }
   return std::unique_ptr<NodeCore>(new NodeCore(config, std::move(recovered), std::move(state)));
@@ -180,9 +180,7 @@ void NodeCore::ProcessPeerReady() {
     if (!ready.append.empty()) {
       StorageOp& op = ready_.storage.emplace_back();
       op.kind = StorageOp::kAppend;
-      op.entries.reserve(ready.append.size());
-      for (::zab::LogEntry& e : ready.append)
-        op.entries.push_back({e.zxid.raw(), std::move(e.txn)});
+      op.entries = std::move(ready.append);
     }
     if (ready.persist_accepted_epoch) {
       StorageOp& op = ready_.storage.emplace_back();

@@ -115,13 +115,13 @@ void StorageWriter::WriteHeld(uint64_t cap, bool deferrable) {
   absl::Status s = log_->Append(held_);
   CHECK(s.ok()) << "log append failed: " << s;
   ZK_FAILPOINT_CRASH("log.after_sync");
-  ZK_TRACE("disk.synced", held_.back().zxid);
+  ZK_TRACE("disk.synced", held_.back().zxid.raw());
   sync_micros_ += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                             std::chrono::steady_clock::now() - start)
                                             .count());
   ++syncs_;
   txns_ += held_.size();
-  const uint64_t persisted = std::min(held_.back().zxid, cap);
+  const uint64_t persisted = std::min(held_.back().zxid.raw(), cap);
   held_.clear();
   if (persisted != 0) reports_.persisted(persisted);
 }

@@ -23,16 +23,16 @@ absl::Status MemoryTxnLog::AppendLocked(absl::Span<const LogEntry> entries) {
   const Entries& live = file_.live();
   uint64_t last = live.empty() ? 0 : live.rbegin()->first;
   for (const LogEntry& e : entries) {
-    if (e.zxid <= last) {
+    if (e.zxid.raw() <= last) {
       return absl::FailedPreconditionError(
-          absl::StrCat("log append out of order: zxid ", e.zxid, " after ", last));
+          absl::StrCat("log append out of order: zxid ", e.zxid.raw(), " after ", last));
     }
-    last = e.zxid;
+    last = e.zxid.raw();
   }
   if (entries.empty()) return absl::OkStatus();
   return file_.MutateLocked(
       [batch = std::vector<LogEntry>(entries.begin(), entries.end())](Entries& log) {
-        for (const LogEntry& e : batch) log.emplace(e.zxid, e.payload);
+        for (const LogEntry& e : batch) log.emplace(e.zxid.raw(), e.txn);
       });
 }
 
@@ -42,7 +42,7 @@ absl::StatusOr<std::vector<LogEntry>> MemoryTxnLog::ReadAfter(uint64_t after,
   const Entries& live = file_.live();
   std::vector<LogEntry> out;
   for (auto it = live.upper_bound(after); it != live.end() && out.size() < max_entries; ++it) {
-    out.push_back(LogEntry{it->first, it->second});
+    out.push_back(LogEntry{::zab::Zxid::FromRaw(it->first), it->second});
   }
   return out;
 }

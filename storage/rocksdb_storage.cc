@@ -121,19 +121,19 @@ absl::Status RocksTxnLog::Append(absl::Span<const LogEntry> entries) {
   uint64_t last = last_.load();
   rocksdb::WriteBatch batch;
   for (const LogEntry& e : entries) {
-    if (e.zxid <= last) {
+    if (e.zxid.raw() <= last) {
       return absl::FailedPreconditionError(
-          absl::StrCat("log append out of order: zxid ", e.zxid, " after ", last));
+          absl::StrCat("log append out of order: zxid ", e.zxid.raw(), " after ", last));
     }
-    last = e.zxid;
-    batch.Put(rocks_->log(), EncodeBigEndian64(e.zxid), AsSlice(e.payload));
+    last = e.zxid.raw();
+    batch.Put(rocks_->log(), EncodeBigEndian64(e.zxid.raw()), AsSlice(e.txn));
   }
   rocksdb::WriteOptions options;
   options.sync = true;
   if (absl::Status s = FromRocks(rocks_->db()->Write(options, &batch), "append log"); !s.ok()) {
     return s;
   }
-  if (first_.load() == 0) first_ = entries.front().zxid;
+  if (first_.load() == 0) first_ = entries.front().zxid.raw();
   last_ = last;
   ++syncs_;
   return absl::OkStatus();
@@ -146,7 +146,8 @@ absl::StatusOr<std::vector<LogEntry>> RocksTxnLog::ReadAfter(uint64_t after,
       rocks_->db()->NewIterator(rocksdb::ReadOptions(), rocks_->log()));
   for (it->Seek(EncodeBigEndian64(after + 1)); it->Valid() && out.size() < max_entries;
        it->Next()) {
-    out.push_back(LogEntry{DecodeBigEndian64(it->key().ToStringView()), it->value().ToString()});
+    out.push_back(LogEntry{::zab::Zxid::FromRaw(DecodeBigEndian64(it->key().ToStringView())),
+                           it->value().ToString()});
   }
   if (absl::Status s = FromRocks(it->status(), "read log"); !s.ok()) return s;
   return out;

@@ -13,13 +13,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "consensus/log_entry.h"
 
 namespace zabkeeper::storage {
 
-struct LogEntry {
-  uint64_t zxid = 0;
-  std::string payload;
-};
+// The log's entry is the consensus core's (consensus/log_entry.h): one type
+// from proposal to disk.
+using LogEntry = ::zab::LogEntry;
 
 class TxnLog {
  public:

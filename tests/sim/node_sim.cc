@@ -155,8 +155,8 @@ void NodeSim::DoStorage(int i, std::vector<server::StorageOp>& ops) {
         (void)d.log.TruncateAfter(op.zxid);
         break;
       case server::StorageOp::kAppend:
-        Trace(absl::StrCat("n", i + 1, " disk: append 0x", absl::Hex(op.entries.front().zxid),
-                           "..0x", absl::Hex(op.entries.back().zxid)));
+        Trace(absl::StrCat("n", i + 1, " disk: append 0x", absl::Hex(op.entries.front().zxid.raw()),
+                           "..0x", absl::Hex(op.entries.back().zxid.raw())));
         [[fallthrough]];
       case server::StorageOp::kAcceptedEpoch:
       case server::StorageOp::kCurrentEpoch:
@@ -188,7 +188,7 @@ void NodeSim::Flush(int i, uint64_t cap) {
   for (server::StorageOp& op : ops) {
     if (op.kind == server::StorageOp::kAppend) {
       (void)d.log.Append(op.entries);
-      persisted = op.entries.back().zxid;
+      persisted = op.entries.back().zxid.raw();
     } else if (op.kind == server::StorageOp::kAcceptedEpoch) {
       (void)d.epochs.SetAcceptedEpoch(op.epoch);
     } else {

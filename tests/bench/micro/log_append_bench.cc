@@ -36,8 +36,8 @@ void BM_LogAppendBatch(benchmark::State& state) {
     uint64_t zxid = 1;
     for (auto _ : state) {
       for (auto& e : entries) {
-        e.zxid = zxid++;
-        e.payload.assign(130, 't');
+        e.zxid = ::zab::Zxid::FromRaw(zxid++);
+        e.txn.assign(130, 't');
       }
       auto st = (*log)->Append(entries);
       if (!st.ok()) {

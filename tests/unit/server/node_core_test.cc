@@ -46,7 +46,7 @@ class OneNode {
         switch (op.kind) {
           case StorageOp::kAppend:
             EXPECT_TRUE(log_.Append(op.entries).ok());
-            persisted = op.entries.back().zxid;
+            persisted = op.entries.back().zxid.raw();
             break;
           case StorageOp::kAcceptedEpoch:
             EXPECT_TRUE(epochs_.SetAcceptedEpoch(op.epoch).ok());

@@ -52,7 +52,7 @@ std::vector<StorageOp> Append(uint64_t from, uint64_t to) {
   std::vector<StorageOp> ops(1);
   ops[0].kind = StorageOp::kAppend;
   for (uint64_t z = from; z <= to; ++z) {
-    ops[0].entries.push_back(LogEntry{z, absl::StrCat("payload-", z)});
+    ops[0].entries.push_back(LogEntry{::zab::Zxid::FromRaw(z), absl::StrCat("payload-", z)});
   }
   return ops;
 }
@@ -70,8 +70,8 @@ void ExpectLogHolds(const TxnLog& log, uint64_t n) {
   ASSERT_TRUE(all.ok()) << all.status();
   ASSERT_EQ(all->size(), n);
   for (uint64_t i = 0; i < n; ++i) {
-    ASSERT_EQ((*all)[i].zxid, i + 1);
-    ASSERT_EQ((*all)[i].payload, absl::StrCat("payload-", i + 1));
+    ASSERT_EQ((*all)[i].zxid.raw(), i + 1);
+    ASSERT_EQ((*all)[i].txn, absl::StrCat("payload-", i + 1));
   }
   EXPECT_EQ(log.LastZxid(), n);
 }

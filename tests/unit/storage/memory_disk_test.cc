@@ -24,7 +24,8 @@ using ::testing::IsEmpty;
 
 std::vector<LogEntry> Entries(uint64_t from, uint64_t to) {
   std::vector<LogEntry> out;
-  for (uint64_t z = from; z <= to; ++z) out.push_back({z, "txn-" + std::to_string(z)});
+  for (uint64_t z = from; z <= to; ++z)
+    out.push_back({::zab::Zxid::FromRaw(z), "txn-" + std::to_string(z)});
   return out;
 }
 
@@ -33,7 +34,7 @@ std::vector<uint64_t> LogZxids(const TxnLog& log) {
   EXPECT_TRUE(r.ok()) << r.status();
   std::vector<uint64_t> out;
   if (r.ok()) {
-    for (const LogEntry& e : *r) out.push_back(e.zxid);
+    for (const LogEntry& e : *r) out.push_back(e.zxid.raw());
   }
   return out;
 }

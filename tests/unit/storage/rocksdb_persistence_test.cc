@@ -179,7 +179,10 @@ class Workload {
     return r;
   }
   void Log(int64_t zxid, const proto::Txn& txn) {
-    ASSERT_TRUE(db_->log->Append({{static_cast<uint64_t>(zxid), txn.SerializeAsString()}}).ok());
+    ASSERT_TRUE(
+        db_->log
+            ->Append({{::zab::Zxid::FromRaw(static_cast<uint64_t>(zxid)), txn.SerializeAsString()}})
+            .ok());
   }
   void MaybePersist() {
     if (++since_persist_ >= every_) {
@@ -274,9 +277,9 @@ TEST(RocksPersistence, StaleStatePlusLogTail_ReplaysToSameState) {
   ASSERT_EQ(tail->size(), 4u);
   for (const LogEntry& e : *tail) {
     proto::Txn txn;
-    ASSERT_TRUE(txn.ParseFromString(e.payload));
+    ASSERT_TRUE(txn.ParseFromString(e.txn));
     server::ChangeSet changes;
-    recovered.Apply(e.zxid, txn, &changes);
+    recovered.Apply(static_cast<int64_t>(e.zxid.raw()), txn, &changes);
   }
   EXPECT_EQ(recovered.tree().digest(), h.tree().digest());
   EXPECT_EQ(Flatten(recovered.FullState()), Flatten(h.sm().FullState()));

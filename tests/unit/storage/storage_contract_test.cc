@@ -90,13 +90,14 @@ TYPED_TEST_SUITE(StorageContract, Backends, BackendNames);
 
 std::vector<LogEntry> Entries(uint64_t from, uint64_t to) {
   std::vector<LogEntry> out;
-  for (uint64_t z = from; z <= to; ++z) out.push_back({z, "txn-" + std::to_string(z)});
+  for (uint64_t z = from; z <= to; ++z)
+    out.push_back({::zab::Zxid::FromRaw(z), "txn-" + std::to_string(z)});
   return out;
 }
 
 std::vector<uint64_t> Zxids(const std::vector<LogEntry>& entries) {
   std::vector<uint64_t> out;
-  for (const LogEntry& e : entries) out.push_back(e.zxid);
+  for (const LogEntry& e : entries) out.push_back(e.zxid.raw());
   return out;
 }
 
@@ -119,13 +120,13 @@ TYPED_TEST(StorageContract, TxnLog_Append_ReadsBackInOrderWithPayloads) {
   ASSERT_TRUE(log->Append(Entries(1, 3)).ok());
   ASSERT_TRUE(log->Append(Entries(4, 4)).ok());
   // Large zxids (epoch in the high 32 bits) sort numerically.
-  std::vector<LogEntry> big = {{(uint64_t{1} << 32) + 1, "e1"}, {(uint64_t{2} << 32), "e2"}};
+  std::vector<LogEntry> big = {{::zab::Zxid(1, 1), "e1"}, {::zab::Zxid(2, 0), "e2"}};
   ASSERT_TRUE(log->Append(big).ok());
   std::vector<LogEntry> all = ReadAll(log);
   EXPECT_THAT(Zxids(all),
               ::testing::ElementsAre(1, 2, 3, 4, (uint64_t{1} << 32) + 1, uint64_t{2} << 32));
-  EXPECT_EQ(all[1].payload, "txn-2");
-  EXPECT_EQ(all[5].payload, "e2");
+  EXPECT_EQ(all[1].txn, "txn-2");
+  EXPECT_EQ(all[5].txn, "e2");
   EXPECT_EQ(log->FirstZxid(), 1u);
   EXPECT_EQ(log->LastZxid(), uint64_t{2} << 32);
 }
@@ -149,7 +150,8 @@ TYPED_TEST(StorageContract, TxnLog_OutOfOrderAppend_RejectedAndNothingWritten) {
   ASSERT_TRUE(log->Append(Entries(1, 5)).ok());
   EXPECT_FALSE(log->Append(Entries(5, 6)).ok());  // 5 is not > LastZxid
   EXPECT_FALSE(log->Append(Entries(3, 3)).ok());
-  std::vector<LogEntry> unordered = {{7, "a"}, {6, "b"}};
+  std::vector<LogEntry> unordered = {{::zab::Zxid::FromRaw(7), "a"},
+                                     {::zab::Zxid::FromRaw(6), "b"}};
   EXPECT_FALSE(log->Append(unordered).ok());
   EXPECT_EQ(log->LastZxid(), 5u);
   EXPECT_THAT(Zxids(ReadAll(log)), ::testing::ElementsAre(1, 2, 3, 4, 5));
@@ -171,8 +173,8 @@ TYPED_TEST(StorageContract, TxnLog_TruncateAfter_RemovesTail) {
   EXPECT_EQ(log->LastZxid(), 6u);
   EXPECT_THAT(Zxids(ReadAll(log)), ::testing::ElementsAre(1, 2, 3, 4, 5, 6));
   // The log continues from the truncation point (ZAB TRUNC then new entries).
-  ASSERT_TRUE(log->Append({{7, "new7"}}).ok());
-  EXPECT_EQ(ReadAll(log).back().payload, "new7");
+  ASSERT_TRUE(log->Append({{::zab::Zxid::FromRaw(7), "new7"}}).ok());
+  EXPECT_EQ(ReadAll(log).back().txn, "new7");
   ASSERT_TRUE(log->TruncateAfter(100).ok());  // beyond the end: no-op
   EXPECT_EQ(log->LastZxid(), 7u);
   ASSERT_TRUE(log->TruncateAfter(0).ok());
@@ -212,7 +214,7 @@ TYPED_TEST(StorageContract, TxnLog_Reopen_KeepsEntriesAndBounds) {
   EXPECT_EQ(log->LastZxid(), 15u);
   std::vector<LogEntry> all = ReadAll(log);
   ASSERT_EQ(all.size(), 11u);
-  EXPECT_EQ(all.front().payload, "txn-5");
+  EXPECT_EQ(all.front().txn, "txn-5");
   EXPECT_FALSE(log->Append(Entries(15, 15)).ok());
   EXPECT_TRUE(log->Append(Entries(16, 16)).ok());
 }
