@@ -24,6 +24,8 @@ class LogWindow {
   Zxid floor() const { return floor_; }
   Zxid last() const { return entries_.empty() ? floor_ : entries_.back().zxid; }
   size_t size() const { return entries_.size(); }
+  // Payload bytes held.
+  size_t bytes() const { return bytes_; }
   bool empty() const { return entries_.empty(); }
   const LogEntry& at(size_t i) const { return entries_[i]; }
 
@@ -41,12 +43,14 @@ class LogWindow {
   // Forget everything: history is now "state as of floor".
   void Reset(Zxid floor);
   // Drops the oldest entries at or below `applied` while more than `keep`
-  // of them remain.
-  void Trim(Zxid applied, size_t keep);
+  // of them remain, or while the window holds more than `keep_bytes` of
+  // payload (big values would otherwise pin `keep` of them in memory).
+  void Trim(Zxid applied, size_t keep, size_t keep_bytes);
 
  private:
   Zxid floor_;
   std::deque<LogEntry> entries_;
+  size_t bytes_ = 0;
 };
 
 }  // namespace zab

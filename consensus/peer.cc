@@ -54,7 +54,7 @@ Peer::Peer(PeerConfig config, PersistentState state)
   log_.Reset(floor);
   for (size_t i = first; i < state.log.size(); ++i) log_.Append(std::move(state.log[i]));
   CHECK(log_.Contains(applied_)) << "recovered log does not reach the applied zxid " << applied_;
-  log_.Trim(applied_, config_.committed_log_window);
+  log_.Trim(applied_, config_.committed_log_window, config_.committed_log_bytes);
   persisted_ = log_.last();  // the recovered log is durable by definition
   committed_ = applied_;
 
@@ -291,7 +291,7 @@ void Peer::MaybeApply() {
     ++counters_.commits;
   }
   applied_ = upto;
-  log_.Trim(applied_, config_.committed_log_window);
+  log_.Trim(applied_, config_.committed_log_window, config_.committed_log_bytes);
 }
 
 void Peer::SafetyRefusal(const std::string& why) {

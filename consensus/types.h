@@ -51,8 +51,10 @@ struct PeerConfig {
   int election_timeout_cap_ticks = 16;
   int finalize_wait_ticks = 1;
 
-  // Committed entries kept in memory for DIFF. Older => SNAP.
+  // Committed entries kept in memory for DIFF, at most this many and at
+  // most this many payload bytes in the whole window. Older => SNAP.
   size_t committed_log_window = 10000;
+  size_t committed_log_bytes = size_t{256} << 20;
   // Bound on proposals the leader has outstanding (uncommitted).
   size_t max_outstanding_proposals = 10000;
   // Bound on messages held for a follower while its SNAP is being produced.

@@ -83,6 +83,7 @@ NodeCore::NodeCore(const NodeCoreConfig& config, ::zab::PersistentState recovere
   pc.init_limit_ticks = config.init_limit_ticks;
   pc.sync_limit_ticks = config.sync_limit_ticks;
   pc.committed_log_window = config.committed_log_window;
+  pc.committed_log_bytes = config.committed_log_bytes;
   pc.random_seed = config.random_seed;
   peer_ = std::make_unique<::zab::Peer>(pc, std::move(recovered));
   // Sessions continue if their clients come back within their timeout.

@@ -82,10 +82,11 @@ struct NodeCoreConfig {
   int container_max_per_minute = 10000;
   PreparerLimits limits;
   std::string super_digest;
-  size_t max_parked = 10000;            // writes waiting for a new leader's catch-up
-  size_t committed_log_window = 10000;  // committed txns kept for DIFF; older: SNAP
-  uint64_t random_seed = 1;             // session passwords and the ZAB core's election jitter
-  int64_t start_wall_ms = 0;            // seeds session ids (ZooKeeper's scheme)
+  size_t max_parked = 10000;                       // writes waiting for a new leader's catch-up
+  size_t committed_log_window = 10000;             // committed txns kept for DIFF; older: SNAP
+  size_t committed_log_bytes = size_t{256} << 20;  // ... and at most this many bytes of them
+  uint64_t random_seed = 1;   // session passwords and the ZAB core's election jitter
+  int64_t start_wall_ms = 0;  // seeds session ids (ZooKeeper's scheme)
 
   // The same settings the threaded server derives from zoo.cfg.
   static NodeCoreConfig From(const ServerConfig& config, uint64_t random_seed,

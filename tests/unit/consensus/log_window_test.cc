@@ -35,11 +35,33 @@ TEST(LogWindow_TruncateAfter, DropsOnlyTheSuffix) {
 TEST(LogWindow_Trim, KeepsWindowOfAppliedAndAllUnapplied) {
   LogWindow w;
   for (auto& e : Entries(1, 1, 10)) w.Append(e);
-  w.Trim(Zxid(1, 6), 2);
+  w.Trim(Zxid(1, 6), 2, size_t{1} << 30);
   EXPECT_EQ(w.floor(), Zxid(1, 4));
   EXPECT_EQ(w.size(), 6u);  // 1.5, 1.6 applied + 1.7..1.10
   EXPECT_FALSE(w.LargestAtOrBelow(Zxid(1, 3)).has_value());
   EXPECT_EQ(*w.LargestAtOrBelow(Zxid(1, 4)), Zxid(1, 4));
+}
+
+TEST(LogWindow_Trim, ByteBoundDropsAppliedEntriesOnly) {
+  LogWindow w;
+  for (int c = 1; c <= 6; ++c) w.Append(LogEntry{Zxid(1, c), std::string(100, 'x')});
+  EXPECT_EQ(w.bytes(), 600u);
+  // Count allows 10, bytes allow 350: the oldest applied entries go until
+  // the window fits.
+  w.Trim(Zxid(1, 4), 10, 350);
+  EXPECT_EQ(w.floor(), Zxid(1, 3));
+  EXPECT_EQ(w.size(), 3u);
+  EXPECT_EQ(w.bytes(), 300u);  // 1.4, 1.5, 1.6
+  // Nothing applied in the window: the bound never drops unapplied entries.
+  w.Trim(Zxid(1, 3), 10, 50);
+  EXPECT_EQ(w.size(), 3u);
+  w.Trim(Zxid(1, 4), 10, 50);
+  EXPECT_EQ(w.floor(), Zxid(1, 4));
+  EXPECT_EQ(w.bytes(), 200u);
+  w.TruncateAfter(Zxid(1, 5));
+  EXPECT_EQ(w.bytes(), 100u);
+  w.Reset(Zxid(2, 0));
+  EXPECT_EQ(w.bytes(), 0u);
 }
 
 TEST(LogWindow_LargestAtOrBelow, FindsCommonPointAcrossEpochs) {
