@@ -23,8 +23,9 @@ NodeCoreConfig NodeCoreConfig::From(const ServerConfig& config, uint64_t random_
   c.my_id = config.my_id != 0 ? config.my_id : 1;
   for (const auto& [sid, addr] : config.servers) c.voters.push_back(static_cast<uint64_t>(sid));
   if (c.voters.empty()) c.voters.push_back(static_cast<uint64_t>(c.my_id));
-  // At least 4 core ticks per tickTime and at most 200 ms per core tick, as
-  // the threaded driver does (elections settle in about a second).
+  // At least 4 core ticks per tickTime and at most 200 ms per core tick, so
+  // elections settle in about a second even with the default 2 s tickTime
+  // (ZooKeeper's election waits are 200 ms, independent of tickTime).
   const int per_tick = std::max(4, config.tick_time_ms / 200);
   c.tick_ms = std::max(1, config.tick_time_ms / per_tick);
   c.init_limit_ticks = config.init_limit * per_tick;

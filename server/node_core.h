@@ -88,7 +88,7 @@ struct NodeCoreConfig {
   uint64_t random_seed = 1;   // session passwords and the ZAB core's election jitter
   int64_t start_wall_ms = 0;  // seeds session ids (ZooKeeper's scheme)
 
-  // The same settings the threaded server derives from zoo.cfg.
+  // The settings a server derives from its zoo.cfg.
   static NodeCoreConfig From(const ServerConfig& config, uint64_t random_seed,
                              int64_t start_wall_ms);
 };

@@ -69,7 +69,7 @@ class Outbox {
 // thread drains the outbox into the stream while another thread reads. Both
 // sides are synchronous because the callback API cost more on the hot path:
 // every completion went through an extra executor thread, and StartWrite ran
-// the write inline on the caller, which was the driver thread.
+// the write inline on the caller (then the driver thread, now the core's).
 template <typename Context>
 class SyncLink final : public PeerLink {
  public:
