@@ -28,9 +28,9 @@ ChaosCluster::ChaosCluster(ClusterConfig config) : config_(std::move(config)) {
     n.place = config_.nodes[i];
     n.dir = absl::StrCat(config_.dir, "/node", i + 1);
     if (config_.fixed_ports) {
-      n.client_port = 2181;
-      n.admin_port = 8080;
-      n.peer_port = 2888;
+      n.client_port = kFixedClientPort;
+      n.admin_port = kFixedAdminPort;
+      n.peer_port = kFixedPeerPort;
     } else {
       n.client_port = ::zabkeeper::testing::FreePort();
       n.admin_port = ::zabkeeper::testing::FreePort();

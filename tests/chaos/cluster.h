@@ -26,6 +26,11 @@ struct NodePlacement {
   std::string netns_path;  // "" = the harness's own namespace
 };
 
+// Ports of every node when each has its own address (netns mode).
+constexpr int kFixedClientPort = 2181;
+constexpr int kFixedAdminPort = 8080;
+constexpr int kFixedPeerPort = 2888;
+
 struct ClusterConfig {
   std::string server_bin;
   std::string dir;  // node<i>/ under it: zoo.cfg, data/, server.log

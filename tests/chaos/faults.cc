@@ -19,7 +19,7 @@ const char* const kCrashFailpoints[] = {"log.after_sync", "epoch.after_accepted_
 
 const std::vector<std::string>& ProcessFaultNames() {
   static const std::vector<std::string> names = {"kill-leader", "kill-minority", "kill-all",
-                                                 "pause", "failpoint"};
+                                                 "pause",       "failpoint",     "stall-kill-all"};
   return names;
 }
 
@@ -120,6 +120,24 @@ void FaultSchedule::Failpoint(FaultRecord& record) {
   Restart(down);
 }
 
+void FaultSchedule::StallKillAll(FaultRecord& record) {
+  // Every node's log device stops completing writes (log.stall), then power
+  // fails everywhere: what was only queued for the disk is gone. Nothing
+  // acknowledged may have been among it.
+  const int leader = cluster_.Leader();
+  std::vector<int> ids;
+  for (int id = 1; id <= cluster_.size(); ++id) {
+    cluster_.ArmFailpoint(id, "log.stall");
+    ids.push_back(id);
+  }
+  Hold(200, 1000);
+  if (leader != 0) liveness_.leader_kills.push_back(Now());
+  for (int id : ids) cluster_.Kill(id);
+  record.detail = "log.stall on all, then killed all";
+  Hold(200, 800);
+  Restart(ids);  // disarms first
+}
+
 FaultRecord FaultSchedule::Step() {
   FaultRecord record;
   record.start = Now();
@@ -157,10 +175,19 @@ FaultRecord FaultSchedule::Step() {
     cluster_.Resume(target);
   } else if (f == "failpoint") {
     Failpoint(record);
+  } else if (f == "stall-kill-all") {
+    StallKillAll(record);
   } else if (net_ != nullptr) {
     if (!net_->Apply(f, cluster_.Leader(), rng_, record)) record.detail += " (not applied)";
     if (record.leader_cut) liveness_.leader_kills.push_back(Now());
-    Hold(1000, 3000);
+    // A lagging follower must be healed before it notices the silence
+    // (syncLimit x tickTime = 500 ms, of which Apply spent 100-200 ms) and
+    // stops serving.
+    if (f == "lag-reconnect") {
+      Hold(100, 250);
+    } else {
+      Hold(1000, 3000);
+    }
     net_->Heal();
   }
   record.end = Now();

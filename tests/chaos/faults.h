@@ -19,6 +19,9 @@
 //                  leader so an election writes the epochs; snap.before_install
 //                  on a follower that is killed, has its database wiped and
 //                  is restarted, so the leader sends it a SNAP
+//   stall-kill-all arm log.stall on every node (log writes queue up, none
+//                  completes), then SIGKILL every node, restart all: the
+//                  queued writes are lost as in a power failure
 // Network faults (netns only, see net.h): partition-*, netem.
 #ifndef ZABKEEPER_TESTS_CHAOS_FAULTS_H_
 #define ZABKEEPER_TESTS_CHAOS_FAULTS_H_
@@ -90,6 +93,7 @@ class FaultSchedule {
   void Restart(const std::vector<int>& ids);
   void KillLeader(FaultRecord& record);
   void Failpoint(FaultRecord& record);
+  void StallKillAll(FaultRecord& record);
   // Waits until every node serves; records the time since `healed`.
   void MeasureHeal(Time healed);
 

@@ -26,7 +26,8 @@ class LoopbackNetwork : public NetworkSetup {
 const std::vector<std::string>& NetFaultNames() {
   static const std::vector<std::string> names = {"partition-majority", "partition-leader",
                                                  "partition-bridge",   "partition-ring",
-                                                 "partition-oneway",   "loss"};
+                                                 "partition-oneway",   "loss",
+                                                 "lag-reconnect"};
   return names;
 }
 

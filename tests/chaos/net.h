@@ -33,6 +33,12 @@ namespace zabkeeper::chaos {
 //                     direction intact (asymmetric)
 // loss                20-40% random packet loss on one node's traffic
 //                     (nft numgen; tc netem is not needed)
+// lag-reconnect       a follower stops receiving its leader's packets (it
+//                     falls behind but keeps serving, briefly: the hold is
+//                     shorter than syncLimit x tickTime) while every other
+//                     node resets client connections, so sessions move to
+//                     the lagging follower, which must refuse those that
+//                     have seen more than it has applied
 const std::vector<std::string>& NetFaultNames();
 
 class NetworkSetup {

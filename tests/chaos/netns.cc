@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -168,6 +169,8 @@ class NetnsNetwork : public NetworkSetup, public NetFaults {
       }
       record.leader_cut = ids[0] == leader;
       record.detail = absl::StrCat("packets from ", ids[0], " to the others dropped");
+    } else if (name == "lag-reconnect") {
+      return LagAndReconnect(leader, ids, rng, record);
     } else if (name == "loss") {
       const int percent = 20 + static_cast<int>(rng() % 21);
       record.detail = absl::StrCat(percent, "% loss on node ", ids[0]);
@@ -217,6 +220,27 @@ class NetnsNetwork : public NetworkSetup, public NetFaults {
     if (!out_rule.empty()) absl::StrAppend(&script, "; add rule inet ", kTable, " out ", out_rule);
     filtered_.insert(id);
     return Nft(id, {script});
+  }
+  bool LagAndReconnect(int leader, const std::vector<int>& shuffled, std::mt19937_64& rng,
+                       FaultRecord& record) {
+    const auto follower =
+        std::find_if(shuffled.begin(), shuffled.end(), [&](int id) { return id != leader; });
+    if (leader == 0 || follower == shuffled.end()) {
+      record.detail = "no leader";
+      return false;
+    }
+    const int lagging = *follower;
+    bool ok = Filter(lagging, absl::StrCat("ip saddr ", kSubnet, leader, " drop"), "");
+    // Writes go on without it for a while before the sessions move.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 101));
+    const std::string reset = absl::StrCat("ip saddr ", kSubnet, kClientHost, " tcp dport ",
+                                           kFixedClientPort, " reject with tcp reset");
+    for (int id = 1; id <= nodes_; ++id) {
+      if (id != lagging) ok = Filter(id, reset, "") && ok;
+    }
+    record.detail = absl::StrCat("node ", lagging, " cut from leader ", leader,
+                                 "'s packets; client connections reset on the others");
+    return ok;
   }
   bool LossOn(int id, int percent) {
     const std::string rule = absl::StrCat("numgen random mod 100 < ", percent, " drop");
