@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "httplib.h"
+#include "tests/chaos/faults.h"
 #include "tests/chaos/process.h"
 #include "tests/free_port.h"
 
@@ -43,6 +44,7 @@ ChaosCluster::ChaosCluster(ClusterConfig config) : config_(std::move(config)) {
 
 ChaosCluster::~ChaosCluster() {
   for (int id = 1; id <= size(); ++id) Kill(id);
+  if (config_.net != nullptr) config_.net->ResetRoutes();
 }
 
 void ChaosCluster::WriteConfig(int id) const {
@@ -62,7 +64,9 @@ void ChaosCluster::WriteConfig(int id) const {
       {"maxSessionTimeout", "30000"},
   };
   for (int j = 1; j <= size(); ++j) {
-    cfg[absl::StrCat("server.", j)] = absl::StrCat(node(j).place.host, ":", node(j).peer_port);
+    std::string address = absl::StrCat(node(j).place.host, ":", node(j).peer_port);
+    if (config_.net != nullptr && j != id) address = config_.net->PeerRoute(id, j, address);
+    cfg[absl::StrCat("server.", j)] = address;
   }
   std::ofstream out(n.dir + "/zoo.cfg");
   for (const auto& [k, v] : cfg) out << k << "=" << v << "\n";

@@ -21,6 +21,8 @@
 
 namespace zabkeeper::chaos {
 
+class NetFaults;
+
 struct NodePlacement {
   std::string host;        // address the node binds (client, admin, peer)
   std::string netns_path;  // "" = the harness's own namespace
@@ -36,6 +38,7 @@ struct ClusterConfig {
   std::string dir;  // node<i>/ under it: zoo.cfg, data/, server.log
   std::vector<NodePlacement> nodes;
   bool fixed_ports = false;  // netns: every node has its own address, same ports
+  NetFaults* net = nullptr;  // routes peer traffic (NetFaults::PeerRoute); may be null
   int tick_ms = 100;
   int init_limit = 10;
   int sync_limit = 5;

@@ -26,13 +26,13 @@ const std::vector<std::string>& ProcessFaultNames() {
 FaultSchedule::FaultSchedule(ChaosCluster& cluster, NetFaults* net,
                              std::vector<std::string> enabled, uint64_t seed)
     : cluster_(cluster), net_(net), enabled_(std::move(enabled)), rng_(seed) {
-  // Network faults need a network to cut; without one they are dropped.
-  if (net_ == nullptr) {
-    std::erase_if(enabled_, [](const std::string& f) {
-      return std::find(ProcessFaultNames().begin(), ProcessFaultNames().end(), f) ==
-             ProcessFaultNames().end();
-    });
-  }
+  // A network fault this network cannot do is dropped.
+  std::erase_if(enabled_, [this](const std::string& f) {
+    auto has = [&f](const std::vector<std::string>& names) {
+      return std::find(names.begin(), names.end(), f) != names.end();
+    };
+    return !has(ProcessFaultNames()) && (net_ == nullptr || !has(net_->Names()));
+  });
 }
 
 int FaultSchedule::RandomNode() {

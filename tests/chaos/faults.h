@@ -55,6 +55,16 @@ class NetFaults {
                      FaultRecord& record) = 0;
   // Removes every cut and delay.
   virtual void Heal() = 0;
+  // The address node `from`'s zoo.cfg gives for node `to`, whose peer port
+  // listens at `address` (host:port): `address` itself unless this network
+  // routes peer traffic through something it can cut.
+  virtual std::string PeerRoute(int from, int to, const std::string& address) {
+    (void)from;
+    (void)to;
+    return address;
+  }
+  // The run's cluster is gone: drops what PeerRoute set up for it.
+  virtual void ResetRoutes() {}
 };
 
 // What the schedule measured (ms), for the run's liveness line.

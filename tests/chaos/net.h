@@ -1,7 +1,8 @@
 // Where a chaos run's processes live on the network, and the network faults.
 //
 //   loopback  servers on 127.0.0.1 with fresh ports (as tests/integration);
-//             no network faults: partitions need a network to cut.
+//             partitions hold the bytes of peer links at relays
+//             (relay.h); no packet loss and no lag-reconnect.
 //   netns     (root, iproute2 + nft) one network namespace per server,
 //             zkc<pid>-n<i> at 10.251.0.<i>/24, and one for the harness and
 //             its workers, zkc<pid>-c at 10.251.0.100, each joined by a veth
@@ -56,6 +57,10 @@ class NetworkSetup {
 // asked for and cannot be set up.
 std::unique_ptr<NetworkSetup> MakeNetwork(const std::string& mode, int nodes,
                                           const std::string& out_dir);
+
+// loopback_net.cc: servers on 127.0.0.1, partitions at relays; `why`, if not
+// empty, says why netns was not used.
+std::unique_ptr<NetworkSetup> MakeLoopbackNetwork(int nodes, const std::string& why);
 
 // netns.cc: the namespaces, or null if they cannot be created.
 std::unique_ptr<NetworkSetup> MakeNetnsNetwork(int nodes, const std::string& log_path,

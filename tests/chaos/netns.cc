@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "tests/chaos/faults.h"
 #include "tests/chaos/net.h"
+#include "tests/chaos/partitions.h"
 #include "tests/chaos/process.h"
 
 namespace zabkeeper::chaos {
@@ -115,68 +116,17 @@ class NetnsNetwork : public NetworkSetup, public NetFaults {
 
   bool Apply(const std::string& name, int leader, std::mt19937_64& rng,
              FaultRecord& record) override {
-    std::vector<int> ids;
-    for (int i = 1; i <= nodes_; ++i) ids.push_back(i);
-    std::shuffle(ids.begin(), ids.end(), rng);
     // (from, to): packets from `from` dropped on arrival at `to`.
-    std::set<std::pair<int, int>> drops;
-    auto cut = [&](const std::vector<int>& a, const std::vector<int>& b) {
-      for (int x : a) {
-        for (int y : b) {
-          drops.insert({x, y});
-          drops.insert({y, x});
-        }
-      }
-    };
-    if (name == "partition-majority" || (name == "partition-bridge" && nodes_ < 5)) {
-      const size_t minority = 1 + rng() % static_cast<uint64_t>(std::max(1, (nodes_ - 1) / 2));
-      std::vector<int> small(ids.begin(), ids.begin() + minority);
-      std::vector<int> big(ids.begin() + minority, ids.end());
-      cut(small, big);
-      record.leader_cut = std::find(small.begin(), small.end(), leader) != small.end();
-      record.detail =
-          absl::StrCat("{", absl::StrJoin(small, ","), "} | {", absl::StrJoin(big, ","), "}");
-    } else if (name == "partition-leader") {
-      const int l = leader != 0 ? leader : ids[0];
-      std::vector<int> rest;
-      for (int i = 1; i <= nodes_; ++i) {
-        if (i != l) rest.push_back(i);
-      }
-      cut({l}, rest);
-      record.leader_cut = leader != 0;
-      record.detail = absl::StrCat("isolated ", l, leader != 0 ? " (leader)" : " (no leader)");
-    } else if (name == "partition-bridge") {
-      const size_t half = ids.size() / 2;
-      std::vector<int> a(ids.begin(), ids.begin() + half / 2 + half % 2);
-      std::vector<int> b(ids.end() - static_cast<long>(half / 2 + half % 2), ids.end());
-      const int middle = ids[a.size()];
-      cut(a, b);
-      record.leader_cut = leader != middle && leader != 0;
-      record.detail = absl::StrCat("{", absl::StrJoin(a, ","), "} - ", middle, " - {",
-                                   absl::StrJoin(b, ","), "}");
-    } else if (name == "partition-ring") {
-      for (int i = 0; i < nodes_; ++i) {
-        for (int j = 0; j < nodes_; ++j) {
-          const int d = std::abs(i - j);
-          if (i != j && d != 1 && d != nodes_ - 1) drops.insert({ids[i], ids[j]});
-        }
-      }
-      record.detail = absl::StrCat("ring ", absl::StrJoin(ids, "-"),
-                                   drops.empty() ? " (a 3-ring is complete: no cut)" : "");
-    } else if (name == "partition-oneway") {
-      for (int i = 1; i <= nodes_; ++i) {
-        if (i != ids[0]) drops.insert({ids[0], i});
-      }
-      record.leader_cut = ids[0] == leader;
-      record.detail = absl::StrCat("packets from ", ids[0], " to the others dropped");
-    } else if (name == "lag-reconnect") {
-      return LagAndReconnect(leader, ids, rng, record);
-    } else if (name == "loss") {
+    Cuts drops;
+    if (!PlanPartition(name, nodes_, leader, rng, record, drops)) {
+      std::vector<int> ids;
+      for (int i = 1; i <= nodes_; ++i) ids.push_back(i);
+      std::shuffle(ids.begin(), ids.end(), rng);
+      if (name == "lag-reconnect") return LagAndReconnect(leader, ids, rng, record);
+      if (name != "loss") return false;
       const int percent = 20 + static_cast<int>(rng() % 21);
       record.detail = absl::StrCat(percent, "% loss on node ", ids[0]);
       return LossOn(ids[0], percent);
-    } else {
-      return false;
     }
     bool ok = true;
     for (int to = 1; to <= nodes_; ++to) {

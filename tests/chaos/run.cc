@@ -143,6 +143,7 @@ RunResult RunOnce(const RunOptions& o, const Placement& placement, uint64_t seed
     cc.dir = dir;
     cc.nodes = placement.nodes;
     cc.fixed_ports = placement.fixed_ports;
+    cc.net = placement.net;
     ChaosCluster cluster(cc);
     for (int id = 1; id <= cluster.size(); ++id) cluster.Start(id);
     if (cluster.WaitAllServingAndConverged(kFormTimeout) < 0) {

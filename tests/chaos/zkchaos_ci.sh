@@ -2,7 +2,9 @@
 # CI subset of the chaos harness (ctest label `chaos`):
 #  1. three short randomized runs must end with "chaos runs=3 ... anomalies=0"
 #     and exit 0 (netns when root, else the loopback fallback);
-#  2. one kept run is re-checked from its files (zkchaos --check), then
+#  2. one run in loopback mode with partitions only (cut at relays): the
+#     fallback without namespaces must also cut links and stay correct;
+#  3. one kept run is re-checked from its files (zkchaos --check), then
 #     tampered copies must be rejected: a node's final value changed (lost
 #     write / divergent nodes), an element dropped from the final list reads
 #     (list-append), an ephemeral seen long after its session ended.
@@ -22,6 +24,11 @@ last=$(tail -n 1 "$out/runs.log")
 ops=$(sed -E 's/.* ops=([0-9]+) .*/\1/' <<<"$last")
 (( ops >= 600 )) || fail "only $ops ops recorded"
 [[ -z $(ls -d "$out"/runs/run-* 2>/dev/null) ]] || fail "passing runs left directories"
+
+"$zkchaos" --nodes 3 --runs 1 --ops-per-run 300 --seed 7 --net loopback \
+  --faults partition-leader,partition-majority,partition-oneway --out "$out/loopback" \
+  --server-bin "$server" | tee "$out/loopback.log" || fail "loopback run exited $?"
+grep -q "^run seed=7 .*partition-.*anomalies=0" "$out/loopback.log" || fail "no partition in loopback"
 
 "$zkchaos" --nodes 3 --runs 1 --ops-per-run 300 --seed 42 --out "$out/kept" --keep \
   --server-bin "$server" > "$out/kept.log" || fail "kept run failed: $(cat "$out/kept.log")"
