@@ -314,7 +314,7 @@ void NodeCore::LeaderWrite(const WriteRequest& write, uint64_t from) {
   // prepares nothing.
   absl::StatusOr<::zab::Zxid> zxid = peer_->Propose([&](::zab::Zxid z) {
     return preparer_
-        .PrepareWrite(state_.tree(), write, static_cast<int64_t>(z.raw()), now_ms_,
+        .PrepareWrite(state_.tree(), write, static_cast<int64_t>(z.raw()), WallMs(),
                       state_.sessions().contains(write.session_id))
         .SerializeAsString();
   });

@@ -86,7 +86,7 @@ struct NodeCoreConfig {
   size_t committed_log_window = 10000;             // committed txns kept for DIFF; older: SNAP
   size_t committed_log_bytes = size_t{256} << 20;  // ... and at most this many bytes of them
   uint64_t random_seed = 1;   // session passwords and the ZAB core's election jitter
-  int64_t start_wall_ms = 0;  // seeds session ids (ZooKeeper's scheme)
+  int64_t start_wall_ms = 0;  // seeds session ids (ZooKeeper's scheme); WallMs()
 
   // The settings a server derives from its zoo.cfg.
   static NodeCoreConfig From(const ServerConfig& config, uint64_t random_seed,
@@ -220,7 +220,13 @@ class NodeCore {
   SessionTracker tracker_;
   ReadExecutor reads_{state_, watches_, recent_deletes_, config_.super_digest};
 
+  // The node's clock, ms: monotonic (sessions expire by it, and a wall-clock
+  // jump moves no deadline).
   int64_t now_ms_ = 0;
+  // Wall-clock ms for what users read as dates (ctime, mtime; TTLs count from
+  // mtime): the wall clock read once at start, advanced by the monotonic
+  // clock, so that a clock step while running bends no znode time backwards.
+  int64_t WallMs() const { return config_.start_wall_ms + now_ms_; }
   uint64_t ticks_ = 0;
   uint64_t rng_;
   ::zab::RoleState role_;

@@ -112,7 +112,7 @@ void NodeCore::ExpireAndReap() {
     next_reap_ms_ = now_ms_ + interval;
     const size_t limit = std::max<size_t>(
         1, static_cast<size_t>(int64_t{config_.container_max_per_minute} * interval / 60000));
-    for (const ReapCandidate& c : FindReapable(state_.tree(), now_ms_, limit)) {
+    for (const ReapCandidate& c : FindReapable(state_.tree(), WallMs(), limit)) {
       WriteRequest write;
       write.request.mutable_delete_()->set_path(c.path);
       write.request.mutable_delete_()->set_version(c.version);

@@ -1,6 +1,7 @@
 // End-to-end tests of one real zabkeeper-server process over gRPC: sessions,
 // every basic operation, watches, ephemerals and expiry, bad input, reattach
 // and restart.
+#include <chrono>
 #include <thread>
 
 // Values are built with absl::StrCat: GCC 12 at -O3 reports a false -Wrestrict
@@ -46,6 +47,12 @@ TEST_F(ServerE2eTest, Session_CreateGetSetDelete_ReturnsZooKeeperStats) {
   EXPECT_EQ(created.create().stat().czxid(), created.zxid());
   EXPECT_EQ(created.create().stat().version(), 0);
   EXPECT_EQ(created.create().stat().data_length(), 2);
+  // ctime is a date, as ZooKeeper's (ms since 1970), not time since start.
+  const int64_t wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+  EXPECT_NEAR(static_cast<double>(created.create().stat().ctime()), static_cast<double>(wall_ms),
+              600'000.0);
 
   proto::Response got = s.Call(GetReq("/app"));
   ASSERT_EQ(got.err(), proto::OK);

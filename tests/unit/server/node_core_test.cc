@@ -23,8 +23,9 @@ proto::Acl OpenAcl() {
 // One node and its disk; storage ops complete at once (then get reported).
 class OneNode {
  public:
-  explicit OneNode(std::vector<uint64_t> voters = {1}) {
+  explicit OneNode(std::vector<uint64_t> voters = {1}, int64_t start_wall_ms = 0) {
     config_.voters = std::move(voters);
+    config_.start_wall_ms = start_wall_ms;
     Reopen();
   }
   void Reopen() {
@@ -157,6 +158,29 @@ TEST(NodeCore, OneVoter_ServesWritesReadsAndFiresWatchBeforeTheReply) {
   EXPECT_EQ(out[1].response.xid(), 4);
   EXPECT_EQ(out[1].response.stat().stat().version(), 1);
   EXPECT_EQ(out[0].response.zxid(), out[1].response.zxid());
+}
+
+// ctime and mtime are dates (ms since 1970, as ZooKeeper's), not the node's
+// monotonic clock: the wall clock at start plus the time run since.
+TEST(NodeCore, ZnodeTimesAreWallClockDates) {
+  constexpr int64_t kStart = 1'700'000'000'000;  // 2023-11-14
+  OneNode n({1}, kStart);
+  n.core().OpenConnection(1, "ipv4:127.0.0.1:5000");
+  ASSERT_EQ(n.Request(1, Connect(1)).at(0).response.err(), proto::OK);
+  proto::Request create;
+  create.set_xid(2);
+  create.mutable_create()->set_path("/a");
+  *create.mutable_create()->add_acl() = OpenAcl();
+  ASSERT_EQ(n.Request(1, create).at(0).response.err(), proto::OK);
+  proto::Request get;
+  get.set_xid(3);
+  get.mutable_get_data()->set_path("/a");
+  std::vector<ClientOut> out = n.Request(1, get);
+  ASSERT_EQ(out.size(), 1u);
+  const proto::Stat& stat = out[0].response.get_data().stat();
+  EXPECT_GE(stat.ctime(), kStart);
+  EXPECT_LE(stat.ctime(), kStart + 60'000);
+  EXPECT_EQ(stat.mtime(), stat.ctime());
 }
 
 TEST(NodeCore, Restart_RecoversWhatTheBatchesWrote) {
