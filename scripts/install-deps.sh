@@ -17,8 +17,11 @@ BUILD_PACKAGES=(
   libcpp-httplib-dev nlohmann-json3-dev libreadline-dev libssl-dev libzookeeper-mt-dev
 )
 # Tests and scripts: python3-yaml for the Kubernetes manifest check
-# (tests/deploy/k8s_manifest_test.py), docker-compose for the compose files.
-TOOL_PACKAGES=(git curl procps iproute2 python3 python3-yaml docker-compose tmux)
+# (tests/deploy/k8s_manifest_test.py), docker-compose for the compose files;
+# iproute2 and nftables for zkchaos's network namespaces and partitions,
+# libfaketime for its clock-skew fault (docs/RELIABILITY.md).
+TOOL_PACKAGES=(git curl procps iproute2 nftables libfaketime python3 python3-yaml docker-compose
+  tmux)
 # Not here: zookeeper and etcd-server, which only the benchmark scripts use
 # (scripts/bench-compare.py --install); etcd-server's package also starts a
 # system etcd on 127.0.0.1:2379 on a systemd host. Nor docker.io:

@@ -72,7 +72,7 @@ void ChaosCluster::WriteConfig(int id) const {
   for (const auto& [k, v] : cfg) out << k << "=" << v << "\n";
 }
 
-bool ChaosCluster::Start(int id) {
+bool ChaosCluster::Start(int id, const std::vector<std::string>& extra_env) {
   Node& n = node(id);
   if (n.pid > 0) return true;
   SpawnOptions options;
@@ -81,6 +81,7 @@ bool ChaosCluster::Start(int id) {
   // Power-loss mode (storage/power_loss.h): every SIGKILL also loses what
   // the node had not synced, as a power cut would.
   options.env = {"ZABKEEPER_FAILPOINTS=1", "ZABKEEPER_DROP_UNSYNCED=1"};
+  options.env.insert(options.env.end(), extra_env.begin(), extra_env.end());
   n.pid = Spawn({config_.server_bin, n.dir + "/zoo.cfg"}, options);
   n.paused = false;
   return n.pid > 0;

@@ -53,7 +53,9 @@ class ChaosCluster {
 
   int size() const { return static_cast<int>(nodes_.size()); }
   // Node ids are 1-based, as in zoo.cfg.
-  bool Start(int id);  // spawns the process (does not wait for it to serve)
+  // Spawns the process (does not wait for it to serve); `extra_env` adds
+  // "NAME=value" entries to its environment.
+  bool Start(int id, const std::vector<std::string>& extra_env = {});
   void Kill(int id);   // SIGKILL + reap
   void Pause(int id);  // SIGSTOP
   void Resume(int id);

@@ -1,6 +1,7 @@
 #include "tests/chaos/faults.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +13,17 @@ namespace {
 
 constexpr auto kServeTimeout = std::chrono::seconds(30);
 
+// Debian's libfaketime, preloaded to set one server's wall clock off; empty
+// if it is not installed.
+std::string FakeTimeLibrary() {
+  std::error_code ec;
+  for (const auto& dir : std::filesystem::directory_iterator("/usr/lib", ec)) {
+    const std::filesystem::path lib = dir.path() / "faketime" / "libfaketime.so.1";
+    if (std::filesystem::exists(lib, ec)) return lib.string();
+  }
+  return "";
+}
+
 const char* const kCrashFailpoints[] = {"log.after_sync", "epoch.after_accepted_write",
                                         "epoch.after_current_write", "snap.before_install"};
 
@@ -19,13 +31,18 @@ const char* const kCrashFailpoints[] = {"log.after_sync", "epoch.after_accepted_
 
 const std::vector<std::string>& ProcessFaultNames() {
   static const std::vector<std::string> names = {"kill-leader", "kill-minority", "kill-all",
-                                                 "pause",       "failpoint",     "stall-kill-all"};
+                                                 "pause",       "failpoint",     "stall-kill-all",
+                                                 "clock-skew"};
   return names;
 }
 
 FaultSchedule::FaultSchedule(ChaosCluster& cluster, NetFaults* net,
                              std::vector<std::string> enabled, uint64_t seed)
-    : cluster_(cluster), net_(net), enabled_(std::move(enabled)), rng_(seed) {
+    : cluster_(cluster),
+      net_(net),
+      enabled_(std::move(enabled)),
+      rng_(seed),
+      fake_time_(FakeTimeLibrary()) {
   // A network fault this network cannot do is dropped.
   std::erase_if(enabled_, [this](const std::string& f) {
     auto has = [&f](const std::vector<std::string>& names) {
@@ -33,6 +50,7 @@ FaultSchedule::FaultSchedule(ChaosCluster& cluster, NetFaults* net,
     };
     return !has(ProcessFaultNames()) && (net_ == nullptr || !has(net_->Names()));
   });
+  if (fake_time_.empty()) std::erase(enabled_, std::string("clock-skew"));
 }
 
 int FaultSchedule::RandomNode() {
@@ -138,6 +156,25 @@ void FaultSchedule::StallKillAll(FaultRecord& record) {
   Restart(ids);  // disarms first
 }
 
+void FaultSchedule::ClockSkew(FaultRecord& record) {
+  // The node's wall clock is set off by minutes to a day, either way; its
+  // monotonic clock is left alone (a clock step, not a slow clock). It stays
+  // off until a later fault restarts it.
+  static const char* const kOffsets[] = {"-1d", "-10m", "-1m", "+1m", "+10m", "+1d"};
+  const int target = RandomNode();
+  const std::string offset = kOffsets[rng_() % std::size(kOffsets)];
+  if (target == cluster_.Leader()) liveness_.leader_kills.push_back(Now());
+  cluster_.Kill(target);
+  record.detail = absl::StrCat("restarted ", target, " with its wall clock ", offset);
+  cluster_.ReapIfExited(target);
+  cluster_.DisarmAll(target);
+  const Time started = Now();
+  cluster_.Start(target, {"LD_PRELOAD=" + fake_time_, "FAKETIME=" + offset,
+                          "FAKETIME_DONT_FAKE_MONOTONIC=1", "FAKETIME_DONT_RESET=1"});
+  const int64_t waited = cluster_.WaitServing(target, kServeTimeout);
+  liveness_.restart_to_serving_ms.push_back(waited < 0 ? -1 : (Now() - started) / 1'000'000);
+}
+
 FaultRecord FaultSchedule::Step() {
   FaultRecord record;
   record.start = Now();
@@ -177,6 +214,8 @@ FaultRecord FaultSchedule::Step() {
     Failpoint(record);
   } else if (f == "stall-kill-all") {
     StallKillAll(record);
+  } else if (f == "clock-skew") {
+    ClockSkew(record);
   } else if (net_ != nullptr) {
     if (!net_->Apply(f, cluster_.Leader(), rng_, record)) record.detail += " (not applied)";
     if (record.leader_cut) liveness_.leader_kills.push_back(Now());

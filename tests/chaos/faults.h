@@ -22,6 +22,10 @@
 //   stall-kill-all arm log.stall on every node (log writes queue up, none
 //                  completes), then SIGKILL every node, restart all: the
 //                  queued writes are lost as in a power failure
+//   clock-skew     restart a node with its wall clock set off by a minute to
+//                  a day (libfaketime; skipped if it is not installed): the
+//                  server reads the wall clock only for znode dates and
+//                  session-id seeds, so nothing checked may change
 // Network faults (netns only, see net.h): partition-*, netem.
 #ifndef ZABKEEPER_TESTS_CHAOS_FAULTS_H_
 #define ZABKEEPER_TESTS_CHAOS_FAULTS_H_
@@ -104,6 +108,7 @@ class FaultSchedule {
   void KillLeader(FaultRecord& record);
   void Failpoint(FaultRecord& record);
   void StallKillAll(FaultRecord& record);
+  void ClockSkew(FaultRecord& record);
   // Waits until every node serves; records the time since `healed`.
   void MeasureHeal(Time healed);
 
@@ -111,6 +116,7 @@ class FaultSchedule {
   NetFaults* net_;
   std::vector<std::string> enabled_;
   std::mt19937_64 rng_;
+  std::string fake_time_;  // libfaketime's path, "" if not installed
   LivenessFigures liveness_;
 };
 
