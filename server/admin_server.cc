@@ -40,7 +40,7 @@ std::optional<std::string> AdminServer::Command(const std::string& name) const {
     out["command"] = name;
     out["version"] = "zabkeeper 0.1.0";
   } else if (name == "mntr") {
-    ServerStats s = server_->Stats();
+    auto [s, d] = server_->StatsAndZab();
     out = StatsJson(s);
     out["command"] = "mntr";
     out["txns_logged"] = s.txns_logged;
@@ -52,7 +52,6 @@ std::optional<std::string> AdminServer::Command(const std::string& name) const {
     out["writes"] = s.writes;
     out["digest"] = s.digest;
     if (server_->ensemble()) {
-      DriverStatus d = server_->EnsembleStatus();
       out["leader_id"] = d.leader;
       out["peers_up"] = d.peers_up;
       out["last_logged_zxid"] = d.last_zxid;

@@ -284,20 +284,15 @@ void NodeRuntime::CarryOut() {
       if (transport_) transport_->Send(sid, std::move(frame));
     }
     if (!ready.client.empty()) ZK_TRACE("core.reply_out", ready.client.size());
-    if (ready.client.size() == 1) {
-      auto it = streams_.find(ready.client[0].conn);
-      if (it != streams_.end()) {
-        std::vector<proto::Response> one;
-        one.push_back(std::move(ready.client[0].response));
-        it->second->Send(std::move(one));
+    // A run of replies to one connection is one Send, in the core's order.
+    for (size_t i = 0; i < ready.client.size();) {
+      const ConnId conn = ready.client[i].conn;
+      std::vector<proto::Response> run;
+      for (; i < ready.client.size() && ready.client[i].conn == conn; ++i) {
+        run.push_back(std::move(ready.client[i].response));
       }
-    } else if (!ready.client.empty()) {
-      absl::flat_hash_map<ConnId, std::vector<proto::Response>> by_conn;
-      for (ClientOut& out : ready.client) by_conn[out.conn].push_back(std::move(out.response));
-      for (auto& [conn, responses] : by_conn) {
-        auto it = streams_.find(conn);
-        if (it != streams_.end()) it->second->Send(std::move(responses));
-      }
+      auto it = streams_.find(conn);
+      if (it != streams_.end()) it->second->Send(std::move(run));
     }
     for (ConnId conn : ready.close) {
       auto it = streams_.find(conn);
@@ -324,7 +319,7 @@ void NodeRuntime::Publish() {
   const ::zab::Peer& peer = core_->peer();
   const StateMachine& state = core_->state();
   const ::zab::RoleState& role = core_->role();
-  DriverStatus d;
+  ZabStatus d;
   d.established = role.established;
   d.leader = role.leader;
   d.epoch = peer.current_epoch();
@@ -361,7 +356,7 @@ void NodeRuntime::Publish() {
   }
   std::lock_guard<std::mutex> lock(status_mu_);
   stats_ = std::move(s);
-  driver_status_ = std::move(d);
+  zab_status_ = std::move(d);
   const bool serving = core_->serving();
   if (serving != serving_) {
     serving_ = serving;
@@ -371,12 +366,16 @@ void NodeRuntime::Publish() {
 
 // ---- status ------------------------------------------------------------------
 
-ServerStats NodeRuntime::Stats() {
+ServerStats NodeRuntime::Stats() { return StatsAndZab().first; }
+
+std::pair<ServerStats, ZabStatus> NodeRuntime::StatsAndZab() {
   Call([this] { Publish(); });
   ServerStats s;
+  ZabStatus zab;
   {
     std::lock_guard<std::mutex> lock(status_mu_);
     s = stats_;
+    zab = zab_status_;
   }
   {
     std::lock_guard<std::mutex> lock(conns_mu_);
@@ -390,13 +389,7 @@ ServerStats NodeRuntime::Stats() {
   s.requests = requests_.load();
   s.reads = reads_.load();
   s.writes = writes_.load();
-  return s;
-}
-
-DriverStatus NodeRuntime::EnsembleStatus() {
-  Call([this] { Publish(); });
-  std::lock_guard<std::mutex> lock(status_mu_);
-  return driver_status_;
+  return {s, zab};
 }
 
 std::pair<int64_t, uint64_t> NodeRuntime::Digest() {

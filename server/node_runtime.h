@@ -81,7 +81,8 @@ class NodeRuntime {
   // ---- Status (any thread) ---------------------------------------------------
   // Each asks the core thread (and waits at most a few seconds for it).
   ServerStats Stats();
-  DriverStatus EnsembleStatus();
+  // Stats and the ZAB side, read together in one call onto the core thread.
+  std::pair<ServerStats, ZabStatus> StatsAndZab();
   std::pair<int64_t, uint64_t> Digest();  // (zxid, digest), consistent
   std::vector<std::pair<int64_t, std::vector<std::string>>> EphemeralsBySession();
   std::vector<std::pair<std::string, std::vector<int64_t>>> Watches(WatchKind kind);
@@ -157,7 +158,7 @@ class NodeRuntime {
   std::mutex status_mu_;
   std::condition_variable serving_cv_;
   ServerStats stats_;
-  DriverStatus driver_status_;
+  ZabStatus zab_status_;
   bool serving_ = false;
 
   std::atomic<uint64_t> requests_{0};

@@ -31,7 +31,7 @@ struct ServerStats {
 };
 
 // The ZAB side of a node.
-struct DriverStatus {
+struct ZabStatus {
   std::string state = "looking";  // leader | follower | looking
   uint64_t leader = 0;
   uint32_t epoch = 0;           // currentEpoch
