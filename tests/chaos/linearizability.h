@@ -29,7 +29,12 @@
 // (linearized set, model state) as in porcupine (anishathalye/porcupine):
 // call/return entries in a doubly linked list, an op is "lifted" out when
 // linearized, and a (bitset, state) pair already explored is never explored
-// again. The search is bounded by `max_steps_per_key`; running out is
+// again. Two reductions keep long runs with many lost writes tractable: a
+// written value that no checked read reads is one value to the model (so such
+// states share cache entries), and indeterminate writes that are alike (value
+// unread; blind, or CAS on the same expected version) are tried in invoke
+// order only (KeySearch::GroupUnknownsByKind says why that loses nothing).
+// The search is bounded by `max_steps_per_key`; running out is
 // reported as kSearchBudgetExhausted (a failure: inconclusive, never silently
 // accepted).
 //
