@@ -36,7 +36,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_common import ZK_JAR, built_binaries, four_letter, loadavg, rss_kb, zookeeper_command, zookeeper_node  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ZAB_OFFSET = 100  # ensemble.sh --port-offset: client 2381-2383, peer 2981-2983, admin 8181-8183
+ZAB_OFFSET = 100  # ensemble.sh --port-offset: client 2381-2383, ZooKeeper protocol 2281-2283,
+#                   peer 2981-2983, admin 8181-8183
 ZAB_HOSTS = ",".join(f"127.0.0.1:{2380 + i}" for i in (1, 2, 3))
 ZK_CLIENT = 2190  # ZooKeeper client 2191-2193, quorum 2991-2993, election 3991-3993
 ZK_HOSTS = ",".join(f"127.0.0.1:{ZK_CLIENT + i}" for i in (1, 2, 3))

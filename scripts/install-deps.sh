@@ -15,15 +15,17 @@ BUILD_PACKAGES=(
   librocksdb-dev libabsl-dev libgoogle-glog-dev libgflags-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev nlohmann-json3-dev libreadline-dev libssl-dev libzookeeper-mt-dev
+  libasio-dev
 )
 # Tests and scripts: python3-yaml for the Kubernetes manifest check
 # (tests/deploy/k8s_manifest_test.py), docker-compose for the compose files;
 # iproute2 and nftables for zkchaos's network namespaces and partitions,
-# libfaketime for its clock-skew fault (docs/RELIABILITY.md).
+# libfaketime for its clock-skew fault (docs/RELIABILITY.md); zookeeper for
+# zkCli.sh, which tests the ZooKeeper-protocol port (no daemon comes with it).
 TOOL_PACKAGES=(git curl procps iproute2 nftables libfaketime python3 python3-yaml docker-compose
-  tmux)
-# Not here: zookeeper and etcd-server, which only the benchmark scripts use
-# (scripts/bench-compare.py --install); etcd-server's package also starts a
+  tmux zookeeper)
+# Not here: etcd-server, which only the benchmark scripts use
+# (scripts/bench-compare.py --install); its package also starts a
 # system etcd on 127.0.0.1:2379 on a systemd host. Nor docker.io:
 # deploy/docker/test-compose.sh installs it only where no Docker engine is
 # present (it would conflict with Docker's own docker-ce packages).

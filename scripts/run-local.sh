@@ -16,6 +16,8 @@ for _ in $(seq 1 100); do
 
 The ensemble is up. Connect the shell:
   build/bin/zkcli -server 127.0.0.1:2281,127.0.0.1:2282,127.0.0.1:2283
+or ZooKeeper's own tools and clients (ZooKeeper protocol), e.g.:
+  /usr/share/zookeeper/bin/zkCli.sh -server 127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183
 Stop it:     deploy/local/ensemble.sh stop --dir $DIR
 Status:      deploy/local/ensemble.sh status --dir $DIR
 MSG

@@ -113,6 +113,8 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
       config.data_dir = value;
     } else if (key == "clientPort") {
       s = ParseIntInto(key, value, 1, 65535, &config.client_port);
+    } else if (key == "zkClientPort") {
+      s = ParseIntInto(key, value, 0, 65535, &config.zk_client_port);
     } else if (key == "clientPortAddress") {
       config.client_address = value;
     } else if (key == "admin.serverPort") {
@@ -162,6 +164,11 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
   }
   if (config.admin_enabled && config.admin_port == config.client_port) {
     return Invalid("admin.serverPort equals clientPort");
+  }
+  if (config.zk_client_port != 0 &&
+      (config.zk_client_port == config.client_port ||
+       (config.admin_enabled && config.zk_client_port == config.admin_port))) {
+    return Invalid("zkClientPort must differ from clientPort and admin.serverPort");
   }
   if (config.servers.size() == 2) {
     return Invalid("an ensemble of 2 servers cannot survive any failure; use 1, 3 or 5");

@@ -23,7 +23,8 @@ struct ServerConfig {
   int tick_time_ms = 2000;
   std::string data_dir;
   std::string client_address = "0.0.0.0";
-  int client_port = 0;
+  int client_port = 0;     // the gRPC API
+  int zk_client_port = 0;  // ZooKeeper's own protocol (zkClientPort); 0 = off
   bool admin_enabled = true;
   std::string admin_address = "0.0.0.0";
   int admin_port = 8080;

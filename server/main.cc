@@ -15,6 +15,7 @@
 #include "server/failpoints.h"
 #include "server/node_runtime.h"
 #include "server/write_trace.h"
+#include "server/zkwire/zk_front_end.h"
 
 namespace {
 
@@ -71,6 +72,19 @@ int main(int argc, char** argv) {
     return Fail(1, absl::StrCat("cannot listen on ", address, " (port in use?)"));
   }
 
+  // ZooKeeper's own protocol, for existing ZooKeeper clients and tools.
+  // Frames may carry a value of the data limit plus the record around it.
+  zabkeeper::zkwire::ZkFrontEnd zk_front_end(
+      server->get(), static_cast<int32_t>(
+                         std::min<int64_t>(config->max_data_bytes + (64 << 10), int64_t{1} << 30)));
+  if (config->zk_client_port != 0) {
+    if (absl::Status s = zk_front_end.Start(config->client_address, config->zk_client_port);
+        !s.ok()) {
+      grpc_server->Shutdown();
+      return Fail(1, std::string(s.message()));
+    }
+  }
+
   zabkeeper::server::AdminServer admin(server->get());
   if (config->admin_enabled) {
     if (absl::Status s = admin.Start(config->admin_address, config->admin_port); !s.ok()) {
@@ -80,12 +94,17 @@ int main(int argc, char** argv) {
   }
   LOG(INFO) << "zabkeeper-server " << (config->standalone() ? "standalone" : "ensemble member")
             << " id " << config->my_id << ": clients on " << address << ", admin on "
-            << config->admin_address << ":" << config->admin_port;
+            << config->admin_address << ":" << config->admin_port
+            << (config->zk_client_port != 0
+                    ? absl::StrCat(", ZooKeeper protocol on ", config->client_address, ":",
+                                   zk_front_end.port())
+                    : std::string());
 
   int signal = 0;
   sigwait(&signals, &signal);
   LOG(INFO) << "signal " << signal << ": shutting down";
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  zk_front_end.Stop();
   admin.Stop();
   (*server)->Stop();
   server->reset();

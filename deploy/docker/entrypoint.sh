@@ -45,6 +45,7 @@ fi
   if [ -n "${ZK_JUTE_MAXBUFFER:-}" ]; then echo "jute.maxbuffer=$ZK_JUTE_MAXBUFFER"; fi
   echo "dataDir=$DATA"
   echo "clientPort=2281"
+  echo "zkClientPort=2181"
   echo "admin.serverPort=8080"
   i=1
   for s in $(echo "${ZK_SERVERS:-}" | tr ',' ' '); do

@@ -5,8 +5,9 @@
 #   deploy/local/ensemble.sh stop|status [--dir DIR]
 #   deploy/local/ensemble.sh kill ID | restart ID | wipe ID   [--dir DIR]
 #
-# Node ID listens on: client 2280+ID, peer 2880+ID, admin 8080+ID (each plus
-# --port-offset N, default 0, kept in DIR for later commands).
+# Node ID listens on: client (gRPC) 2280+ID, ZooKeeper protocol 2180+ID (for
+# zkCli.sh, Kazoo, Curator, the C and Java clients), peer 2880+ID, admin
+# 8080+ID (each plus --port-offset N, default 0, kept in DIR for later commands).
 # Data, configs, logs and PIDs live under DIR (default ./zk-local).
 # Only processes this script started (PID files under DIR) are ever signalled.
 set -euo pipefail
@@ -32,7 +33,8 @@ while [[ $# -gt 0 ]]; do
 done
 DIR=$(mkdir -p "$DIR" && cd "$DIR" && pwd)
 if [[ -z $OFFSET ]]; then OFFSET=$(cat "$DIR/port-offset" 2>/dev/null || echo 0); fi
-CLIENT_BASE=$((2280 + OFFSET)) PEER_BASE=$((2880 + OFFSET)) ADMIN_BASE=$((8080 + OFFSET))
+CLIENT_BASE=$((2280 + OFFSET)) ZK_BASE=$((2180 + OFFSET)) PEER_BASE=$((2880 + OFFSET))
+ADMIN_BASE=$((8080 + OFFSET))
 
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
@@ -53,6 +55,7 @@ write_config() {
     echo "syncLimit=5"
     echo "dataDir=$d/data"
     echo "clientPort=$((CLIENT_BASE + id))"
+    echo "zkClientPort=$((ZK_BASE + id))"
     echo "clientPortAddress=127.0.0.1"
     echo "admin.serverPort=$((ADMIN_BASE + id))"
     echo "admin.serverAddress=127.0.0.1"
@@ -66,7 +69,8 @@ start_node() {
   [[ -x $BIN ]] || { echo "ensemble.sh: $BIN not built (run scripts/build.sh)" >&2; exit 1; }
   nohup "$BIN" "$DIR/node$id/zoo.cfg" >> "$DIR/node$id/server.log" 2>&1 &
   echo $! > "$DIR/node$id/pid"
-  echo "node $id started (pid $!, client 127.0.0.1:$((CLIENT_BASE + id)), admin :$((ADMIN_BASE + id)))"
+  echo "node $id started (pid $!, client 127.0.0.1:$((CLIENT_BASE + id)), ZooKeeper protocol" \
+    "127.0.0.1:$((ZK_BASE + id)), admin :$((ADMIN_BASE + id)))"
 }
 
 stop_node() {

@@ -139,7 +139,10 @@ void WriteBody(JuteWriter& out, const RequestShape& shape, const proto::Response
       WriteStat(out, r.get_children().stat());
       break;
     case proto::OP_SYNC:
-      out.String(r.sync().path());
+      out.String(shape.path);  // ZooKeeper echoes the path synced
+      break;
+    case proto::OP_ADD_WATCH:
+      out.Int(0);  // ZooKeeper answers addWatch with an ErrorResponse(0)
       break;
     case proto::OP_MULTI:
       WriteMulti(out, shape.multi_types, r.multi());
@@ -161,7 +164,7 @@ void WriteBody(JuteWriter& out, const RequestShape& shape, const proto::Response
       }
       break;
     default:  // delete, ping, checkWatches, removeWatches, auth, setWatches,
-      break;  // addWatch, closeSession: the header says it all
+      break;  // closeSession: the header says it all
   }
 }
 

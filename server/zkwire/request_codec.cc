@@ -183,6 +183,7 @@ bool ReadBody(JuteReader& in, RequestShape& shape, proto::Request& r) {
       return true;
     case proto::OP_SYNC:
       if (!in.String(path, "path")) return false;
+      shape.path = path;
       r.mutable_sync()->set_path(std::move(path));
       return true;
     case proto::OP_PING:

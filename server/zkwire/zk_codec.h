@@ -52,6 +52,7 @@ struct RequestShape {
   int32_t xid = 0;
   int32_t op = 0;  // ZooKeeper's opcode (proto::OpCode numbers)
   std::vector<int32_t> multi_types;
+  std::string path;  // sync: echoed in the reply
 };
 
 struct DecodedRequest {

@@ -28,6 +28,13 @@ TEST(Config, Minimal_UsesZooKeeperDefaults) {
   EXPECT_TRUE(c->extended_types_enabled);
   EXPECT_TRUE(c->standalone());
   EXPECT_TRUE(c->servers.empty());
+  EXPECT_EQ(c->zk_client_port, 0);  // the ZooKeeper-protocol front end is off
+}
+
+TEST(Config, ZkClientPort_TurnsOnTheZooKeeperProtocol) {
+  absl::StatusOr<ServerConfig> c = ParseConfig(std::string(kMinimal) + "zkClientPort=2182\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->zk_client_port, 2182);
 }
 
 TEST(Config, Full_ParsesEveryKey) {
@@ -108,6 +115,9 @@ std::vector<BadCase> BadCases() {
       {"AdminEnableNotBool", "admin.enableServer=maybe\n", "admin.enableServer"},
       {"AdminPortZero", "admin.serverPort=0\n", "admin.serverPort"},
       {"AdminPortEqualsClient", "admin.serverPort=2181\n", "admin.serverPort"},
+      {"ZkClientPortEqualsClient", "zkClientPort=2181\n", "zkClientPort"},
+      {"ZkClientPortEqualsAdmin", "zkClientPort=8080\n", "zkClientPort"},
+      {"ZkClientPortTooBig", "zkClientPort=65536\n", "zkClientPort"},
       {"MaxCnxnsNegative", "maxClientCnxns=-5\n", "maxClientCnxns"},
       {"MinTimeoutZero", "minSessionTimeout=0\n", "minSessionTimeout"},
       {"MinAboveMax", "minSessionTimeout=50000\nmaxSessionTimeout=10000\n", "minSessionTimeout"},

@@ -1,0 +1,280 @@
+#include "server/zkwire/zk_connection.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "asio/bind_executor.hpp"
+#include "asio/post.hpp"
+#include "asio/read.hpp"
+#include "asio/write.hpp"
+#include "glog/logging.h"
+#include "server/connection.h"
+
+namespace zabkeeper::zkwire {
+namespace {
+
+// The node core's stream for this connection: hops onto the strand.
+class StreamToConnection final : public server::ClientStream {
+ public:
+  explicit StreamToConnection(std::weak_ptr<ZkConnection> conn) : conn_(std::move(conn)) {}
+  void Send(std::vector<proto::Response> responses) override {
+    if (auto c = conn_.lock()) c->Deliver(std::move(responses));
+  }
+  void Close() override {
+    if (auto c = conn_.lock()) c->CloseAfterFlush();
+  }
+
+ private:
+  std::weak_ptr<ZkConnection> conn_;
+};
+
+int32_t BigEndian(const std::array<char, 4>& b) {
+  return static_cast<int32_t>((static_cast<uint32_t>(static_cast<uint8_t>(b[0])) << 24) |
+                              (static_cast<uint32_t>(static_cast<uint8_t>(b[1])) << 16) |
+                              (static_cast<uint32_t>(static_cast<uint8_t>(b[2])) << 8) |
+                              static_cast<uint32_t>(static_cast<uint8_t>(b[3])));
+}
+
+// The xid the core's connect request carries; a ZooKeeper ConnectRequest has
+// none of its own.
+constexpr int64_t kConnectXid = 0;
+
+}  // namespace
+
+ZkConnection::ZkConnection(asio::ip::tcp::socket socket, server::NodeRuntime* runtime,
+                           int32_t max_frame, size_t max_outstanding)
+    : strand_(asio::make_strand(socket.get_executor())),
+      socket_(std::move(socket)),
+      runtime_(runtime),
+      max_frame_(max_frame),
+      max_outstanding_(max_outstanding) {
+  asio::error_code ec;
+  const auto remote = socket_.remote_endpoint(ec);
+  if (!ec) {
+    peer_ip_ = remote.address().to_string();
+    peer_ = absl::StrCat(remote.address().is_v6() ? "ipv6:[" : "ipv4:", peer_ip_,
+                         remote.address().is_v6() ? "]:" : ":", remote.port());
+  }
+}
+
+void ZkConnection::Start() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->conn_ = self->runtime_->Connect(std::make_shared<StreamToConnection>(self), self->peer_,
+                                          self->peer_ip_);
+    if (self->conn_ == 0) {
+      self->Drop("too many connections from " + self->peer_ip_ + " (maxClientCnxns)");
+      return;
+    }
+    self->ReadLength();
+  });
+}
+
+void ZkConnection::ReadLength() {
+  if (closed_ || closing_) return;
+  if (owed_.size() >= max_outstanding_) {
+    read_paused_ = true;
+    return;
+  }
+  reading_ = true;
+  asio::async_read(
+      socket_, asio::buffer(length_),
+      asio::bind_executor(strand_, [self = shared_from_this()](const asio::error_code& ec, size_t) {
+        self->reading_ = false;
+        if (ec) {
+          self->Shutdown();
+          return;
+        }
+        const int32_t length = BigEndian(self->length_);
+        if (length < 0 || length > self->max_frame_) {
+          self->Drop(absl::StrCat("frame length ", length, " outside 0..", self->max_frame_,
+                                  " (jute.maxbuffer)"));
+          return;
+        }
+        self->ReadPayload(static_cast<size_t>(length));
+      }));
+}
+
+void ZkConnection::ReadPayload(size_t length) {
+  payload_.resize(length);
+  reading_ = true;
+  asio::async_read(
+      socket_, asio::buffer(payload_),
+      asio::bind_executor(strand_, [self = shared_from_this()](const asio::error_code& ec, size_t) {
+        self->reading_ = false;
+        if (ec) {
+          self->Shutdown();
+          return;
+        }
+        self->OnFrame();
+      }));
+}
+
+void ZkConnection::OnFrame() {
+  if (closed_) return;
+  if (!handshake_sent_) {
+    OnConnectFrame();
+  } else {
+    OnRequestFrame();
+  }
+  if (!closed_) ReadLength();
+}
+
+void ZkConnection::OnConnectFrame() {
+  absl::StatusOr<ConnectRequest> c = DecodeConnect(payload_);
+  if (!c.ok()) {
+    Drop(std::string(c.status().message()));
+    return;
+  }
+  connect_ = *c;
+  handshake_sent_ = true;
+  proto::Request r;
+  r.set_xid(kConnectXid);
+  proto::ConnectRequest* body = r.mutable_connect();
+  body->set_session_id(c->session_id);
+  body->set_password(c->password);
+  body->set_timeout_ms(c->timeout_ms);
+  body->set_last_zxid_seen(c->last_zxid_seen);
+  body->set_read_only(c->read_only);
+  Owed owed;
+  owed.shape.xid = static_cast<int32_t>(kConnectXid);
+  owed.connect = true;
+  owed_.push_back(std::move(owed));
+  runtime_->Request(conn_, std::move(r));
+}
+
+void ZkConnection::OnRequestFrame() {
+  absl::StatusOr<DecodedRequest> d = DecodeRequest(payload_);
+  if (!d.ok()) {
+    Drop(std::string(d.status().message()));
+    return;
+  }
+  const int32_t op = d->shape.op;
+  if (op == proto::OP_RECONFIG || op == proto::OP_SASL) {
+    // Not served: reconfig is disabled (ZooKeeper's reconfigEnabled=false
+    // answer), and no SASL provider is configured.
+    const int32_t err = op == proto::OP_RECONFIG ? proto::RECONFIG_DISABLED : proto::UNIMPLEMENTED;
+    if (op == proto::OP_SASL) LOG(INFO) << "zk client " << peer_ << ": SASL is not configured";
+    owed_.push_back(Owed{d->shape, EncodeHeaderOnly(d->shape.xid, 0, err), false});
+    FlushLocalReplies();
+    return;
+  }
+  owed_.push_back(Owed{d->shape, "", false});
+  runtime_->Request(conn_, std::move(d->request));
+}
+
+void ZkConnection::Deliver(std::vector<proto::Response> responses) {
+  asio::post(strand_, [self = shared_from_this(), rs = std::move(responses)] {
+    for (const proto::Response& r : rs) {
+      if (self->closed_) return;
+      self->Answer(r);
+    }
+    self->MaybeResumeReading();
+  });
+}
+
+void ZkConnection::Answer(const proto::Response& r) {
+  if (r.xid() == kNotificationXid && r.has_watch_event()) {
+    Send(EncodeNotification(r));
+    return;
+  }
+  FlushLocalReplies();
+  if (owed_.empty() || owed_.front().shape.xid != r.xid()) {
+    Drop(absl::StrCat("reply for xid ", r.xid(), " does not match the request owed (",
+                      owed_.empty() ? std::string("none") : absl::StrCat(owed_.front().shape.xid),
+                      ")"));
+    return;
+  }
+  Owed owed = std::move(owed_.front());
+  owed_.pop_front();
+  if (owed.connect) {
+    AnswerConnect(r);
+  } else {
+    Send(EncodeReply(owed.shape, r));
+  }
+  FlushLocalReplies();
+}
+
+void ZkConnection::AnswerConnect(const proto::Response& r) {
+  if (r.err() == proto::OK) {
+    Send(EncodeConnectResponse(connect_, r.connect().timeout_ms(), r.connect().session_id(),
+                               r.connect().password(), /*read_only=*/false));
+    return;
+  }
+  if (r.err() == proto::SESSION_EXPIRED || r.err() == proto::UNKNOWN_SESSION) {
+    // ZooKeeper's answer to an expired session or a wrong password: timeout
+    // 0 and session 0, which clients report as expiry; then the close.
+    Send(EncodeConnectResponse(connect_, 0, 0, std::string(16, '\0'), false));
+    LOG(INFO) << "zk client " << peer_ << ": session 0x" << std::hex << connect_.session_id
+              << std::dec << " refused: " << r.error_message();
+    closing_ = true;
+    return;
+  }
+  // Not serving, or behind the client's last zxid: ZooKeeper closes without
+  // a reply and the client tries its next server.
+  Drop("connect refused: " + r.error_message());
+}
+
+void ZkConnection::FlushLocalReplies() {
+  while (!owed_.empty() && !owed_.front().local_frame.empty()) {
+    Send(std::move(owed_.front().local_frame));
+    owed_.pop_front();
+  }
+}
+
+void ZkConnection::Send(std::string frame) {
+  if (closed_) return;
+  outbox_.push_back(std::move(frame));
+  if (!writing_) WriteNext();
+}
+
+void ZkConnection::WriteNext() {
+  if (outbox_.empty()) {
+    writing_ = false;
+    if (closing_) Shutdown();
+    return;
+  }
+  writing_ = true;
+  asio::async_write(
+      socket_, asio::buffer(outbox_.front()),
+      asio::bind_executor(strand_, [self = shared_from_this()](const asio::error_code& ec, size_t) {
+        if (ec) {
+          self->outbox_.clear();
+          self->writing_ = false;
+          self->Shutdown();
+          return;
+        }
+        self->outbox_.pop_front();
+        self->WriteNext();
+      }));
+}
+
+void ZkConnection::CloseAfterFlush() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->closing_ = true;
+    if (!self->writing_) self->WriteNext();
+  });
+}
+
+void ZkConnection::Drop(const std::string& why) {
+  if (closed_) return;
+  LOG(WARNING) << "zk client " << peer_ << ": closing connection: " << why;
+  Shutdown();
+}
+
+void ZkConnection::Shutdown() {
+  if (closed_) return;
+  closed_ = true;
+  asio::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  if (conn_ != 0) runtime_->Disconnect(conn_, peer_ip_);
+}
+
+void ZkConnection::MaybeResumeReading() {
+  if (read_paused_ && !reading_ && owed_.size() < max_outstanding_ / 2) {
+    read_paused_ = false;
+    ReadLength();
+  }
+}
+
+}  // namespace zabkeeper::zkwire

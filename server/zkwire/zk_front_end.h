@@ -1,0 +1,60 @@
+// ZkFrontEnd: ZooKeeper's own client protocol on `zkClientPort`, a second
+// thin front end on the node core beside the gRPC one. Both hand requests to
+// the same NodeRuntime, so both see one tree, one session table and one
+// watch manager: a session opened here is an ordinary session there.
+//
+// Sockets run on Asio event loops, one per core. Per connection: frames are
+// read one after another (4-byte length, at most `max_frame` bytes), the
+// first as a ConnectRequest, the rest decoded (zk_codec.h) and passed on in
+// order; the core's replies come back in request order and are re-shaped
+// for the opcode each request had. A frame that is too long, truncated,
+// garbled or of an unknown opcode closes that connection, with the reason in
+// the log; nothing else is touched. At most kMaxOutstanding requests per
+// connection wait for replies; past that the connection is not read until
+// replies drain (back-pressure on that client alone).
+#ifndef ZABKEEPER_SERVER_ZKWIRE_ZK_FRONT_END_H_
+#define ZABKEEPER_SERVER_ZKWIRE_ZK_FRONT_END_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "asio/executor_work_guard.hpp"
+#include "asio/io_context.hpp"
+#include "asio/ip/tcp.hpp"
+#include "server/node_runtime.h"
+
+namespace zabkeeper::zkwire {
+
+class ZkFrontEnd {
+ public:
+  static constexpr size_t kMaxOutstanding = 1000;
+
+  ZkFrontEnd(server::NodeRuntime* runtime, int32_t max_frame);
+  ~ZkFrontEnd();
+  ZkFrontEnd(const ZkFrontEnd&) = delete;
+  ZkFrontEnd& operator=(const ZkFrontEnd&) = delete;
+
+  // Listens on address:port (port 0: any free port) and starts the loops.
+  absl::Status Start(const std::string& address, int port);
+  void Stop();
+  int port() const { return port_; }
+
+ private:
+  void Accept();
+
+  server::NodeRuntime* const runtime_;
+  const int32_t max_frame_;
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  std::vector<std::thread> loops_;
+  int port_ = 0;
+};
+
+}  // namespace zabkeeper::zkwire
+
+#endif  // ZABKEEPER_SERVER_ZKWIRE_ZK_FRONT_END_H_

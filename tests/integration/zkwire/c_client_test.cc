@@ -1,0 +1,284 @@
+// ZooKeeper's own C client (Debian's libzookeeper-mt, unchanged) against a
+// real zabkeeper-server's zkClientPort: CRUD with stats, watches (one-shot,
+// on a missing node), sequential and ephemeral nodes, a failed multi's
+// per-op results, a session shared with the gRPC API, a wrong password, and
+// malformed frames that close only their own connection.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "client/zk_client.h"
+#include "gtest/gtest.h"
+#include "tests/free_port.h"
+#include "tests/integration/server_process.h"
+#include "tests/wait_until.h"
+#include "zookeeper/zookeeper.h"
+
+namespace zabkeeper::testing {
+namespace {
+
+// Events a handle's watcher saw, as "type:path" (type as ZooKeeper's ints).
+struct Events {
+  std::mutex mu;
+  std::vector<std::string> seen;
+  std::atomic<int> state{0};
+  void Add(int type, const char* path) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen.push_back(std::to_string(type) + ":" + (path != nullptr ? path : ""));
+  }
+  bool Has(const std::string& e) {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const std::string& s : seen) {
+      if (s == e) return true;
+    }
+    return false;
+  }
+  size_t Count(const std::string& e) {
+    std::lock_guard<std::mutex> lock(mu);
+    size_t n = 0;
+    for (const std::string& s : seen) n += s == e ? 1 : 0;
+    return n;
+  }
+};
+
+void Watcher(zhandle_t*, int type, int state, const char* path, void* ctx) {
+  auto* events = static_cast<Events*>(ctx);
+  if (type == ZOO_SESSION_EVENT) {
+    events->state = state;
+  } else {
+    events->Add(type, path);
+  }
+}
+
+class ZkWireCClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
+    zk_port_ = FreePort();
+    server_ = std::make_unique<ServerProcess>(
+        dir_.path(),
+        std::map<std::string, std::string>{{"zkClientPort", std::to_string(zk_port_)}});
+    server_->Start();
+    ASSERT_TRUE(WaitUntil([&] { return PortAccepts(zk_port_); }, std::chrono::seconds(10)));
+  }
+  std::string ZkAddress() const { return "127.0.0.1:" + std::to_string(zk_port_); }
+
+  // A connected handle (null on failure).
+  zhandle_t* Open(Events* events, const clientid_t* id = nullptr) {
+    zhandle_t* zh = zookeeper_init(ZkAddress().c_str(), Watcher, 10000, id, events, 0);
+    if (zh == nullptr) return nullptr;
+    if (!WaitUntil([&] { return events->state == ZOO_CONNECTED_STATE; },
+                   std::chrono::seconds(10))) {
+      zookeeper_close(zh);
+      return nullptr;
+    }
+    return zh;
+  }
+
+  std::string Log() const {
+    std::ifstream in(server_->log_path());
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  TempDir dir_;
+  int zk_port_ = 0;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(ZkWireCClientTest, CrudStatsAndOneShotWatches) {
+  Events ev;
+  zhandle_t* zh = Open(&ev);
+  ASSERT_NE(zh, nullptr);
+  char path[256];
+  ASSERT_EQ(zoo_create(zh, "/app", "v0", 2, &ZOO_OPEN_ACL_UNSAFE, 0, path, sizeof(path)), ZOK);
+  EXPECT_STREQ(path, "/app");
+  EXPECT_EQ(zoo_create(zh, "/app", "", 0, &ZOO_OPEN_ACL_UNSAFE, 0, path, sizeof(path)),
+            ZNODEEXISTS);
+  EXPECT_EQ(zoo_create(zh, "/no/parent", "", 0, &ZOO_OPEN_ACL_UNSAFE, 0, path, sizeof(path)),
+            ZNONODE);
+
+  char buf[64];
+  int len = sizeof(buf);
+  Stat stat{};
+  ASSERT_EQ(zoo_get(zh, "/app", 1, buf, &len, &stat), ZOK);
+  EXPECT_EQ(std::string(buf, len), "v0");
+  EXPECT_EQ(stat.version, 0);
+  EXPECT_EQ(stat.dataLength, 2);
+  EXPECT_EQ(stat.czxid, stat.mzxid);
+
+  ASSERT_EQ(zoo_set(zh, "/app", "v1", 2, 0), ZOK);
+  EXPECT_EQ(zoo_set(zh, "/app", "v2", 2, 0), ZBADVERSION);
+  ASSERT_TRUE(WaitUntil([&] { return ev.Has("3:/app"); }, std::chrono::seconds(5)));  // CHANGED
+  ASSERT_EQ(zoo_set(zh, "/app", "v2", 2, 1), ZOK);
+  // One-shot: no second event. Events come before the reply of the change
+  // that fired them, so by now one would have been seen.
+  EXPECT_EQ(ev.Count("3:/app"), 1u);
+
+  // exists on a missing node: NONODE, and the watch is set anyway.
+  EXPECT_EQ(zoo_exists(zh, "/later", 1, &stat), ZNONODE);
+  ASSERT_EQ(zoo_create(zh, "/later", "", 0, &ZOO_OPEN_ACL_UNSAFE, 0, path, sizeof(path)), ZOK);
+  ASSERT_TRUE(WaitUntil([&] { return ev.Has("1:/later"); }, std::chrono::seconds(5)));  // CREATED
+
+  ASSERT_EQ(zoo_create(zh, "/app/q-", "", 0, &ZOO_OPEN_ACL_UNSAFE, ZOO_PERSISTENT_SEQUENTIAL, path,
+                       sizeof(path)),
+            ZOK);
+  EXPECT_STREQ(path, "/app/q-0000000000");
+  String_vector kids{};
+  ASSERT_EQ(zoo_get_children2(zh, "/app", 0, &kids, &stat), ZOK);
+  ASSERT_EQ(kids.count, 1);
+  EXPECT_STREQ(kids.data[0], "q-0000000000");
+  EXPECT_EQ(stat.numChildren, 1);
+  deallocate_String_vector(&kids);
+
+  EXPECT_EQ(zoo_delete(zh, "/app", -1), ZNOTEMPTY);
+  EXPECT_EQ(zoo_delete(zh, "/app/q-0000000000", -1), ZOK);
+  EXPECT_EQ(zoo_delete(zh, "/app", -1), ZOK);
+  EXPECT_EQ(zoo_exists(zh, "/app", 0, &stat), ZNONODE);
+  zookeeper_close(zh);
+}
+
+TEST_F(ZkWireCClientTest, FailedMultiReportsEachOpAsZooKeeperDoes) {
+  Events ev;
+  zhandle_t* zh = Open(&ev);
+  ASSERT_NE(zh, nullptr);
+  char path[256];
+  ASSERT_EQ(zoo_create(zh, "/m", "", 0, &ZOO_OPEN_ACL_UNSAFE, 0, path, sizeof(path)), ZOK);
+  zoo_op_t ops[3];
+  zoo_op_result_t results[3];
+  char p1[64], p2[64];
+  zoo_create_op_init(&ops[0], "/m/a", "x", 1, &ZOO_OPEN_ACL_UNSAFE, 0, p1, sizeof(p1));
+  zoo_check_op_init(&ops[1], "/m", 7);
+  zoo_create_op_init(&ops[2], "/m/b", "y", 1, &ZOO_OPEN_ACL_UNSAFE, 0, p2, sizeof(p2));
+  EXPECT_EQ(zoo_multi(zh, 3, ops, results), ZBADVERSION);
+  EXPECT_EQ(results[0].err, ZOK);
+  EXPECT_EQ(results[1].err, ZBADVERSION);
+  EXPECT_EQ(results[2].err, ZRUNTIMEINCONSISTENCY);
+  Stat stat{};
+  EXPECT_EQ(zoo_exists(zh, "/m/a", 0, &stat), ZNONODE);  // nothing applied
+
+  zoo_check_op_init(&ops[1], "/m", 0);
+  ASSERT_EQ(zoo_multi(zh, 3, ops, results), ZOK);
+  EXPECT_STREQ(p1, "/m/a");
+  EXPECT_STREQ(p2, "/m/b");
+  zookeeper_close(zh);
+}
+
+TEST_F(ZkWireCClientTest, EphemeralGoesWithItsSessionAndOneTreeForBothProtocols) {
+  Events owner_ev, ev;
+  zhandle_t* owner = Open(&owner_ev);
+  zhandle_t* zh = Open(&ev);
+  ASSERT_NE(owner, nullptr);
+  ASSERT_NE(zh, nullptr);
+  char path[256];
+  ASSERT_EQ(zoo_create(owner, "/e", "", 0, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, path, sizeof(path)),
+            ZOK);
+  Stat stat{};
+  ASSERT_EQ(zoo_exists(zh, "/e", 1, &stat), ZOK);
+  EXPECT_EQ(stat.ephemeralOwner, zoo_client_id(owner)->client_id);
+
+  // The gRPC API sees the same tree and the same session.
+  auto grpc = zk::ZkClient::Connect(server_->address());
+  ASSERT_TRUE(grpc.ok()) << grpc.status();
+  auto seen = (*grpc)->Exists("/e");
+  ASSERT_TRUE(seen.ok() && seen->has_value());
+  EXPECT_EQ((*seen)->ephemeral_owner(), zoo_client_id(owner)->client_id);
+
+  zookeeper_close(owner);  // closeSession: the ephemeral goes
+  ASSERT_TRUE(WaitUntil([&] { return ev.Has("2:/e"); }, std::chrono::seconds(5)));  // DELETED
+  EXPECT_EQ(zoo_exists(zh, "/e", 0, &stat), ZNONODE);
+  zookeeper_close(zh);
+}
+
+TEST_F(ZkWireCClientTest, WrongPasswordIsAnExpiredSession) {
+  Events ev;
+  zhandle_t* zh = Open(&ev);
+  ASSERT_NE(zh, nullptr);
+  clientid_t id = *zoo_client_id(zh);
+  id.passwd[0] ^= 0x55;
+  Events other;
+  zhandle_t* wrong = zookeeper_init(ZkAddress().c_str(), Watcher, 10000, &id, &other, 0);
+  ASSERT_NE(wrong, nullptr);
+  EXPECT_TRUE(WaitUntil([&] { return other.state == ZOO_EXPIRED_SESSION_STATE; },
+                        std::chrono::seconds(10)));
+  zookeeper_close(wrong);
+  Stat stat{};
+  EXPECT_EQ(zoo_exists(zh, "/", 0, &stat), ZOK);  // the real owner is untouched
+  zookeeper_close(zh);
+}
+
+// A raw connection that sends `bytes` and reports whether the server closed it.
+bool ServerCloses(int port, const std::string& bytes) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return false;
+  (void)!write(fd, bytes.data(), bytes.size());
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  char c;
+  ssize_t n;
+  while ((n = read(fd, &c, 1)) > 0) {
+  }
+  close(fd);
+  return n == 0 || errno == ECONNRESET;
+}
+
+std::string Be32(int32_t v) {
+  const uint32_t n = htonl(static_cast<uint32_t>(v));
+  return std::string(reinterpret_cast<const char*>(&n), 4);
+}
+
+std::string ValidConnect() {
+  std::string body = Be32(0) + std::string(8, '\0') + Be32(10000) + std::string(8, '\0') +
+                     Be32(16) + std::string(16, '\0');
+  return Be32(static_cast<int32_t>(body.size())) + body;
+}
+
+TEST_F(ZkWireCClientTest, MalformedFramesCloseOnlyTheirConnection) {
+  Events ev;
+  zhandle_t* zh = Open(&ev);
+  ASSERT_NE(zh, nullptr);
+  char path[256];
+  ASSERT_EQ(zoo_create(zh, "/keep", "safe", 4, &ZOO_OPEN_ACL_UNSAFE, 0, path, sizeof(path)), ZOK);
+
+  EXPECT_TRUE(ServerCloses(zk_port_, Be32(-1)));           // negative length
+  EXPECT_TRUE(ServerCloses(zk_port_, Be32(64 << 20)));     // past jute.maxbuffer
+  EXPECT_TRUE(ServerCloses(zk_port_, Be32(5) + "short"));  // not a ConnectRequest
+  EXPECT_TRUE(ServerCloses(zk_port_, ValidConnect() + Be32(8) + Be32(1) + Be32(999)));  // opcode
+  EXPECT_TRUE(ServerCloses(zk_port_, ValidConnect() + Be32(12) + Be32(1) + Be32(4) + Be32(50)));
+  std::string garbage = ValidConnect();
+  for (int i = 0; i < 200; ++i) garbage.push_back(static_cast<char>(i * 37));
+  EXPECT_TRUE(ServerCloses(zk_port_, garbage));
+
+  const std::string log = Log();
+  EXPECT_NE(log.find("frame length -1 outside"), std::string::npos);
+  EXPECT_NE(log.find("unknown opcode 999"), std::string::npos);
+
+  // The well-behaved session and the data are untouched.
+  char buf[16];
+  int len = sizeof(buf);
+  Stat stat{};
+  ASSERT_EQ(zoo_get(zh, "/keep", 0, buf, &len, &stat), ZOK);
+  EXPECT_EQ(std::string(buf, len), "safe");
+  EXPECT_TRUE(server_->running() && !server_->Exited());
+  zookeeper_close(zh);
+}
+
+}  // namespace
+}  // namespace zabkeeper::testing
