@@ -199,7 +199,14 @@ void ReadExecutor::FillRead(int64_t session_id, Connection& conn, const proto::R
       return;
     }
     case proto::Request::kWhoAmI:
-      for (const proto::Id& id : ids) *response->mutable_who_am_i()->add_client_info() = id;
+      for (const proto::Id& id : ids) {
+        proto::Id* info = response->mutable_who_am_i()->add_client_info();
+        *info = id;
+        // ZooKeeper reports the user, not the credential: a digest id is
+        // "user:base64(sha1)", and whoAmI answers "user" (as its
+        // DigestAuthenticationProvider.getUserName).
+        if (id.scheme() == "digest") info->set_id(id.id().substr(0, id.id().find(':')));
+      }
       return;
     case proto::Request::kAuth: {
       absl::StatusOr<proto::Id> id = Authenticate(request.auth().scheme(), request.auth().auth());

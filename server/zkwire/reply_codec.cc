@@ -61,13 +61,15 @@ void WriteMulti(JuteWriter& out, const std::vector<int32_t>& types, const proto:
     }
     switch (r.result_case()) {
       case proto::OpResult::kCreate: {
-        // Answered in the op's own type: create gets the path, create2,
-        // createContainer and createTTL the path and the stat.
+        // As ZooKeeper 3.8 answers (seen with the differential test): a
+        // create or create2 op gets a create result (the path), a
+        // createContainer or createTTL op a create2 result (path and stat).
         const int32_t type = static_cast<size_t>(i) < types.size() ? types[static_cast<size_t>(i)]
                                                                    : proto::OP_CREATE;
-        WriteMultiHeader(out, type, false, 0);
+        const bool with_stat = type == proto::OP_CREATE_CONTAINER || type == proto::OP_CREATE_TTL;
+        WriteMultiHeader(out, with_stat ? proto::OP_CREATE2 : proto::OP_CREATE, false, 0);
         out.String(r.create().path());
-        if (type != proto::OP_CREATE) WriteStat(out, r.create().stat());
+        if (with_stat) WriteStat(out, r.create().stat());
         break;
       }
       case proto::OpResult::kSetData:

@@ -193,11 +193,13 @@ bool ReadBody(JuteReader& in, RequestShape& shape, proto::Request& r) {
       r.mutable_close();
       return true;
     case proto::OP_MULTI:
+      r.mutable_multi();  // an empty multi is a multi too
       return ReadMultiOps(in, [&](int32_t type) {
         shape.multi_types.push_back(type);
         return ReadWriteOp(in, type, *r.mutable_multi()->add_ops());
       });
     case proto::OP_MULTI_READ:
+      r.mutable_multi_read();
       return ReadMultiOps(in, [&](int32_t type) {
         return ReadReadOp(in, type, *r.mutable_multi_read()->add_ops());
       });

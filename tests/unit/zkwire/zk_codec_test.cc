@@ -48,6 +48,14 @@ class RefReader {
 
 char* C(const char* s) { return const_cast<char*>(s); }
 
+RequestShape Shape(int32_t xid, int32_t op, std::vector<int32_t> multi_types = {}) {
+  RequestShape shape;
+  shape.xid = xid;
+  shape.op = op;
+  shape.multi_types = std::move(multi_types);
+  return shape;
+}
+
 void SerializeHeader(RefWriter& w, int32_t xid, int32_t type) {
   RequestHeader h{xid, type};
   ASSERT_EQ(serialize_RequestHeader(w.oa(), "header", &h), 0);
@@ -215,7 +223,7 @@ TEST(ZkCodecReference, Create2AndGetChildren2Replies) {
   r.mutable_create()->set_path("/q-0000000001");
   *r.mutable_create()->mutable_stat() = SomeStat();
   {
-    RefReader in(EncodeReply({5, proto::OP_CREATE2, {}}, r));
+    RefReader in(EncodeReply(Shape(5, proto::OP_CREATE2), r));
     ReplyHeader h = ReadHeader(in);
     EXPECT_EQ(h.xid, 5);
     EXPECT_EQ(h.zxid, 0x100000009);
@@ -227,7 +235,7 @@ TEST(ZkCodecReference, Create2AndGetChildren2Replies) {
     deallocate_Create2Response(&c);
   }
   {
-    RefReader in(EncodeReply({5, proto::OP_CREATE, {}}, r));
+    RefReader in(EncodeReply(Shape(5, proto::OP_CREATE), r));
     ReadHeader(in);
     CreateResponse c{};
     ASSERT_EQ(deserialize_CreateResponse(in.ia(), "r", &c), 0);
@@ -238,7 +246,7 @@ TEST(ZkCodecReference, Create2AndGetChildren2Replies) {
   kids.mutable_get_children()->add_children("a");
   kids.mutable_get_children()->add_children("b");
   *kids.mutable_get_children()->mutable_stat() = SomeStat();
-  RefReader in(EncodeReply({6, proto::OP_GET_CHILDREN2, {}}, kids));
+  RefReader in(EncodeReply(Shape(6, proto::OP_GET_CHILDREN2), kids));
   ReadHeader(in);
   GetChildren2Response g{};
   ASSERT_EQ(deserialize_GetChildren2Response(in.ia(), "r", &g), 0);
@@ -252,7 +260,7 @@ TEST(ZkCodecReference, ErrorIsHeaderOnly) {
   proto::Response r;
   r.set_zxid(0x10);
   r.set_err(proto::NO_NODE);
-  const std::string frame = EncodeReply({8, proto::OP_EXISTS, {}}, r);
+  const std::string frame = EncodeReply(Shape(8, proto::OP_EXISTS), r);
   EXPECT_EQ(frame.size(), 4u + 16u);
   RefReader in(frame);
   ReplyHeader h = ReadHeader(in);
@@ -267,7 +275,7 @@ TEST(ZkCodecReference, FailedMultiIsOkHeaderWithAnErrorResultPerOp) {
   r.mutable_multi()->add_results()->set_err(proto::OK);
   r.mutable_multi()->add_results()->set_err(proto::NO_NODE);
   r.mutable_multi()->add_results()->set_err(proto::RUNTIME_INCONSISTENCY);
-  RefReader in(EncodeReply({9, proto::OP_MULTI, {1, 5, 2}}, r));
+  RefReader in(EncodeReply(Shape(9, proto::OP_MULTI, {1, 5, 2}), r));
   ReplyHeader h = ReadHeader(in);
   EXPECT_EQ(h.err, 0);
   for (int32_t want : {0, -101, -2}) {
@@ -293,7 +301,7 @@ TEST(ZkCodecReference, SuccessfulMultiAnswersEachOpInItsType) {
   *create->mutable_create()->mutable_stat() = SomeStat();
   *r.mutable_multi()->add_results()->mutable_set_data()->mutable_stat() = SomeStat();
   r.mutable_multi()->add_results()->set_check(true);
-  RefReader in(EncodeReply({9, proto::OP_MULTI, {1, 5, 13}}, r));
+  RefReader in(EncodeReply(Shape(9, proto::OP_MULTI, {1, 5, 13}), r));
   ReadHeader(in);
   MultiHeader mh{};
   ASSERT_EQ(deserialize_MultiHeader(in.ia(), "h", &mh), 0);
@@ -309,6 +317,38 @@ TEST(ZkCodecReference, SuccessfulMultiAnswersEachOpInItsType) {
   ExpectStat(s.stat, SomeStat());
   ASSERT_EQ(deserialize_MultiHeader(in.ia(), "h", &mh), 0);
   EXPECT_EQ(mh.type, 13);
+  ASSERT_EQ(deserialize_MultiHeader(in.ia(), "h", &mh), 0);
+  EXPECT_EQ(mh.done, 1);
+}
+
+// What ZooKeeper 3.8 sends for creates inside a multi (seen with
+// tests/integration/zkwire/differential_test.py): create2 answers as create,
+// createContainer and createTTL as create2.
+TEST(ZkCodecReference, MultiCreateResultsAsZooKeeperTypesThem) {
+  proto::Response r;
+  for (int i = 0; i < 3; ++i) {
+    proto::OpResult* c = r.mutable_multi()->add_results();
+    c->mutable_create()->set_path("/p" + std::to_string(i));
+    *c->mutable_create()->mutable_stat() = SomeStat();
+  }
+  RefReader in(EncodeReply(Shape(9, proto::OP_MULTI, {15, 19, 21}), r));
+  ReadHeader(in);
+  MultiHeader mh{};
+  ASSERT_EQ(deserialize_MultiHeader(in.ia(), "h", &mh), 0);
+  EXPECT_EQ(mh.type, 1);
+  CreateResponse c{};
+  ASSERT_EQ(deserialize_CreateResponse(in.ia(), "r", &c), 0);
+  EXPECT_STREQ(c.path, "/p0");
+  deallocate_CreateResponse(&c);
+  for (const char* want : {"/p1", "/p2"}) {
+    ASSERT_EQ(deserialize_MultiHeader(in.ia(), "h", &mh), 0);
+    EXPECT_EQ(mh.type, 15);
+    Create2Response c2{};
+    ASSERT_EQ(deserialize_Create2Response(in.ia(), "r", &c2), 0);
+    EXPECT_STREQ(c2.path, want);
+    ExpectStat(c2.stat, SomeStat());
+    deallocate_Create2Response(&c2);
+  }
   ASSERT_EQ(deserialize_MultiHeader(in.ia(), "h", &mh), 0);
   EXPECT_EQ(mh.done, 1);
 }
@@ -334,7 +374,7 @@ TEST(ZkCodecReference, NotificationAndGetDataReplies) {
   proto::Response get;
   get.mutable_get_data()->set_data(std::string("\0\1", 2));
   *get.mutable_get_data()->mutable_stat() = SomeStat();
-  RefReader in(EncodeReply({4, proto::OP_GET_DATA, {}}, get));
+  RefReader in(EncodeReply(Shape(4, proto::OP_GET_DATA), get));
   ReadHeader(in);
   GetDataResponse g{};
   ASSERT_EQ(deserialize_GetDataResponse(in.ia(), "r", &g), 0);
