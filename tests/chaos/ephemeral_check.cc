@@ -1,5 +1,6 @@
 #include "tests/chaos/ephemeral_check.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -24,8 +25,17 @@ void Report(const EphemeralRecord& r, AnomalyKind kind, std::vector<size_t> ops,
 }
 
 void CheckOne(const EphemeralRecord& r, const EphemeralOptions& options, CheckResult* result) {
-  const Time deadline =
+  Time deadline =
       (r.closed ? *r.closed : r.last_alive + r.session_timeout) + options.election_allowance;
+  if (!r.closed) {
+    // Expiry is a leader's timer: a fault that starts before it fires may
+    // bring a new leader, which starts every session's timer afresh.
+    for (const auto& [start, end] : options.disruptions) {
+      if (start <= deadline) {
+        deadline = std::max(deadline, end + r.session_timeout + options.election_allowance);
+      }
+    }
+  }
   std::optional<size_t> first_absent;  // the absent observation completing first
   for (size_t i = 0; i < r.observations.size(); ++i) {
     const EphemeralObservation& o = r.observations[i];

@@ -14,7 +14,10 @@
 //                            deadline: the close's acknowledgement, or else
 //                            last_alive + session timeout, plus the election
 //                            allowance (a leader change may delay expiry, as
-//                            the new leader restarts session timers);
+//                            the new leader restarts session timers); a fault
+//                            that began before that deadline moves it to the
+//                            fault's end + timeout + allowance (the leader
+//                            elected after it restarts the timers again);
 //   kEphemeralResurrected    seen present after an observation that saw it gone.
 // Observations between last_alive and the deadline may see either. Anomaly ops
 // are indices into the record's observations.
@@ -23,6 +26,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/chaos/history.h"
@@ -49,6 +53,8 @@ struct EphemeralOptions {
   // Extra time expiry may take across a leader election (e.g. the harness's
   // bound on election time plus a tick).
   Time election_allowance = 0;
+  // The run's fault windows [start, end], by start.
+  std::vector<std::pair<Time, Time>> disruptions;
 };
 
 CheckResult CheckEphemerals(const std::vector<EphemeralRecord>& records,

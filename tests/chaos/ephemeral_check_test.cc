@@ -11,7 +11,7 @@ EphemeralRecord Expiring(std::vector<EphemeralObservation> observations) {
   return EphemeralRecord{7, "/lock/a", 10, 100, std::nullopt, 50, std::move(observations)};
 }
 
-const EphemeralOptions kOptions{30};
+const EphemeralOptions kOptions{30, {}};
 
 TEST(EphemeralCheckTest, PresentWhileAliveGoneAfterDeadline_Accepted) {
   CheckResult r = CheckEphemerals({Expiring({{20, 30, true},
@@ -45,6 +45,24 @@ TEST(EphemeralCheckTest, StillPresentAfterTimeoutPlusElection_LateDeletion) {
 TEST(EphemeralCheckTest, PresentAgainAfterSeenGone_Resurrected) {
   CheckResult r = CheckEphemerals({Expiring({{120, 130, false}, {140, 150, true}})}, kOptions);
   EXPECT_TRUE(r.Has(AnomalyKind::kEphemeralResurrected)) << r.Report();
+}
+
+// Seen at soak seed 40028: whole-ensemble restarts one after another each
+// bring a new leader, which starts the session's timer again; the node may
+// live until the last of them ended plus the timeout and allowance. After
+// that it must be gone, and a fault after the deadline changes nothing.
+TEST(EphemeralCheckTest, FaultsBeforeExpiryMoveTheDeadline) {
+  EphemeralOptions o = kOptions;
+  o.disruptions = {{150, 170}, {175, 190}, {200, 230}};  // deadline 180 -> 250 -> 270 -> 310
+  const EphemeralRecord late_but_excused = Expiring({{290, 300, true}});
+  EXPECT_TRUE(
+      CheckEphemerals({late_but_excused}, kOptions).Has(AnomalyKind::kEphemeralLateDeletion));
+  EXPECT_TRUE(CheckEphemerals({late_but_excused}, o).ok());
+  EXPECT_TRUE(
+      CheckEphemerals({Expiring({{311, 320, true}})}, o).Has(AnomalyKind::kEphemeralLateDeletion));
+  o.disruptions = {{400, 500}};
+  EXPECT_TRUE(
+      CheckEphemerals({Expiring({{190, 200, true}})}, o).Has(AnomalyKind::kEphemeralLateDeletion));
 }
 
 }  // namespace

@@ -24,6 +24,30 @@ constexpr Time kNsPerMs = 1'000'000;
 // for up to its hold (3 s) plus the restart and election after it.
 constexpr Time kElectionAllowance = 10'000 * kNsPerMs;
 
+// faults.txt: "# ... origin <ns>)" then "<start ms>-<end ms> <name>: ...",
+// ms after the origin (rounded down: each end is taken 1 ms later).
+std::vector<std::pair<Time, Time>> ReadFaultWindows(const std::string& path) {
+  std::vector<std::pair<Time, Time>> windows;
+  std::ifstream in(path);
+  std::string line;
+  Time origin = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("#", 0) == 0) {
+      const size_t at = line.find("origin ");
+      if (at != std::string::npos) {
+        (void)absl::SimpleAtoi(line.substr(at + 7, line.find(')', at) - at - 7), &origin);
+      }
+      continue;
+    }
+    std::vector<std::string> span = absl::StrSplit(line.substr(0, line.find(' ')), '-');
+    Time start = 0, end = 0;
+    if (span.size() == 2 && absl::SimpleAtoi(span[0], &start) && absl::SimpleAtoi(span[1], &end)) {
+      windows.push_back({origin + start * kNsPerMs, origin + (end + 1) * kNsPerMs});
+    }
+  }
+  return windows;
+}
+
 std::optional<NodeFinalState> ReadFinal(const std::string& path, const std::string& node) {
   std::ifstream in(path);
   if (!in) return std::nullopt;
@@ -81,6 +105,7 @@ RecordedRun LoadRunDir(const std::string& dir) {
     if (state) run.finals.push_back(std::move(*state));
   }
   run.ephemerals = ReadEphemerals(dir + "/ephemerals.tsv", observers);
+  run.faults = ReadFaultWindows(dir + "/faults.txt");
   std::stable_sort(run.history.begin(), run.history.end(),
                    [](const Operation& a, const Operation& b) { return a.invoke < b.invoke; });
   run.has_lists = std::any_of(run.history.begin(), run.history.end(),
@@ -97,6 +122,7 @@ CheckResult CheckRecorded(const RecordedRun& run) {
   if (!run.ephemerals.empty()) {
     EphemeralOptions eo;
     eo.election_allowance = kElectionAllowance;
+    eo.disruptions = run.faults;
     AddAll(checks, CheckEphemerals(run.ephemerals, eo));
   }
   if (!run.watches.empty())

@@ -228,7 +228,8 @@ RunResult RunOnce(const RunOptions& o, const Placement& placement, uint64_t seed
     }
   }  // every server is killed here
 
-  const RecordedRun recorded = LoadRunDir(dir);
+  RecordedRun recorded = LoadRunDir(dir);
+  for (const FaultRecord& f : schedule) recorded.faults.push_back({f.start, f.end});
   const History& history = recorded.history;
   const CheckResult checks = CheckRecorded(recorded);
   const std::vector<int64_t> kill_to_write_ms = LeaderKillToWrite(history, leader_kills);
