@@ -113,6 +113,11 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
       config.data_dir = value;
     } else if (key == "clientPort") {
       s = ParseIntInto(key, value, 1, 65535, &config.client_port);
+    } else if (key == "4lw.commands.whitelist") {
+      config.four_letter_words.clear();
+      for (absl::string_view w : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
+        config.four_letter_words.insert(std::string(absl::StripAsciiWhitespace(w)));
+      }
     } else if (key == "zkClientPort") {
       s = ParseIntInto(key, value, 0, 65535, &config.zk_client_port);
     } else if (key == "clientPortAddress") {

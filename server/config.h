@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -25,6 +26,8 @@ struct ServerConfig {
   std::string client_address = "0.0.0.0";
   int client_port = 0;     // the gRPC API
   int zk_client_port = 0;  // ZooKeeper's own protocol (zkClientPort); 0 = off
+  // Four-letter words answered on zkClientPort (4lw.commands.whitelist; "*" = all).
+  std::set<std::string> four_letter_words = {"srvr"};
   bool admin_enabled = true;
   std::string admin_address = "0.0.0.0";
   int admin_port = 8080;

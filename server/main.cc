@@ -75,8 +75,10 @@ int main(int argc, char** argv) {
   // ZooKeeper's own protocol, for existing ZooKeeper clients and tools.
   // Frames may carry a value of the data limit plus the record around it.
   zabkeeper::zkwire::ZkFrontEnd zk_front_end(
-      server->get(), static_cast<int32_t>(
-                         std::min<int64_t>(config->max_data_bytes + (64 << 10), int64_t{1} << 30)));
+      server->get(),
+      static_cast<int32_t>(
+          std::min<int64_t>(config->max_data_bytes + (64 << 10), int64_t{1} << 30)),
+      config->four_letter_words);
   if (config->zk_client_port != 0) {
     if (absl::Status s = zk_front_end.Start(config->client_address, config->zk_client_port);
         !s.ok()) {

@@ -9,6 +9,7 @@
 #include "asio/write.hpp"
 #include "glog/logging.h"
 #include "server/connection.h"
+#include "server/zkwire/four_letter.h"
 
 namespace zabkeeper::zkwire {
 namespace {
@@ -42,12 +43,14 @@ constexpr int64_t kConnectXid = 0;
 }  // namespace
 
 ZkConnection::ZkConnection(asio::ip::tcp::socket socket, server::NodeRuntime* runtime,
-                           int32_t max_frame, size_t max_outstanding)
+                           int32_t max_frame, size_t max_outstanding,
+                           const std::set<std::string>* four_letter_words)
     : strand_(asio::make_strand(socket.get_executor())),
       socket_(std::move(socket)),
       runtime_(runtime),
       max_frame_(max_frame),
-      max_outstanding_(max_outstanding) {
+      max_outstanding_(max_outstanding),
+      four_letter_words_(four_letter_words) {
   asio::error_code ec;
   const auto remote = socket_.remote_endpoint(ec);
   if (!ec) {
@@ -82,6 +85,13 @@ void ZkConnection::ReadLength() {
         self->reading_ = false;
         if (ec) {
           self->Shutdown();
+          return;
+        }
+        const absl::string_view first4(self->length_.data(), 4);
+        if (!self->handshake_sent_ && IsFourLetterWord(first4)) {
+          self->Send(FourLetterReply(first4, *self->four_letter_words_, *self->runtime_));
+          self->closing_ = true;
+          if (!self->writing_) self->WriteNext();
           return;
         }
         const int32_t length = BigEndian(self->length_);

@@ -9,6 +9,7 @@
 #include <array>
 #include <deque>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,7 @@ namespace zabkeeper::zkwire {
 class ZkConnection : public std::enable_shared_from_this<ZkConnection> {
  public:
   ZkConnection(asio::ip::tcp::socket socket, server::NodeRuntime* runtime, int32_t max_frame,
-               size_t max_outstanding);
+               size_t max_outstanding, const std::set<std::string>* four_letter_words);
 
   // Registers with the runtime (which may refuse: maxClientCnxns) and reads.
   void Start();
@@ -60,6 +61,7 @@ class ZkConnection : public std::enable_shared_from_this<ZkConnection> {
   server::NodeRuntime* const runtime_;
   const int32_t max_frame_;
   const size_t max_outstanding_;
+  const std::set<std::string>* const four_letter_words_;
   std::string peer_, peer_ip_;
   server::ConnId conn_ = 0;
 

@@ -8,8 +8,9 @@
 
 namespace zabkeeper::zkwire {
 
-ZkFrontEnd::ZkFrontEnd(server::NodeRuntime* runtime, int32_t max_frame)
-    : runtime_(runtime), max_frame_(max_frame) {}
+ZkFrontEnd::ZkFrontEnd(server::NodeRuntime* runtime, int32_t max_frame,
+                       std::set<std::string> four_letter_words)
+    : runtime_(runtime), max_frame_(max_frame), four_letter_words_(std::move(four_letter_words)) {}
 
 ZkFrontEnd::~ZkFrontEnd() { Stop(); }
 
@@ -44,7 +45,8 @@ void ZkFrontEnd::Accept() {
           if (!acceptor_->is_open()) return;
         } else {
           socket.set_option(asio::ip::tcp::no_delay(true));
-          std::make_shared<ZkConnection>(std::move(socket), runtime_, max_frame_, kMaxOutstanding)
+          std::make_shared<ZkConnection>(std::move(socket), runtime_, max_frame_, kMaxOutstanding,
+                                         &four_letter_words_)
               ->Start();
         }
         Accept();

@@ -11,12 +11,14 @@
 // garbled or of an unknown opcode closes that connection, with the reason in
 // the log; nothing else is touched. At most kMaxOutstanding requests per
 // connection wait for replies; past that the connection is not read until
-// replies drain (back-pressure on that client alone).
+// replies drain (back-pressure on that client alone). A first frame that
+// spells a four-letter word is answered as one (four_letter.h).
 #ifndef ZABKEEPER_SERVER_ZKWIRE_ZK_FRONT_END_H_
 #define ZABKEEPER_SERVER_ZKWIRE_ZK_FRONT_END_H_
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,7 +35,8 @@ class ZkFrontEnd {
  public:
   static constexpr size_t kMaxOutstanding = 1000;
 
-  ZkFrontEnd(server::NodeRuntime* runtime, int32_t max_frame);
+  ZkFrontEnd(server::NodeRuntime* runtime, int32_t max_frame,
+             std::set<std::string> four_letter_words);
   ~ZkFrontEnd();
   ZkFrontEnd(const ZkFrontEnd&) = delete;
   ZkFrontEnd& operator=(const ZkFrontEnd&) = delete;
@@ -48,6 +51,7 @@ class ZkFrontEnd {
 
   server::NodeRuntime* const runtime_;
   const int32_t max_frame_;
+  const std::set<std::string> four_letter_words_;
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;

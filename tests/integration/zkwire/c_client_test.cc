@@ -239,6 +239,25 @@ bool ServerCloses(int port, const std::string& bytes) {
   return n == 0 || errno == ECONNRESET;
 }
 
+// Sends `bytes` on a fresh connection; what the server sends before closing.
+std::string Exchange(int port, const std::string& bytes) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return "(no connect)";
+  (void)!write(fd, bytes.data(), bytes.size());
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  std::string out;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return out;
+}
+
 std::string Be32(int32_t v) {
   const uint32_t n = htonl(static_cast<uint32_t>(v));
   return std::string(reinterpret_cast<const char*>(&n), 4);
@@ -278,6 +297,28 @@ TEST_F(ZkWireCClientTest, MalformedFramesCloseOnlyTheirConnection) {
   EXPECT_EQ(std::string(buf, len), "safe");
   EXPECT_TRUE(server_->running() && !server_->Exited());
   zookeeper_close(zh);
+}
+
+// Four-letter words as ZooKeeper answers them: by default only srvr.
+TEST_F(ZkWireCClientTest, FourLetterWordsFollowTheAllowlist) {
+  const std::string srvr = Exchange(zk_port_, "srvr");
+  EXPECT_NE(srvr.find("Zookeeper version: 3.8.0"), std::string::npos) << srvr;
+  EXPECT_NE(srvr.find("Mode: standalone"), std::string::npos) << srvr;
+  EXPECT_NE(srvr.find("Node count: "), std::string::npos) << srvr;
+  EXPECT_EQ(Exchange(zk_port_, "ruok"),
+            "ruok is not executed because it is not in the whitelist.\n");
+  EXPECT_EQ(Exchange(zk_port_, "mntr"),
+            "mntr is not executed because it is not in the whitelist.\n");
+
+  server_->Kill();
+  std::ofstream(server_->config_path(), std::ios::app) << "4lw.commands.whitelist=*\n";
+  server_->Start();
+  ASSERT_TRUE(WaitUntil([&] { return PortAccepts(zk_port_); }, std::chrono::seconds(10)));
+  EXPECT_EQ(Exchange(zk_port_, "ruok"), "imok");
+  EXPECT_EQ(Exchange(zk_port_, "isro"), "rw");
+  const std::string mntr = Exchange(zk_port_, "mntr");
+  EXPECT_NE(mntr.find("zk_server_state\tstandalone\n"), std::string::npos) << mntr;
+  EXPECT_NE(Exchange(zk_port_, "envi").find("zookeeper.version=3.8.0"), std::string::npos);
 }
 
 }  // namespace

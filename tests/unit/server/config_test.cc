@@ -35,6 +35,10 @@ TEST(Config, ZkClientPort_TurnsOnTheZooKeeperProtocol) {
   absl::StatusOr<ServerConfig> c = ParseConfig(std::string(kMinimal) + "zkClientPort=2182\n");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->zk_client_port, 2182);
+  EXPECT_EQ(c->four_letter_words, (std::set<std::string>{"srvr"}));  // ZooKeeper's default
+  c = ParseConfig(std::string(kMinimal) + "4lw.commands.whitelist=ruok, mntr,srvr\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->four_letter_words, (std::set<std::string>{"mntr", "ruok", "srvr"}));
 }
 
 TEST(Config, Full_ParsesEveryKey) {

@@ -1,0 +1,140 @@
+#include "server/zkwire/four_letter.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace zabkeeper::zkwire {
+namespace {
+
+// The protocol version clients see (Kazoo's server_version() parses it).
+constexpr const char* kVersion = "3.8.0-zabkeeper-0.1.0";
+constexpr const char* kWords[] = {"ruok", "srvr", "stat", "mntr", "conf",
+                                  "cons", "envi", "wchs", "dump", "isro"};
+
+std::string Hex(int64_t v) { return absl::StrFormat("0x%x", static_cast<uint64_t>(v)); }
+
+std::string Mode(const server::ServerStats& s, bool ensemble) {
+  if (!ensemble && s.state == "leader") return "standalone";
+  return s.state;
+}
+
+std::string Srvr(server::NodeRuntime& rt, bool with_clients) {
+  const server::ServerStats s = rt.Stats();
+  std::string out = absl::StrCat("Zookeeper version: ", kVersion, "\n");
+  if (with_clients) {
+    absl::StrAppend(&out, "Clients:\n ", s.connection_count, " connections\n\n");
+  }
+  absl::StrAppend(&out, "Latency min/avg/max: 0/0.0/0\n", "Received: ", s.requests, "\n",
+                  "Sent: ", s.requests, "\n", "Connections: ", s.connection_count, "\n",
+                  "Outstanding: ", s.outstanding, "\n", "Zxid: ", Hex(s.zxid), "\n",
+                  "Mode: ", Mode(s, rt.ensemble()), "\n", "Node count: ", s.node_count, "\n");
+  return out;
+}
+
+std::string Mntr(server::NodeRuntime& rt) {
+  auto [s, zab] = rt.StatsAndZab();
+  std::string out;
+  auto line = [&](const char* key, const auto& value) {
+    absl::StrAppend(&out, key, "\t", value, "\n");
+  };
+  line("zk_version", kVersion);
+  line("zk_server_state", Mode(s, rt.ensemble()));
+  line("zk_znode_count", s.node_count);
+  line("zk_watch_count", s.watch_count);
+  line("zk_ephemerals_count", s.ephemerals_count);
+  line("zk_num_alive_connections", s.connection_count);
+  line("zk_outstanding_requests", s.outstanding);
+  line("zk_packets_received", s.requests);
+  line("zk_packets_sent", s.requests);
+  line("zk_global_sessions", s.session_count);
+  line("zk_last_proposal_zxid", Hex(static_cast<int64_t>(zab.last_zxid)));
+  if (s.state == "leader" && rt.ensemble()) {
+    line("zk_followers", zab.follower_lag.size());
+    line("zk_synced_followers", zab.follower_lag.size());
+  }
+  return out;
+}
+
+std::string Conf(server::NodeRuntime& rt) {
+  const server::ServerConfig& c = rt.config();
+  std::string out = absl::StrCat(
+      "clientPort=", c.client_port, "\n", "zkClientPort=", c.zk_client_port, "\n",
+      "dataDir=", c.data_dir, "\n", "tickTime=", c.tick_time_ms, "\n",
+      "maxClientCnxns=", c.max_client_cnxns, "\n", "minSessionTimeout=", c.MinSessionTimeout(),
+      "\n", "maxSessionTimeout=", c.MaxSessionTimeout(), "\n", "serverId=", c.my_id, "\n");
+  if (!c.standalone()) {
+    absl::StrAppend(&out, "initLimit=", c.init_limit, "\n", "syncLimit=", c.sync_limit, "\n");
+    for (const auto& [id, addr] : c.servers) {
+      absl::StrAppend(&out, "server.", id, "=", addr.host, ":", addr.peer_port, "\n");
+    }
+  }
+  return out;
+}
+
+std::string Envi() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return absl::StrCat("Environment:\n", "zookeeper.version=", kVersion, "\n", "host.name=", host,
+                      "\n", "os.name=Linux\n",
+                      "user.dir=", std::filesystem::current_path().string(), "\n");
+}
+
+std::string Wchs(server::NodeRuntime& rt) {
+  std::map<std::string, int> paths;
+  std::set<int64_t> sessions;
+  size_t total = 0;
+  for (server::WatchKind kind : server::kAllWatchKinds) {
+    for (const auto& [path, owners] : rt.Watches(kind)) {
+      paths[path] += static_cast<int>(owners.size());
+      sessions.insert(owners.begin(), owners.end());
+      total += owners.size();
+    }
+  }
+  return absl::StrCat(sessions.size(), " connections watching ", paths.size(), " paths\n",
+                      "Total watches:", total, "\n");
+}
+
+std::string Dump(server::NodeRuntime& rt) {
+  const auto by_session = rt.EphemeralsBySession();
+  std::string out =
+      absl::StrCat("ephemeral nodes dump:\nSessions with Ephemerals (", by_session.size(), "):\n");
+  for (const auto& [session, paths] : by_session) {
+    absl::StrAppend(&out, Hex(session), ":\n");
+    for (const std::string& p : paths) absl::StrAppend(&out, "\t", p, "\n");
+  }
+  return out;
+}
+
+}  // namespace
+
+bool IsFourLetterWord(absl::string_view first4) {
+  for (const char* w : kWords) {
+    if (first4 == w) return true;
+  }
+  return false;
+}
+
+std::string FourLetterReply(absl::string_view word, const std::set<std::string>& allowed,
+                            server::NodeRuntime& runtime) {
+  if (!allowed.contains("*") && !allowed.contains(std::string(word))) {
+    return absl::StrCat(word, " is not executed because it is not in the whitelist.\n");
+  }
+  if (word == "ruok") return "imok";
+  if (word == "isro") return "rw";
+  if (word == "srvr") return Srvr(runtime, false);
+  if (word == "stat") return Srvr(runtime, true);
+  if (word == "mntr") return Mntr(runtime);
+  if (word == "conf") return Conf(runtime);
+  if (word == "envi") return Envi();
+  if (word == "wchs") return Wchs(runtime);
+  if (word == "dump") return Dump(runtime);
+  if (word == "cons") return absl::StrCat(runtime.Stats().connection_count, " connections\n");
+  return "";
+}
+
+}  // namespace zabkeeper::zkwire
