@@ -21,9 +21,10 @@ BUILD_PACKAGES=(
 # (tests/deploy/k8s_manifest_test.py), docker-compose for the compose files;
 # iproute2 and nftables for zkchaos's network namespaces and partitions,
 # libfaketime for its clock-skew fault (docs/RELIABILITY.md); zookeeper for
-# zkCli.sh, which tests the ZooKeeper-protocol port (no daemon comes with it).
+# zkCli.sh and python3-kazoo, which test the ZooKeeper-protocol port (no
+# daemon comes with either).
 TOOL_PACKAGES=(git curl procps iproute2 nftables libfaketime python3 python3-yaml docker-compose
-  tmux zookeeper)
+  tmux zookeeper python3-kazoo)
 # Not here: etcd-server, which only the benchmark scripts use
 # (scripts/bench-compare.py --install); its package also starts a
 # system etcd on 127.0.0.1:2379 on a systemd host. Nor docker.io:
