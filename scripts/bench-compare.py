@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Side-by-side benchmark: zabkeeper vs Apache ZooKeeper 3.8 vs etcd 3.4, each
 a 3-node cluster on 127.0.0.1 with fsync on, driven by the same zkbench
-workloads (zkbench --driver zabkeeper | zookeeper | etcd). Runs are
+workloads (zkbench --driver zabkeeper | zookeeper | etcd). zabkeeper is measured
+through both its front ends: gRPC, and its ZooKeeper-protocol port driven by
+ZooKeeper's own C client (zkbench --driver zookeeper; --no-zkwire leaves it out). Runs are
 interleaved (each repeat runs every workload on every system, rotating which
 goes first) and the table reports medians with min..max spread.
 
@@ -39,6 +41,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ZAB_OFFSET = 100  # ensemble.sh --port-offset: client 2381-2383, ZooKeeper protocol 2281-2283,
 #                   peer 2981-2983, admin 8181-8183
 ZAB_HOSTS = ",".join(f"127.0.0.1:{2380 + i}" for i in (1, 2, 3))
+ZAB_ZK_HOSTS = ",".join(f"127.0.0.1:{2280 + i}" for i in (1, 2, 3))  # its ZooKeeper protocol
 ZK_CLIENT = 2190  # ZooKeeper client 2191-2193, quorum 2991-2993, election 3991-3993
 ZK_HOSTS = ",".join(f"127.0.0.1:{ZK_CLIENT + i}" for i in (1, 2, 3))
 ETCD_BIN = "/usr/bin/etcd"
@@ -270,7 +273,8 @@ def fmt_spread(values, fmt="{:.0f}"):
     return f"{fmt.format(m)} ({fmt.format(min(values))}..{fmt.format(max(values))})"
 
 
-LABELS = {"zabkeeper": "zabkeeper", "zookeeper": "ZooKeeper", "etcd": "etcd"}
+LABELS = {"zabkeeper": "zabkeeper", "zabkeeper-zkwire": "zabkeeper (ZK protocol)",
+          "zookeeper": "ZooKeeper", "etcd": "etcd"}
 
 
 def markdown(rows, meta, systems):
@@ -330,6 +334,8 @@ def main():
     ap.add_argument("--keep", action="store_true", help="leave the data directory")
     ap.add_argument("--no-doc", action="store_true", help="do not touch docs/BENCHMARKS.md")
     ap.add_argument("--no-etcd", action="store_true", help="leave etcd out")
+    ap.add_argument("--no-zkwire", action="store_true",
+                    help="leave out zabkeeper through its ZooKeeper-protocol port")
     args = ap.parse_args()
 
     workloads = args.workloads.split(",")
@@ -363,14 +369,21 @@ def main():
             "nproc": os.cpu_count()}
     results = []
     # name -> (cluster, zkbench driver, hosts)
-    clusters = {"zabkeeper": (zab, "zabkeeper", ZAB_HOSTS), "zookeeper": (zk, "zookeeper", ZK_HOSTS)}
+    # The same zabkeeper ensemble is measured through both its front ends:
+    # gRPC (zkbench's zabkeeper driver) and ZooKeeper's protocol (zkbench's
+    # zookeeper driver, i.e. ZooKeeper's own C client, on zkClientPort).
+    clusters = {"zabkeeper": (zab, "zabkeeper", ZAB_HOSTS)}
+    if not args.no_zkwire:
+        clusters["zabkeeper-zkwire"] = (zab, "zookeeper", ZAB_ZK_HOSTS)
+    clusters["zookeeper"] = (zk, "zookeeper", ZK_HOSTS)
     if etcd is not None:
         clusters["etcd"] = (etcd, "etcd", ETCD_HOSTS)
     names = list(clusters)
     try:
-        for ens, _, _ in clusters.values():
+        unique = {id(ens): (name, ens) for name, (ens, _, _) in clusters.items()}.values()
+        for _, ens in unique:
             ens.start()
-        for name, (ens, _, _) in clusters.items():
+        for name, ens in unique:
             wait_leader(ens, name)
         meta["pids"] = {name: ens.pids() for name, (ens, _, _) in clusters.items()}
         systems = [(name, driver, hosts) for name, (_, driver, hosts) in clusters.items()]
@@ -389,7 +402,7 @@ def main():
                             f"p99 {r['p99_us']} p99.9 {r['p999_us']} us  errors {r['errors']}")
         meta["rss_kb_end"] = {name: ens.rss_kb() for name, (ens, _, _) in clusters.items()}
     finally:
-        for ens, _, _ in reversed(list(clusters.values())):
+        for ens in reversed(list({id(e): e for e, _, _ in clusters.values()}.values())):
             try:
                 ens.stop()
             except Exception as e:  # noqa: BLE001 - stopping must go on

@@ -321,5 +321,26 @@ TEST_F(ZkWireCClientTest, FourLetterWordsFollowTheAllowlist) {
   EXPECT_NE(Exchange(zk_port_, "envi").find("zookeeper.version=3.8.0"), std::string::npos);
 }
 
+// maxClientCnxns counts ZooKeeper-protocol connections per client address,
+// as ZooKeeper does: past it a new connection is closed at once.
+TEST_F(ZkWireCClientTest, MaxClientCnxnsPerAddressIsEnforced) {
+  server_->Kill();
+  std::ofstream(server_->config_path(), std::ios::app) << "maxClientCnxns=2\n";
+  server_->Start();
+  ASSERT_TRUE(WaitUntil([&] { return PortAccepts(zk_port_); }, std::chrono::seconds(10)));
+  Events e1, e2, e3;
+  zhandle_t* z1 = Open(&e1);
+  zhandle_t* z2 = Open(&e2);
+  ASSERT_NE(z1, nullptr);
+  ASSERT_NE(z2, nullptr);
+  EXPECT_TRUE(ServerCloses(zk_port_, ValidConnect()));  // the third
+  EXPECT_NE(Log().find("too many connections from 127.0.0.1"), std::string::npos);
+  zookeeper_close(z2);
+  zhandle_t* z3 = Open(&e3);  // a slot is free again
+  EXPECT_NE(z3, nullptr);
+  if (z3 != nullptr) zookeeper_close(z3);
+  zookeeper_close(z1);
+}
+
 }  // namespace
 }  // namespace zabkeeper::testing
