@@ -50,18 +50,42 @@ bool ReadCreate(JuteReader& in, int32_t op, proto::CreateRequest& c) {
   return true;
 }
 
-bool ReadPathVersion(JuteReader& in, std::string& path, int32_t& version) {
-  return in.String(path, "path") && in.Int(version, "version");
+// Requests of the shape (path, version): delete, check.
+template <typename Request>
+bool ReadPathVersion(JuteReader& in, Request& r) {
+  std::string path;
+  int32_t version = 0;
+  if (!in.String(path, "path") || !in.Int(version, "version")) return false;
+  r.set_path(std::move(path));
+  r.set_version(version);
+  return true;
 }
 
-bool ReadPathWatch(JuteReader& in, std::string& path, bool& watch) {
-  return in.String(path, "path") && in.Bool(watch, "watch");
+// Requests of the shape (path, watch): exists, getData, getChildren(2).
+template <typename Request>
+bool ReadPathWatch(JuteReader& in, Request& r) {
+  std::string path;
+  bool watch = false;
+  if (!in.String(path, "path") || !in.Bool(watch, "watch")) return false;
+  r.set_path(std::move(path));
+  r.set_watch(watch);
+  return true;
+}
+
+bool ReadSetData(JuteReader& in, proto::SetDataRequest& r) {
+  std::string path, data;
+  int32_t version = 0;
+  if (!in.String(path, "path") || !in.Buffer(data, "data") || !in.Int(version, "version")) {
+    return false;
+  }
+  r.set_path(std::move(path));
+  r.set_data(std::move(data));
+  r.set_version(version);
+  return true;
 }
 
 // One op of a multi (create, delete, setData, check).
 bool ReadWriteOp(JuteReader& in, int32_t type, proto::Op& op) {
-  std::string path;
-  int32_t version = 0;
   switch (type) {
     case proto::OP_CREATE:
     case proto::OP_CREATE2:
@@ -69,25 +93,11 @@ bool ReadWriteOp(JuteReader& in, int32_t type, proto::Op& op) {
     case proto::OP_CREATE_TTL:
       return ReadCreate(in, type, *op.mutable_create());
     case proto::OP_DELETE:
-      if (!ReadPathVersion(in, path, version)) return false;
-      op.mutable_delete_()->set_path(std::move(path));
-      op.mutable_delete_()->set_version(version);
-      return true;
-    case proto::OP_SET_DATA: {
-      std::string data;
-      if (!in.String(path, "path") || !in.Buffer(data, "data") || !in.Int(version, "version")) {
-        return false;
-      }
-      op.mutable_set_data()->set_path(std::move(path));
-      op.mutable_set_data()->set_data(std::move(data));
-      op.mutable_set_data()->set_version(version);
-      return true;
-    }
+      return ReadPathVersion(in, *op.mutable_delete_());
+    case proto::OP_SET_DATA:
+      return ReadSetData(in, *op.mutable_set_data());
     case proto::OP_CHECK:
-      if (!ReadPathVersion(in, path, version)) return false;
-      op.mutable_check()->set_path(std::move(path));
-      op.mutable_check()->set_version(version);
-      return true;
+      return ReadPathVersion(in, *op.mutable_check());
     default:
       return in.Fail(absl::StrCat("multi op type ", type));
   }
@@ -95,20 +105,9 @@ bool ReadWriteOp(JuteReader& in, int32_t type, proto::Op& op) {
 
 // One op of a multiRead (getData, getChildren).
 bool ReadReadOp(JuteReader& in, int32_t type, proto::ReadOp& op) {
-  std::string path;
-  bool watch = false;
-  if (type != proto::OP_GET_DATA && type != proto::OP_GET_CHILDREN) {
-    return in.Fail(absl::StrCat("multiRead op type ", type));
-  }
-  if (!ReadPathWatch(in, path, watch)) return false;
-  if (type == proto::OP_GET_DATA) {
-    op.mutable_get_data()->set_path(std::move(path));
-    op.mutable_get_data()->set_watch(watch);
-  } else {
-    op.mutable_get_children()->set_path(std::move(path));
-    op.mutable_get_children()->set_watch(watch);
-  }
-  return true;
+  if (type == proto::OP_GET_DATA) return ReadPathWatch(in, *op.mutable_get_data());
+  if (type == proto::OP_GET_CHILDREN) return ReadPathWatch(in, *op.mutable_get_children());
+  return in.Fail(absl::StrCat("multiRead op type ", type));
 }
 
 // The MultiHeader-framed op list of multi and multiRead, up to the header
@@ -130,7 +129,6 @@ bool ReadMultiOps(JuteReader& in, AddOp add_op) {
 bool ReadBody(JuteReader& in, RequestShape& shape, proto::Request& r) {
   const int32_t op = shape.op;
   std::string path;
-  bool watch = false;
   int32_t version = 0;
   switch (op) {
     case proto::OP_CREATE:
@@ -139,30 +137,13 @@ bool ReadBody(JuteReader& in, RequestShape& shape, proto::Request& r) {
     case proto::OP_CREATE_TTL:
       return ReadCreate(in, op, *r.mutable_create());
     case proto::OP_DELETE:
-      if (!ReadPathVersion(in, path, version)) return false;
-      r.mutable_delete_()->set_path(std::move(path));
-      r.mutable_delete_()->set_version(version);
-      return true;
+      return ReadPathVersion(in, *r.mutable_delete_());
     case proto::OP_EXISTS:
-      if (!ReadPathWatch(in, path, watch)) return false;
-      r.mutable_exists()->set_path(std::move(path));
-      r.mutable_exists()->set_watch(watch);
-      return true;
+      return ReadPathWatch(in, *r.mutable_exists());
     case proto::OP_GET_DATA:
-      if (!ReadPathWatch(in, path, watch)) return false;
-      r.mutable_get_data()->set_path(std::move(path));
-      r.mutable_get_data()->set_watch(watch);
-      return true;
-    case proto::OP_SET_DATA: {
-      std::string data;
-      if (!in.String(path, "path") || !in.Buffer(data, "data") || !in.Int(version, "version")) {
-        return false;
-      }
-      r.mutable_set_data()->set_path(std::move(path));
-      r.mutable_set_data()->set_data(std::move(data));
-      r.mutable_set_data()->set_version(version);
-      return true;
-    }
+      return ReadPathWatch(in, *r.mutable_get_data());
+    case proto::OP_SET_DATA:
+      return ReadSetData(in, *r.mutable_set_data());
     case proto::OP_GET_ACL:
       if (!in.String(path, "path")) return false;
       r.mutable_get_acl()->set_path(std::move(path));
@@ -177,10 +158,7 @@ bool ReadBody(JuteReader& in, RequestShape& shape, proto::Request& r) {
       return true;
     case proto::OP_GET_CHILDREN:
     case proto::OP_GET_CHILDREN2:
-      if (!ReadPathWatch(in, path, watch)) return false;
-      r.mutable_get_children()->set_path(std::move(path));
-      r.mutable_get_children()->set_watch(watch);
-      return true;
+      return ReadPathWatch(in, *r.mutable_get_children());
     case proto::OP_SYNC:
       if (!in.String(path, "path")) return false;
       shape.path = path;

@@ -220,43 +220,37 @@ TEST_F(ZkWireCClientTest, WrongPasswordIsAnExpiredSession) {
   zookeeper_close(zh);
 }
 
-// A raw connection that sends `bytes` and reports whether the server closed it.
-bool ServerCloses(int port, const std::string& bytes) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return false;
-  (void)!write(fd, bytes.data(), bytes.size());
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  char c;
-  ssize_t n;
-  while ((n = read(fd, &c, 1)) > 0) {
-  }
-  close(fd);
-  return n == 0 || errno == ECONNRESET;
-}
+// A raw connection: sends `bytes`, then reads until the server closes it or
+// 5 s pass.
+struct Exchanged {
+  std::string data;     // what the server sent
+  bool closed = false;  // the server closed (or reset) the connection
+};
 
-// Sends `bytes` on a fresh connection; what the server sends before closing.
-std::string Exchange(int port, const std::string& bytes) {
+Exchanged RawExchange(int port, const std::string& bytes) {
+  Exchanged out;
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return "(no connect)";
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return out;
+  }
   (void)!write(fd, bytes.data(), bytes.size());
   timeval tv{5, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  std::string out;
   char buf[512];
   ssize_t n;
-  while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+  while ((n = read(fd, buf, sizeof(buf))) > 0) out.data.append(buf, static_cast<size_t>(n));
+  out.closed = n == 0 || errno == ECONNRESET;
   close(fd);
   return out;
 }
+
+bool ServerCloses(int port, const std::string& bytes) { return RawExchange(port, bytes).closed; }
+std::string Exchange(int port, const std::string& bytes) { return RawExchange(port, bytes).data; }
 
 std::string Be32(int32_t v) {
   const uint32_t n = htonl(static_cast<uint32_t>(v));
