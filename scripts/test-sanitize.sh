@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 BUILD=${ASAN_BUILD_DIR:-build-asan}
 TARGETS=(server_unit_tests storage_unit_tests zab_consensus_unit_test zab_scenarios_test node_sim_test
          client_unit_tests server_e2e_test server_crash_test
-         ensemble_ensemble_test ensemble_failover_test ensemble_sync_modes_test)
+         ensemble_ensemble_test ensemble_failover_test ensemble_sync_modes_test
+         zkwire_unit_tests zkwire_c_client_test)
 cmake -S . -B "$BUILD" -DSANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$BUILD" -j "${JOBS:-$(nproc)}" --target zabkeeper-server "${TARGETS[@]}"
 # Server processes the integration tests start inherit these; their reports
