@@ -13,10 +13,16 @@
 // Names (docs/OPERATIONS.md lists them too):
 //   log.stall                  log syncs are put off while armed (see
 //                              storage_writer.h)
+//   epoch.before_accepted_write crash just before acceptedEpoch is written
 //   epoch.after_accepted_write crash right after acceptedEpoch is durable
+//   epoch.before_current_write crash just before currentEpoch is written
 //   epoch.after_current_write  crash right after currentEpoch is durable
 //   log.after_sync             crash right after a synced log write
 //   snap.before_install        crash before a received snapshot is installed
+//   snap.during_install        crash with the log emptied for a snapshot and
+//                              the state not yet replaced
+//   zab.after_newleader_ack    crash right after the ACK of NEWLEADER is
+//                              written to the leader's link
 //   peer.drop_proposals        PROPOSALs this server sends are dropped (its
 //                              followers keep pinging, so a leader stays
 //                              established with txns no one else logs)

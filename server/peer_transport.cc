@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "server/failpoints.h"
 #include "server/write_trace.h"
 
 namespace zabkeeper::server {
@@ -93,6 +94,11 @@ class SyncLink final : public PeerLink {
     while (outbox_.PopAll(from, &frame, /*wait=*/true)) {
       if (!stream->Write(frame)) return;
       ZK_TRACE("link.written", frame.zab_size());
+      if (ZK_FAILPOINT_ARMED("zab.after_newleader_ack")) {
+        for (const auto& m : frame.zab()) {
+          if (m.has_ack() && m.ack().new_leader()) ZK_FAILPOINT_CRASH("zab.after_newleader_ack");
+        }
+      }
     }
   }
 

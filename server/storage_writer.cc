@@ -70,6 +70,8 @@ void StorageWriter::Execute(StorageOp& op) {
       WriteHeld(0, /*deferrable=*/false);
       ZK_FAILPOINT_CRASH("snap.before_install");
       s = log_->TruncateAfter(0);
+      // The log is emptied, the state not yet replaced: recovery must cope.
+      if (s.ok()) ZK_FAILPOINT_CRASH("snap.during_install");
       if (s.ok()) s = state_->ReplaceAll(op.state);
       break;
     case StorageOp::kTruncate:
@@ -82,6 +84,7 @@ void StorageWriter::Execute(StorageOp& op) {
       break;
     case StorageOp::kAcceptedEpoch:
       WriteHeld(kNoCap, /*deferrable=*/true);
+      ZK_FAILPOINT_CRASH("epoch.before_accepted_write");
       s = epochs_->SetAcceptedEpoch(op.epoch);
       CHECK(s.ok()) << "persisting acceptedEpoch failed: " << s;
       ZK_FAILPOINT_CRASH("epoch.after_accepted_write");
@@ -89,6 +92,7 @@ void StorageWriter::Execute(StorageOp& op) {
       break;
     case StorageOp::kCurrentEpoch:
       WriteHeld(kNoCap, /*deferrable=*/true);
+      ZK_FAILPOINT_CRASH("epoch.before_current_write");
       s = epochs_->SetCurrentEpoch(op.epoch);
       CHECK(s.ok()) << "persisting currentEpoch failed: " << s;
       ZK_FAILPOINT_CRASH("epoch.after_current_write");

@@ -24,8 +24,20 @@ std::string FakeTimeLibrary() {
   return "";
 }
 
-const char* const kCrashFailpoints[] = {"log.after_sync", "epoch.after_accepted_write",
-                                        "epoch.after_current_write", "snap.before_install"};
+const char* const kCrashFailpoints[] = {"log.after_sync",
+                                        "epoch.before_accepted_write",
+                                        "epoch.after_accepted_write",
+                                        "epoch.before_current_write",
+                                        "epoch.after_current_write",
+                                        "zab.after_newleader_ack",
+                                        "snap.before_install",
+                                        "snap.during_install"};
+
+// Failpoints on the path of a follower joining a new leader: armed on a
+// follower, then the leader is killed so an election takes that path.
+bool OnJoinPath(const std::string& name) {
+  return name.rfind("epoch.", 0) == 0 || name == "zab.after_newleader_ack";
+}
 
 }  // namespace
 
@@ -111,12 +123,12 @@ void FaultSchedule::Failpoint(FaultRecord& record) {
   cluster_.ArmFailpoint(target, name);
   record.detail = absl::StrCat(name, " on ", target);
   std::vector<int> down;
-  if (name.rfind("epoch.", 0) == 0 && leader != 0) {
+  if (OnJoinPath(name) && leader != 0) {
     liveness_.leader_kills.push_back(Now());
     cluster_.Kill(leader);
     down.push_back(leader);
     absl::StrAppend(&record.detail, ", killed leader ", leader);
-  } else if (name == "snap.before_install") {
+  } else if (name.rfind("snap.", 0) == 0) {
     // A follower whose database is gone is sent a SNAP when it rejoins.
     cluster_.Kill(target);
     cluster_.WipeDatabase(target);

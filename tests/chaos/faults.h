@@ -14,9 +14,10 @@
 //   pause          SIGSTOP a node (the leader half the time) for longer than
 //                  syncLimit * tickTime, then SIGCONT
 //   failpoint      arm a crash failpoint (server/failpoints.h) on a node:
-//                  log.after_sync directly; epoch.after_accepted_write and
-//                  epoch.after_current_write on a follower, then kill the
-//                  leader so an election writes the epochs; snap.before_install
+//                  log.after_sync directly; epoch.{before,after}_{accepted,
+//                  current}_write and zab.after_newleader_ack on a follower,
+//                  then kill the leader so an election writes the epochs and
+//                  acks NEWLEADER; snap.before_install and snap.during_install
 //                  on a follower that is killed, has its database wiped and
 //                  is restarted, so the leader sends it a SNAP
 //   stall-kill-all arm log.stall on every node (log writes queue up, none
