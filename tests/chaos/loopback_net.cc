@@ -27,7 +27,14 @@ class LoopbackNetwork : public NetworkSetup, public NetFaults {
     return p;
   }
 
-  const std::vector<std::string>& Names() const override { return PartitionNames(); }
+  const std::vector<std::string>& Names() const override {
+    static const std::vector<std::string> names = [] {
+      std::vector<std::string> all = PartitionNames();
+      all.push_back("delay");
+      return all;
+    }();
+    return names;
+  }
 
   // The lower id of a pair dials the higher (server/peer_transport.h): only
   // that direction needs a relay, and it carries the pair's whole link.
@@ -46,8 +53,22 @@ class LoopbackNetwork : public NetworkSetup, public NetFaults {
   }
   void ResetRoutes() override { relays_.clear(); }
 
+  // One-way delay: what `node` sends to its peers arrives 50-400 ms late;
+  // what they send it is on time.
+  bool DelayFrom(int node, std::mt19937_64& rng, FaultRecord& record) {
+    const int ms = 50 + static_cast<int>(rng() % 351);
+    for (auto& [pair, relay] : relays_) {
+      const auto [low, high] = pair;
+      if (low == node) relay->Delay(ms, 0);
+      if (high == node) relay->Delay(0, ms);
+    }
+    record.detail = absl::StrCat("packets from ", node, " to the others delayed ", ms, " ms");
+    return relays_.size() == static_cast<size_t>(nodes_ * (nodes_ - 1) / 2);
+  }
+
   bool Apply(const std::string& name, int leader, std::mt19937_64& rng,
              FaultRecord& record) override {
+    if (name == "delay") return DelayFrom(1 + static_cast<int>(rng() % nodes_), rng, record);
     Cuts cuts;
     if (!PlanPartition(name, nodes_, leader, rng, record, cuts)) return false;
     for (auto& [pair, relay] : relays_) {
@@ -57,7 +78,10 @@ class LoopbackNetwork : public NetworkSetup, public NetFaults {
     return relays_.size() == static_cast<size_t>(nodes_ * (nodes_ - 1) / 2);
   }
   void Heal() override {
-    for (auto& [pair, relay] : relays_) relay->Hold(false, false);
+    for (auto& [pair, relay] : relays_) {
+      relay->Hold(false, false);
+      relay->Delay(0, 0);
+    }
   }
 
  private:
@@ -71,8 +95,8 @@ class LoopbackNetwork : public NetworkSetup, public NetFaults {
 std::unique_ptr<NetworkSetup> MakeLoopbackNetwork(int nodes, const std::string& why) {
   return std::make_unique<LoopbackNetwork>(
       nodes, absl::StrCat(" (", why.empty() ? "" : why + "; ",
-                          "partitions cut peer links at relays on 127.0.0.1; no packet loss or "
-                          "lag-reconnect)"));
+                          "partitions and one-way delay at peer-link relays on 127.0.0.1; no "
+                          "packet loss or lag-reconnect)"));
 }
 
 }  // namespace zabkeeper::chaos

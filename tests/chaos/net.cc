@@ -11,6 +11,7 @@ const std::vector<std::string>& NetFaultNames() {
     std::vector<std::string> all = PartitionNames();
     all.push_back("loss");
     all.push_back("lag-reconnect");
+    all.push_back("delay");
     return all;
   }();
   return names;

@@ -2,7 +2,8 @@
 //
 //   loopback  servers on 127.0.0.1 with fresh ports (as tests/integration);
 //             partitions hold the bytes of peer links at relays
-//             (relay.h); no packet loss and no lag-reconnect.
+//             (relay.h), and `delay` slows one node's outgoing peer traffic
+//             there (50-400 ms, one way); no packet loss, no lag-reconnect.
 //   netns     (root, iproute2 + nft) one network namespace per server,
 //             zkc<pid>-n<i> at 10.251.0.<i>/24, and one for the harness and
 //             its workers, zkc<pid>-c at 10.251.0.100, each joined by a veth
@@ -39,7 +40,9 @@ namespace zabkeeper::chaos {
 //                     shorter than syncLimit x tickTime) while every other
 //                     node resets client connections, so sessions move to
 //                     the lagging follower, which must refuse those that
-//                     have seen more than it has applied
+//                     have seen more than it has applied (netns only)
+// delay               one node's outgoing peer traffic 50-400 ms late, one
+//                     way (loopback only: no sch_netem for namespaces here)
 const std::vector<std::string>& NetFaultNames();
 
 class NetworkSetup {

@@ -112,7 +112,15 @@ class NetnsNetwork : public NetworkSetup, public NetFaults {
     return cmd;
   }
 
-  const std::vector<std::string>& Names() const override { return NetFaultNames(); }
+  const std::vector<std::string>& Names() const override {
+    static const std::vector<std::string> names = [] {
+      std::vector<std::string> all = PartitionNames();
+      all.push_back("loss");
+      all.push_back("lag-reconnect");
+      return all;
+    }();
+    return names;
+  }
 
   bool Apply(const std::string& name, int leader, std::mt19937_64& rng,
              FaultRecord& record) override {

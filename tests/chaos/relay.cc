@@ -64,6 +64,11 @@ void PairRelay::Hold(bool forward, bool backward) {
   hold_backward_ = backward;
 }
 
+void PairRelay::Delay(int forward_ms, int backward_ms) {
+  delay_forward_ms_ = forward_ms;
+  delay_backward_ms_ = backward_ms;
+}
+
 void PairRelay::AcceptLoop() {
   while (!stop_.load()) {
     ReapFinished();
@@ -87,13 +92,16 @@ void PairRelay::AcceptLoop() {
     Conn* c = conn.get();
     c->client_fd = client;
     c->target_fd = target;
-    c->forward = std::thread([this, c] { Pump(c, c->client_fd, c->target_fd, &hold_forward_); });
-    c->backward = std::thread([this, c] { Pump(c, c->target_fd, c->client_fd, &hold_backward_); });
+    c->forward = std::thread(
+        [this, c] { Pump(c, c->client_fd, c->target_fd, &hold_forward_, &delay_forward_ms_); });
+    c->backward = std::thread(
+        [this, c] { Pump(c, c->target_fd, c->client_fd, &hold_backward_, &delay_backward_ms_); });
     conns_.push_back(std::move(conn));
   }
 }
 
-void PairRelay::Pump(Conn* conn, int from, int to, const std::atomic<bool>* held) {
+void PairRelay::Pump(Conn* conn, int from, int to, const std::atomic<bool>* held,
+                     const std::atomic<int>* delay_ms) {
   char buf[64 * 1024];
   while (!stop_.load()) {
     if (held->load()) {
@@ -104,6 +112,10 @@ void PairRelay::Pump(Conn* conn, int from, int to, const std::atomic<bool>* held
     const ssize_t n = read(from, buf, sizeof(buf));
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) break;
+    const auto due = std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms->load());
+    while (std::chrono::steady_clock::now() < due && !stop_.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     // A hold that began while these bytes were read applies to them too.
     while (held->load() && !stop_.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));

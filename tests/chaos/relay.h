@@ -4,7 +4,7 @@
 // (server/peer_transport.h); its zoo.cfg names the relay instead of the peer,
 // so everything that pair says to each other passes through here.
 //
-// Each direction can be held: bytes stop being forwarded and wait in the relay
+// Each direction can be delayed, or held: bytes stop being forwarded and wait in the relay
 // and in the kernel's socket buffers until released, as a cut network keeps
 // them until TCP gives up or the cut heals (the servers' own timeouts decide
 // which comes first). New connections are accepted while held; their bytes
@@ -33,6 +33,9 @@ class PairRelay {
   // Holds (true) or releases bytes from the dialer to the target (`forward`)
   // and back (`backward`).
   void Hold(bool forward, bool backward);
+  // Delays each chunk of bytes by at least this many ms in that direction
+  // (a chunk read while an earlier one waits waits longer, up to twice).
+  void Delay(int forward_ms, int backward_ms);
 
  private:
   struct Conn {
@@ -42,7 +45,8 @@ class PairRelay {
     std::thread forward, backward;
   };
   void AcceptLoop();
-  void Pump(Conn* conn, int from, int to, const std::atomic<bool>* held);
+  void Pump(Conn* conn, int from, int to, const std::atomic<bool>* held,
+            const std::atomic<int>* delay_ms);
   void ReapFinished();  // joins the threads of connections both pumps left
 
   const int target_port_;
@@ -51,6 +55,8 @@ class PairRelay {
   std::atomic<bool> stop_{false};
   std::atomic<bool> hold_forward_{false};
   std::atomic<bool> hold_backward_{false};
+  std::atomic<int> delay_forward_ms_{0};
+  std::atomic<int> delay_backward_ms_{0};
   std::mutex mu_;
   std::list<std::unique_ptr<Conn>> conns_;
   std::thread acceptor_;

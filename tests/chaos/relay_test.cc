@@ -84,6 +84,25 @@ TEST(PairRelay, ForwardsHoldsEachDirectionAndReleases) {
   close(listener);
 }
 
+TEST(PairRelay, DelaysOneDirection) {
+  int target_port = 0;
+  const int listener = Listen(target_port);
+  PairRelay relay(target_port);
+  ASSERT_TRUE(relay.ok());
+  const int dialer = Dial(relay.port());
+  const int accepted = accept(listener, nullptr, nullptr);
+  ASSERT_GE(accepted, 0);
+  relay.Delay(300, 0);
+  ASSERT_EQ(write(dialer, "slow", 4), 4);
+  EXPECT_EQ(ReadFor(accepted, 150), "");  // not yet
+  EXPECT_EQ(ReadFor(accepted, 2000), "slow");
+  ASSERT_EQ(write(accepted, "fast", 4), 4);
+  EXPECT_EQ(ReadFor(dialer, 150), "fast");  // the other way is on time
+  close(dialer);
+  close(accepted);
+  close(listener);
+}
+
 TEST(PairRelay, TargetDownEndsTheDialersConnection) {
   int port = 0;
   const int listener = Listen(port);
