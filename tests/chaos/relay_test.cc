@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -47,60 +48,61 @@ std::string ReadFor(int fd, int ms) {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
 }
 
-TEST(PairRelay, ForwardsHoldsEachDirectionAndReleases) {
-  int target_port = 0;
-  const int listener = Listen(target_port);
-  PairRelay relay(target_port);
-  ASSERT_TRUE(relay.ok());
-  const int dialer = Dial(relay.port());
-  const int accepted = accept(listener, nullptr, nullptr);
-  ASSERT_GE(accepted, 0);
+// A target listening, a relay in front of it, and one connection through it.
+class RelayedConnection : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    int target_port = 0;
+    listener_ = Listen(target_port);
+    relay_ = std::make_unique<PairRelay>(target_port);
+    ASSERT_TRUE(relay_->ok());
+    dialer_ = Dial(relay_->port());
+    accepted_ = accept(listener_, nullptr, nullptr);
+    ASSERT_GE(accepted_, 0);
+  }
+  void TearDown() override {
+    relay_.reset();
+    for (int fd : {dialer_, accepted_, listener_}) {
+      if (fd >= 0) close(fd);
+    }
+  }
 
-  ASSERT_EQ(write(dialer, "ping", 4), 4);
-  EXPECT_EQ(ReadFor(accepted, 2000), "ping");
-  ASSERT_EQ(write(accepted, "pong", 4), 4);
-  EXPECT_EQ(ReadFor(dialer, 2000), "pong");
+  int listener_ = -1, dialer_ = -1, accepted_ = -1;
+  std::unique_ptr<PairRelay> relay_;
+};
+
+TEST_F(RelayedConnection, ForwardsHoldsEachDirectionAndReleases) {
+  ASSERT_EQ(write(dialer_, "ping", 4), 4);
+  EXPECT_EQ(ReadFor(accepted_, 2000), "ping");
+  ASSERT_EQ(write(accepted_, "pong", 4), 4);
+  EXPECT_EQ(ReadFor(dialer_, 2000), "pong");
 
   // Forward held: nothing reaches the target, the way back still works.
-  relay.Hold(true, false);
-  ASSERT_EQ(write(dialer, "held", 4), 4);
-  EXPECT_EQ(ReadFor(accepted, 300), "");
-  ASSERT_EQ(write(accepted, "back", 4), 4);
-  EXPECT_EQ(ReadFor(dialer, 2000), "back");
+  relay_->Hold(true, false);
+  ASSERT_EQ(write(dialer_, "held", 4), 4);
+  EXPECT_EQ(ReadFor(accepted_, 300), "");
+  ASSERT_EQ(write(accepted_, "back", 4), 4);
+  EXPECT_EQ(ReadFor(dialer_, 2000), "back");
 
   // Released: the held bytes arrive.
-  relay.Hold(false, false);
-  EXPECT_EQ(ReadFor(accepted, 2000), "held");
+  relay_->Hold(false, false);
+  EXPECT_EQ(ReadFor(accepted_, 2000), "held");
 
   // Backward held.
-  relay.Hold(false, true);
-  ASSERT_EQ(write(accepted, "late", 4), 4);
-  EXPECT_EQ(ReadFor(dialer, 300), "");
-  relay.Hold(false, false);
-  EXPECT_EQ(ReadFor(dialer, 2000), "late");
-
-  close(dialer);
-  close(accepted);
-  close(listener);
+  relay_->Hold(false, true);
+  ASSERT_EQ(write(accepted_, "late", 4), 4);
+  EXPECT_EQ(ReadFor(dialer_, 300), "");
+  relay_->Hold(false, false);
+  EXPECT_EQ(ReadFor(dialer_, 2000), "late");
 }
 
-TEST(PairRelay, DelaysOneDirection) {
-  int target_port = 0;
-  const int listener = Listen(target_port);
-  PairRelay relay(target_port);
-  ASSERT_TRUE(relay.ok());
-  const int dialer = Dial(relay.port());
-  const int accepted = accept(listener, nullptr, nullptr);
-  ASSERT_GE(accepted, 0);
-  relay.Delay(300, 0);
-  ASSERT_EQ(write(dialer, "slow", 4), 4);
-  EXPECT_EQ(ReadFor(accepted, 150), "");  // not yet
-  EXPECT_EQ(ReadFor(accepted, 2000), "slow");
-  ASSERT_EQ(write(accepted, "fast", 4), 4);
-  EXPECT_EQ(ReadFor(dialer, 150), "fast");  // the other way is on time
-  close(dialer);
-  close(accepted);
-  close(listener);
+TEST_F(RelayedConnection, DelaysOneDirection) {
+  relay_->Delay(300, 0);
+  ASSERT_EQ(write(dialer_, "slow", 4), 4);
+  EXPECT_EQ(ReadFor(accepted_, 150), "");  // not yet
+  EXPECT_EQ(ReadFor(accepted_, 2000), "slow");
+  ASSERT_EQ(write(accepted_, "fast", 4), 4);
+  EXPECT_EQ(ReadFor(dialer_, 150), "fast");  // the other way is on time
 }
 
 TEST(PairRelay, TargetDownEndsTheDialersConnection) {
