@@ -96,6 +96,7 @@ class KeySearch {
     constexpr size_t kFresh = SIZE_MAX;
     size_t e = entries_[0].next;  // phase 1 cursor: the main list
     size_t u = kFresh;            // phase 2: unknown_[u - 1] is the next to try
+    size_t stand_in = kFresh;     // phase 2: the one unread lost write tried (StandIn)
     while (entries_[0].next != 0) {
       if (++steps > options_.max_steps_per_key) return BudgetExhausted();
       RegisterState next;
@@ -115,12 +116,10 @@ class KeySearch {
       // try the indeterminate ops invoked by then, newest first (the one a
       // later read needs is usually recent), one per step.
       if (u == kFresh) {
-        u = static_cast<size_t>(
-            std::upper_bound(unknown_.begin(), unknown_.end(), entries_[e].time,
-                             [&](Time t, size_t op) { return t < Op(op).invoke; }) -
-            unknown_.begin());
+        u = InvokedBy(entries_[e].time);
+        stand_in = StandIn(state, u);
       }
-      while (u > 0 && (Linearized(unknown_[u - 1]) || !FirstOfItsKind(u - 1))) --u;
+      while (u > 0 && Skip(u - 1, state, stand_in)) --u;
       if (u > 0) {
         if (try_step(unknown_[u - 1], &next)) {
           stack.push_back({e, state, true, u - 1});
@@ -142,6 +141,7 @@ class KeySearch {
         Mark(unknown_[top.u], false);
         e = top.entry;
         u = top.u;
+        stand_in = StandIn(state, InvokedBy(entries_[e].time));
       } else {
         Mark(entries_[top.entry].op, false);
         Unlift(top.entry);
@@ -164,40 +164,49 @@ class KeySearch {
 
   const Operation& Op(size_t local) const { return history_[ops_[local]]; }
 
-  // Indeterminate writes whose value no checked read reads are alike but for
-  // their invoke time: blind writes all alike, CASes alike per expected
-  // version. Of a kind, only the earliest-invoked one not yet linearized is
-  // tried: any linearization that uses a later one, or uses them out of
-  // invoke order, has a twin that uses them in order (swap any two: each is
-  // still placed after its invoke), so nothing is missed, and the search no
-  // longer explores every subset of a pile of lost writes (a run with a
-  // `stall-kill-all` leaves dozens).
-  void GroupUnknownsByKind() {
-    std::map<std::pair<int, int32_t>, size_t> kinds;  // (kind, expected version) -> id
-    size_t next_id = 0;
-    for (size_t pos = 0; pos < unknown_.size(); ++pos) {
+  // How many indeterminate ops were invoked by `time` (a prefix of unknown_).
+  size_t InvokedBy(Time time) const {
+    return static_cast<size_t>(
+        std::upper_bound(unknown_.begin(), unknown_.end(), time,
+                         [&](Time t, size_t op) { return t < Op(op).invoke; }) -
+        unknown_.begin());
+  }
+
+  // Lost writes whose value no checked read reads are alike in effect: each
+  // takes the version one up and leaves an unread value. At a state of
+  // version v, one stands in for all of them (the one StandIn picks) and the
+  // rest are not tried there, which loses nothing:
+  //   - a lost CAS expecting v can only ever take effect while the version
+  //     is v, so using it now leaves every later choice open; it is preferred
+  //     over a blind write, and any one of them does (they all expire here);
+  //   - blind writes can take effect any time after their invoke, so the
+  //     earliest-invoked one is available wherever a later one is: use them
+  //     in invoke order (swap any two in a linearization: each still lies
+  //     after its invoke).
+  // Without this the search explores every subset of a pile of lost writes
+  // (a `stall-kill-all` leaves dozens per key).
+  size_t StandIn(const RegisterState& state, size_t invoked) const {
+    size_t blind = SIZE_MAX;
+    for (size_t pos = 0; pos < invoked; ++pos) {
       const size_t op = unknown_[pos];
-      size_t kind = 0;
-      if (value_[op] == kUnobserved) {
-        const int32_t expected = Op(op).kind == OpKind::kCas ? Op(op).expected_version : -1;
-        auto [it, added] = kinds.try_emplace({static_cast<int>(Op(op).kind), expected}, next_id);
-        if (added) ++next_id;
-        kind = it->second;
-      } else {
-        kind = next_id++;  // a write that was read is like no other
-      }
-      kind_of_.push_back(kind);
-      if (kind >= members_.size()) members_.resize(kind + 1);
-      members_[kind].push_back(pos);
+      if (Linearized(op) || value_[op] != kUnobserved) continue;
+      if (Op(op).kind == OpKind::kCas && Op(op).expected_version == state.version) return pos;
+      if (Op(op).kind == OpKind::kWrite && blind == SIZE_MAX) blind = pos;
     }
+    return blind;
   }
-  bool FirstOfItsKind(size_t pos) const {
-    for (size_t other : members_[kind_of_[pos]]) {
-      if (other == pos) return true;
-      if (!Linearized(unknown_[other])) return false;
-    }
-    return true;
+
+  // Whether the search need not try unknown_[pos] in `state`: already
+  // linearized; a lost CAS that would fail here (no effect, as if it never
+  // happened, which is always allowed); or an unread lost write other than
+  // the stand-in.
+  bool Skip(size_t pos, const RegisterState& state, size_t stand_in) const {
+    const size_t op = unknown_[pos];
+    if (Linearized(op)) return true;
+    if (Op(op).kind == OpKind::kCas && Op(op).expected_version != state.version) return true;
+    return value_[op] == kUnobserved && pos != stand_in;
   }
+
   size_t OpOf(const Frame& f) const { return f.unknown ? unknown_[f.u] : entries_[f.entry].op; }
 
   bool Linearized(size_t op) const { return (linearized_[op / 64] >> (op % 64)) & 1; }
@@ -240,7 +249,6 @@ class KeySearch {
     }
     std::stable_sort(unknown_.begin(), unknown_.end(),
                      [&](size_t a, size_t b) { return Op(a).invoke < Op(b).invoke; });
-    GroupUnknownsByKind();
     // At equal times calls go first: the ops are then concurrent (the
     // permissive reading of a tie).
     std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
@@ -341,11 +349,9 @@ class KeySearch {
   const std::vector<size_t> ops_;  // history indices of this key's ops
   const LinearizabilityOptions& options_;
   std::vector<Entry> entries_;
-  std::vector<size_t> unknown_;  // indeterminate ops, by invoke
-  std::vector<int64_t> value_;   // per op: what its write leaves (kUnobserved if unread)
-  std::vector<size_t> kind_of_;  // per unknown_ position: its kind (GroupUnknownsByKind)
-  std::vector<std::vector<size_t>> members_;  // per kind: unknown_ positions, by invoke
-  std::vector<uint64_t> linearized_;          // bitset over ops_
+  std::vector<size_t> unknown_;       // indeterminate ops, by invoke
+  std::vector<int64_t> value_;        // per op: what its write leaves (kUnobserved if unread)
+  std::vector<uint64_t> linearized_;  // bitset over ops_
   bool have_stuck_ = false;
   std::vector<size_t> best_prefix_;
   RegisterState best_state_;

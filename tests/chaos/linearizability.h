@@ -31,9 +31,9 @@
 // linearized, and a (bitset, state) pair already explored is never explored
 // again. Two reductions keep long runs with many lost writes tractable: a
 // written value that no checked read reads is one value to the model (so such
-// states share cache entries), and indeterminate writes that are alike (value
-// unread; blind, or CAS on the same expected version) are tried in invoke
-// order only (KeySearch::GroupUnknownsByKind says why that loses nothing).
+// states share cache entries); of the indeterminate writes whose value no
+// read reads, one stands in for all at each state, and a lost CAS that
+// would fail is not tried (KeySearch::StandIn says why that loses nothing).
 // The search is bounded by `max_steps_per_key`; running out is
 // reported as kSearchBudgetExhausted (a failure: inconclusive, never silently
 // accepted).

@@ -197,6 +197,24 @@ TEST(LinearizabilityTest, ManyLostWritesOnlyCountedNotEnumerated_AcceptedWithinS
   EXPECT_TRUE(r.ok()) << r.Report();
 }
 
+// Lost CASes, each expecting another version (as after a power cut, every
+// worker's CAS pending): only those whose expected version is current can
+// have happened, one per version, and the checker must not try the rest.
+TEST(LinearizabilityTest, LostCasesWithManyExpectedVersions_AcceptedWithinSmallBudget) {
+  History h;
+  for (int i = 0; i < 60; ++i) h.push_back(Cas(1, "x", i % 30, 100 + i, 10 + i, kLost));
+  h.push_back(Ver(Cas(2, "x", 25, 7, 1000, 1010), 26));  // needs versions 0..24 taken
+  LinearizabilityOptions small;
+  small.max_steps_per_key = 20'000;
+  const CheckResult r = CheckLinearizable(h, small);
+  EXPECT_TRUE(r.ok()) << r.Report();
+  // Lost CASes expecting 10..39 cannot lift the version from 0 to 10.
+  History gap;
+  for (int i = 0; i < 30; ++i) gap.push_back(Cas(1, "x", 10 + i, 100 + i, 10 + i, kLost));
+  gap.push_back(Ver(Cas(2, "x", 12, 7, 1000, 1010), 13));
+  EXPECT_TRUE(CheckLinearizable(gap, small).Has(AnomalyKind::kNotLinearizable));
+}
+
 // The same pile cannot excuse a CAS that came before any of it: the
 // reduction drops only choices that are alike, never a real conflict.
 TEST(LinearizabilityTest, LostWritesInvokedLaterCannotExplainAnEarlierCas_Rejected) {
