@@ -257,7 +257,7 @@ read_back() {
 check_ports_free() {
   local id p
   for id in $ALL; do
-    for p in $((2280 + id)) $((8080 + id)); do
+    for p in $((2180 + id)) $((2280 + id)) $((8080 + id)); do
       if ss -ltn "sport = :$p" 2>/dev/null | grep -q LISTEN; then
         fail "port 127.0.0.1:$p is already in use (a local ensemble?); stop it first"
       fi
@@ -304,6 +304,12 @@ other=$((leader % N + 1))
 zkcli "$leader" create /compose "v1" > /dev/null || fail "create /compose through zk$leader"
 read_back "$other" /compose v1 || fail "zk$other does not show /compose = v1"
 log "written through 127.0.0.1:$((2280 + leader)), read back through 127.0.0.1:$((2280 + other))"
+# The ZooKeeper-protocol port is published too: srvr (ZooKeeper's default
+# four-letter word) answers on 127.0.0.1:2180+ID.
+srvr=$(exec 3<>"/dev/tcp/127.0.0.1/$((2180 + other))" && printf srvr >&3 && timeout 5 cat <&3) ||
+  fail "no answer on the ZooKeeper-protocol port 127.0.0.1:$((2180 + other))"
+grep -q "^Node count: " <<< "$srvr" || fail "srvr on 127.0.0.1:$((2180 + other)) answered: $srvr"
+log "ZooKeeper protocol answers on 127.0.0.1:$((2180 + other)) ($(grep '^Mode' <<< "$srvr"))"
 expected=()
 for i in 1 2 3 4 5; do
   zkcli "$ALL" create "/compose/k$i" "d$i" > /dev/null || fail "create /compose/k$i"
