@@ -198,6 +198,13 @@ void ZkConnection::Answer(const proto::Response& r) {
   owed_.pop_front();
   if (owed.connect) {
     AnswerConnect(r);
+  } else if (owed.shape.xid == kAuthXid && r.err() == proto::AUTH_FAILED) {
+    // As ZooKeeper: the failure (zxid 0), then the connection is closed; the
+    // session is left to expire.
+    Send(EncodeHeaderOnly(kAuthXid, 0, proto::AUTH_FAILED));
+    closing_ = true;
+    LOG(INFO) << "zk client " << peer_ << ": authentication failed (" << r.error_message()
+              << "); closing the connection";
   } else {
     Send(EncodeReply(owed.shape, r));
   }

@@ -288,6 +288,17 @@ def run_script(port):
         s = Session(port, session_id=sid, passwd=pw)
         seen.append((name, s.timeout, s.session_id))
         s.sock.close()
+    # A failed authentication: AUTH_FAILED, then ZooKeeper closes the
+    # connection.
+    f = Session(port)
+    step("auth unknown scheme", f, 100, i32(0) + string("nosuchscheme") + buf(b"x"), xid=-4)
+    try:
+        f.call(3, string("/") + boolean(False))
+        seen.append(("served after AUTH_FAILED", True))
+    except (EOFError, OSError):
+        seen.append(("served after AUTH_FAILED", False))
+    f.sock.close()
+
     # The right password moves the session to the new connection (ZooKeeper
     # then closes the old one).
     r = Session(port, session_id=c.session_id, passwd=c.passwd)
