@@ -84,12 +84,12 @@ void FaultSchedule::Hold(int min_ms, int max_ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
-void FaultSchedule::Restart(const std::vector<int>& ids) {
+void FaultSchedule::Restart(const std::vector<int>& ids, const std::vector<std::string>& env) {
   std::vector<Time> started;
   for (int id : ids) {
     cluster_.ReapIfExited(id);
     cluster_.DisarmAll(id);
-    cluster_.Start(id);
+    cluster_.Start(id, env);
     started.push_back(Now());
   }
   // Each node's figure runs from its own restart, also while an earlier node
@@ -178,13 +178,8 @@ void FaultSchedule::ClockSkew(FaultRecord& record) {
   if (target == cluster_.Leader()) liveness_.leader_kills.push_back(Now());
   cluster_.Kill(target);
   record.detail = absl::StrCat("restarted ", target, " with its wall clock ", offset);
-  cluster_.ReapIfExited(target);
-  cluster_.DisarmAll(target);
-  const Time started = Now();
-  cluster_.Start(target, {"LD_PRELOAD=" + fake_time_, "FAKETIME=" + offset,
-                          "FAKETIME_DONT_FAKE_MONOTONIC=1", "FAKETIME_DONT_RESET=1"});
-  const int64_t waited = cluster_.WaitServing(target, kServeTimeout);
-  liveness_.restart_to_serving_ms.push_back(waited < 0 ? -1 : (Now() - started) / 1'000'000);
+  Restart({target}, {"LD_PRELOAD=" + fake_time_, "FAKETIME=" + offset,
+                     "FAKETIME_DONT_FAKE_MONOTONIC=1", "FAKETIME_DONT_RESET=1"});
 }
 
 FaultRecord FaultSchedule::Step() {

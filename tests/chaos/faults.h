@@ -103,9 +103,9 @@ class FaultSchedule {
   int RandomNode();
   std::vector<int> RandomMinority();
   void Hold(int min_ms, int max_ms);
-  // Restarts `ids` (disarming their failpoints first) and records how long
-  // each took to serve.
-  void Restart(const std::vector<int>& ids);
+  // Restarts `ids` (disarming their failpoints first; `env` adds to their
+  // environment) and records how long each took to serve.
+  void Restart(const std::vector<int>& ids, const std::vector<std::string>& env = {});
   void KillLeader(FaultRecord& record);
   void Failpoint(FaultRecord& record);
   void StallKillAll(FaultRecord& record);
