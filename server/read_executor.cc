@@ -128,6 +128,15 @@ void ReadExecutor::FillRead(int64_t session_id, Connection& conn, const proto::R
       }
       tree.acls().CopyTo(node->acl_id, response->mutable_get_acl()->mutable_acl());
       node->FillStat(response->mutable_get_acl()->mutable_stat());
+      if (!CheckAcl(tree.acls().Get(node->acl_id), kPermAdmin, ids, super_digest_)) {
+        // As ZooKeeper: without ADMIN a digest id shows "user:x", not the
+        // password hash (unsalted SHA-1, open to offline guessing).
+        for (proto::Acl& acl : *response->mutable_get_acl()->mutable_acl()) {
+          if (acl.id().scheme() != "digest") continue;
+          const std::string& id = acl.id().id();
+          acl.mutable_id()->set_id(id.substr(0, id.find(':')) + ":x");
+        }
+      }
       return;
     }
     case proto::Request::kGetEphemerals: {

@@ -12,6 +12,8 @@ event types and order) must match.
 
 Usage: differential_test.py SERVER_BIN
 """
+import base64
+import hashlib
 import os
 import shutil
 import socket
@@ -24,6 +26,10 @@ import time
 ZK_JAR = "/usr/share/java/zookeeper.jar"
 OPEN_ACL = [(31, "world", "anyone")]
 CREATOR_ALL = [(31, "auth", "")]
+# Readable by all; everything for digest user u (password p), by its hash:
+# getACL shows the hash only to callers with ADMIN.
+U_DIGEST = base64.b64encode(hashlib.sha1(b"u:p").digest()).decode()
+READ_ALL_U_ADMIN = [(1, "world", "anyone"), (31, "digest", "u:" + U_DIGEST)]
 
 
 def free_port():
@@ -230,6 +236,9 @@ def run_script(port):
     step("getData private by b (NOAUTH)", b, 4, string("/priv") + boolean(False))
     step("setData private by b (NOAUTH)", b, 5, string("/priv") + buf(b"x") + i32(-1))
     step("getACL private", b, 6, string("/priv"))
+    step("create digest-admin", a, 1, create("/dacl", b"d", acl=READ_ALL_U_ADMIN))
+    step("getACL digest without ADMIN", b, 6, string("/dacl"))
+    step("getACL digest with ADMIN", a, 6, string("/dacl"))
     step("delete not empty", a, 2, string("/d") + i32(-1))
     step("delete bad version", a, 2, string("/d/k") + i32(3))
     step("delete", a, 2, string("/d/k") + i32(0))
