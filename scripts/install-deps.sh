@@ -22,9 +22,10 @@ BUILD_PACKAGES=(
 # iproute2 and nftables for zkchaos's network namespaces and partitions,
 # libfaketime for its clock-skew fault (docs/RELIABILITY.md); zookeeper for
 # zkCli.sh and python3-kazoo, which test the ZooKeeper-protocol port (no
-# daemon comes with either).
+# daemon comes with either); default-jdk-headless for javac, which compiles
+# the Java-client test against zookeeper's jar (zookeeper brings only a JRE).
 TOOL_PACKAGES=(git curl procps iproute2 nftables libfaketime python3 python3-yaml docker-compose
-  tmux zookeeper python3-kazoo)
+  tmux zookeeper python3-kazoo default-jdk-headless)
 # Not here: etcd-server, which only the benchmark scripts use
 # (scripts/bench-compare.py --install); its package also starts a
 # system etcd on 127.0.0.1:2379 on a systemd host. Nor docker.io:

@@ -148,6 +148,12 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
       s = ParseBool(key, value, &config.extended_types_enabled);
     } else if (key == "enforceQuota" || key == "zookeeper.enforceQuota") {
       s = ParseBool(key, value, &config.enforce_quota);
+    } else if (key == "readonlymode.enabled" || key == "zookeeper.readonlymode.enabled") {
+      s = ParseBool(key, value, &config.read_only_enabled);
+    } else if (key == "localSessionsEnabled") {
+      s = ParseBool(key, value, &config.local_sessions_enabled);
+    } else if (key == "localSessionsUpgradingEnabled") {
+      s = ParseBool(key, value, &config.local_sessions_upgrading_enabled);
     } else if (key == "DigestAuthenticationProvider.superDigest" ||
                key == "zookeeper.DigestAuthenticationProvider.superDigest") {
       if (value.find(':') == std::string::npos) s = Invalid(key + " must be user:base64(sha1)");

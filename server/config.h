@@ -41,6 +41,10 @@ struct ServerConfig {
   int container_max_per_minute = 10000;     // znode.container.maxPerMinute
   bool extended_types_enabled = true;
   bool enforce_quota = false;  // zookeeper.enforceQuota: hard quota limits refuse writes
+  // readonlymode.enabled: without a quorum, serve reads to clients that allow it.
+  bool read_only_enabled = false;
+  bool local_sessions_enabled = false;            // localSessionsEnabled
+  bool local_sessions_upgrading_enabled = false;  // localSessionsUpgradingEnabled
   // ZooKeeper's DigestAuthenticationProvider.superDigest: "super:base64(sha1)".
   std::string super_digest;
   int64_t my_id = 0;                       // from <dataDir>/myid; 0 in standalone without one

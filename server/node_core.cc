@@ -38,6 +38,12 @@ NodeCoreConfig NodeCoreConfig::From(const ServerConfig& config, uint64_t random_
       PreparerLimits{static_cast<size_t>(config.max_data_bytes), config.extended_types_enabled,
                      (int64_t{1} << 40) - 1, config.super_digest, config.enforce_quota};
   c.super_digest = config.super_digest;
+  // ZooKeeper starts its read-only server max(2 s, tickTime) after losing
+  // the quorum.
+  c.read_only_enabled = config.read_only_enabled;
+  c.read_only_after_ms = std::max(2000, config.tick_time_ms);
+  c.local_sessions_enabled = config.local_sessions_enabled;
+  c.local_sessions_upgrading_enabled = config.local_sessions_upgrading_enabled;
   c.random_seed = random_seed;
   c.start_wall_ms = start_wall_ms;
   return c;
@@ -121,6 +127,17 @@ void NodeCore::Tick(int64_t now_ms) {
     FailWrite(p.write, p.from, proto::CONNECTION_LOSS, "leader not ready in time");
   }
   if (expiry_owner_) ExpireAndReap();
+  for (int64_t sid : local_.TakeExpired(Now())) ExpireLocal(sid);
+  UpdateReadOnly();
+}
+
+void NodeCore::UpdateReadOnly() {
+  if (serving_) return;
+  if (not_serving_since_ms_ < 0) not_serving_since_ms_ = now_ms_;
+  const bool ro =
+      config_.read_only_enabled && now_ms_ - not_serving_since_ms_ >= config_.read_only_after_ms;
+  if (ro && !read_only_) LOG(INFO) << "no quorum: serving read-only sessions";
+  read_only_ = ro;
 }
 
 void NodeCore::PeerConnected(uint64_t sid) {
@@ -145,6 +162,7 @@ void NodeCore::PeerFrame(uint64_t from, proto::PeerFrame frame) {
     w.session_id = r.session_id();
     w.request = std::move(*r.mutable_request());
     w.auth.assign(r.auth().begin(), r.auth().end());
+    w.local_session = r.local_session();
     HandleWrite(std::move(w), from);
   }
   for (int64_t sid : frame.touched_sessions()) tracker_.Touch(sid, Now());
@@ -248,7 +266,17 @@ void NodeCore::OnRole(const ::zab::RoleState& role) {
       FailWrite(p.write, p.from, proto::CONNECTION_LOSS, "leadership changed");
     }
   }
-  if (serving_ && !serving) CloseAllClientStreams();
+  if (serving_ && !serving) {
+    CloseAllClientStreams();
+    not_serving_since_ms_ = now_ms_;
+  }
+  if (!serving_ && serving && read_only_) {
+    // The read-only server stops: its clients reconnect, to a read-write
+    // server now, and its sessions are gone.
+    CloseAllClientStreams();
+    local_.RemoveReadOnly();
+    read_only_ = false;
+  }
   serving_ = serving;
 }
 
@@ -281,6 +309,7 @@ void NodeCore::HandleWrite(WriteRequest write, uint64_t from) {
     // stays unanswered until its stream closes (the role changes first).
     proto::ForwardedRequest* f = ready_.frames[role_.leader].add_requests();
     f->set_session_id(write.session_id);
+    f->set_local_session(write.local_session);
     *f->mutable_request() = std::move(write.request);
     for (proto::Id& id : write.auth) *f->add_auth() = std::move(id);
     return;
@@ -333,6 +362,10 @@ void NodeCore::FailWrite(const WriteRequest& write, uint64_t from, proto::ErrorC
     return;
   }
   if (write.internal) return;  // reaping tries again on its next pass
+  if (write.request.has_connect() && write.request.xid() == kSessionUpgradeXid) {
+    local_.UpgradeFailed(write.session_id);
+    return;
+  }
   if (from == 0) {
     CompleteWrite(write.session_id,
                   ErrorResponse(write.request.xid(), proto::OP_ERROR, code, message));
@@ -346,6 +379,10 @@ void NodeCore::FailWrite(const WriteRequest& write, uint64_t from, proto::ErrorC
 }
 
 void NodeCore::OnForwardReply(const proto::ForwardReply& reply) {
+  if (reply.xid() == kSessionUpgradeXid) {
+    local_.UpgradeFailed(reply.session_id());
+    return;
+  }
   if (reply.err() != proto::OK) {
     CompleteWrite(reply.session_id(),
                   ErrorResponse(reply.xid(), proto::OP_ERROR, reply.err(), reply.error_message()));

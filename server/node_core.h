@@ -55,6 +55,7 @@
 #include "consensus/peer.h"
 #include "server/config.h"
 #include "server/connection.h"
+#include "server/local_sessions.h"
 #include "server/preparer.h"
 #include "server/read_executor.h"
 #include "server/session_tracker.h"
@@ -85,6 +86,12 @@ struct NodeCoreConfig {
   size_t max_parked = 10000;                       // writes waiting for a new leader's catch-up
   size_t committed_log_window = 10000;             // committed txns kept for DIFF; older: SNAP
   size_t committed_log_bytes = size_t{256} << 20;  // ... and at most this many bytes of them
+  // readonlymode.enabled: once without a quorum for read_only_after_ms,
+  // serve reads to clients that allow a read-only session.
+  bool read_only_enabled = false;
+  int64_t read_only_after_ms = 2000;
+  bool local_sessions_enabled = false;            // new sessions are local (no txn)
+  bool local_sessions_upgrading_enabled = false;  // ... and become global for an ephemeral
   uint64_t random_seed = 1;   // session passwords and the ZAB core's election jitter
   int64_t start_wall_ms = 0;  // seeds session ids (ZooKeeper's scheme); WallMs()
 
@@ -156,6 +163,9 @@ class NodeCore {
   ::zab::RoleState role() const { return role_; }
   // Serving clients: an established leader or a follower that got UPTODATE.
   bool serving() const { return serving_; }
+  // Not serving, but answering reads of read-only sessions (isro: "ro").
+  bool read_only() const { return read_only_; }
+  size_t local_session_count() const { return local_.size(); }
   size_t connection_count() const { return conns_.size(); }
   size_t watch_count() const { return watches_.watch_count(); }
   const WatchManager& watches() const { return watches_; }
@@ -202,6 +212,17 @@ class NodeCore {
 
   // node_core_clients.cc: connections and requests.
   void HandleConnect(CoreConnection& conn, const proto::Request& request);
+  // Binds the session to this stream (a stream that held it before loses it)
+  // and answers the connect.
+  void AcceptSession(CoreConnection& conn, int64_t xid, int64_t sid, const std::string& password,
+                     int32_t timeout_ms);
+  // A local session's (or a read-only server's) closeSession: no txn.
+  void CloseLocally(CoreConnection& conn, const proto::Request& request);
+  // Local sessions: the one that timed out, and the createSession txn that
+  // makes one global before its first ephemeral.
+  void ExpireLocal(int64_t session_id);
+  void UpgradeSession(int64_t session_id);
+  void UpdateReadOnly();
   void Submit(CoreConnection* conn, WriteRequest write);
   CoreConnection* ConnOfSession(int64_t session_id) const;
   Connection::ReadFn ReaderFor(int64_t session_id, Connection& conn);
@@ -218,6 +239,7 @@ class NodeCore {
   RecentDeletes recent_deletes_;
   WatchManager watches_;
   SessionTracker tracker_;
+  LocalSessions local_;
   ReadExecutor reads_{state_, watches_, recent_deletes_, config_.super_digest};
 
   // The node's clock, ms: monotonic (sessions expire by it, and a wall-clock
@@ -231,6 +253,8 @@ class NodeCore {
   uint64_t rng_;
   ::zab::RoleState role_;
   bool serving_ = false;
+  bool read_only_ = false;
+  int64_t not_serving_since_ms_ = -1;  // -1: before the first tick
   bool expiry_owner_ = false;
   int64_t next_reap_ms_ = 0;
 

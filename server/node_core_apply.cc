@@ -54,7 +54,10 @@ void NodeCore::ApplyOne(int64_t zxid, const proto::Txn& txn) {
       session_conns_.erase(it);
     }
   } else {
-    if (txn.has_create_session()) tracker_.Track(sid, txn.create_session().timeout_ms(), Now());
+    if (txn.has_create_session()) {
+      tracker_.Track(sid, txn.create_session().timeout_ms(), Now());
+      local_.Remove(sid);  // an upgraded local session is global from here on
+    }
     if (CoreConnection* c = ConnOfSession(sid)) conn = conns_.at(c->id());
   }
   // Watch events go out before the reply that reflects their change.

@@ -82,7 +82,7 @@ void NodeCore::ClientRequest(ConnId id, proto::Request request) {
   if (it == conns_.end() || it->second->closed()) return;
   std::shared_ptr<CoreConnection> conn = it->second;
   const proto::OpCode op = OpOf(request);
-  if (!serving_) {
+  if (!serving_ && !read_only_) {
     // Like ZooKeeper: a server without a quorum serves nobody; the client
     // reattaches its session to another server.
     conn->Reply(ErrorResponse(request.xid(), op, proto::CONNECTION_LOSS,
@@ -105,16 +105,46 @@ void NodeCore::ClientRequest(ConnId id, proto::Request request) {
                               "the first request on a stream must be connect"));
     return;
   }
-  if (!tracker_.Touch(sid, Now())) {
+  const bool local = local_.Find(sid) != nullptr;
+  if (!(local ? local_.Touch(sid, Now()) : tracker_.Touch(sid, Now()))) {
     conn->Reply(
         ErrorResponse(request.xid(), op, proto::SESSION_EXPIRED, "session expired or closing"));
     conn->CloseStream();
     return;
   }
-  if (role_.role == ::zab::Role::kFollowing) touched_[sid] = true;
+  if (!serving_) {
+    // The read-only server: reads only.
+    if (request.has_close()) {
+      CloseLocally(*conn, request);
+    } else if (IsTreeWrite(request) || request.has_sync()) {
+      conn->Reply(ErrorResponse(request.xid(), op, proto::NOT_READ_ONLY,
+                                "this server is read-only: it has no quorum"));
+    } else {
+      conn->Read(request, ReaderFor(sid, *conn));
+    }
+    return;
+  }
+  if (role_.role == ::zab::Role::kFollowing && !local) touched_[sid] = true;
+  if (local_.IsLocal(sid)) {
+    if (request.has_close()) {
+      CloseLocally(*conn, request);
+      return;
+    }
+    if (CreatesEphemeral(request)) {
+      if (!config_.local_sessions_upgrading_enabled) {
+        conn->Reply(ErrorResponse(request.xid(), op, proto::EPHEMERAL_ON_LOCAL_SESSION,
+                                  "a local session cannot create ephemeral nodes "
+                                  "(localSessionsUpgradingEnabled=false)"));
+        return;
+      }
+      UpgradeSession(sid);
+    }
+  }
   if (IsTreeWrite(request)) {
     // The payload moves on into the txn: no copy per stage.
-    Submit(conn.get(), WriteRequest{sid, std::move(request), false, conn->auth(), false});
+    WriteRequest write{sid, std::move(request), false, conn->auth(), false};
+    write.local_session = local_.IsLocal(sid);
+    Submit(conn.get(), std::move(write));
   } else if (request.body_case() == proto::Request::kSync) {
     // The leader says up to which zxid; done once applied here.
     Submit(conn.get(), WriteRequest{sid, std::move(request), false, {}, false});
@@ -136,30 +166,56 @@ void NodeCore::HandleConnect(CoreConnection& conn, const proto::Request& request
     return;
   }
   const proto::ConnectRequest& req = request.connect();
+  auto fail = [&](proto::ErrorCode code, const std::string& message) {
+    conn.Reply(ErrorResponse(xid, proto::OP_CREATE_SESSION, code, message));
+    conn.CloseStream();
+  };
+  if (!serving_ && !req.read_only()) {
+    // ZooKeeper's read-only server refuses a client that did not say it
+    // can be read-only; the client tries another server.
+    return fail(proto::CONNECTION_LOSS,
+                "this server is read-only (no quorum) and the client does not allow that");
+  }
+  const int32_t timeout_ms =
+      std::clamp(req.timeout_ms(), config_.min_session_timeout_ms, config_.max_session_timeout_ms);
   if (req.session_id() == 0) {
     const int64_t sid = tracker_.NextSessionId();
+    if (!serving_ || config_.local_sessions_enabled) {
+      // A local session: no txn, this server alone knows it.
+      LocalSessions::Session session{NewPassword(), timeout_ms, !serving_, false};
+      const std::string password = session.password;
+      local_.Add(sid, std::move(session), Now());
+      AcceptSession(conn, xid, sid, password, timeout_ms);
+      return;
+    }
     conn.set_session_id(sid);
     session_conns_[sid] = conn.id();
     WriteRequest write{sid, request, false, {}, false};
     proto::ConnectRequest* c = write.request.mutable_connect();
     c->set_session_id(sid);
     c->set_password(NewPassword());
-    c->set_timeout_ms(std::clamp(req.timeout_ms(), config_.min_session_timeout_ms,
-                                 config_.max_session_timeout_ms));
+    c->set_timeout_ms(timeout_ms);
     Submit(&conn, std::move(write));
     return;
   }
-  // Reattach an existing session.
+  // Reattach an existing session: one of this server's local sessions, or a
+  // global one.
   const int64_t sid = req.session_id();
-  auto fail = [&](proto::ErrorCode code, const std::string& message) {
-    conn.Reply(ErrorResponse(xid, proto::OP_CREATE_SESSION, code, message));
-    conn.CloseStream();
-  };
-  auto it = state_.sessions().find(sid);
-  if (it == state_.sessions().end() || !tracker_.IsLive(sid)) {
-    return fail(proto::SESSION_EXPIRED, absl::StrCat("session 0x", absl::Hex(sid), " has expired"));
+  std::string password;
+  int32_t session_timeout = 0;
+  if (const LocalSessions::Session* local = local_.Find(sid)) {
+    password = local->password;
+    session_timeout = local->timeout_ms;
+  } else {
+    auto it = state_.sessions().find(sid);
+    if (it == state_.sessions().end() || !tracker_.IsLive(sid)) {
+      return fail(proto::SESSION_EXPIRED,
+                  absl::StrCat("session 0x", absl::Hex(sid), " has expired"));
+    }
+    password = it->second.password();
+    session_timeout = it->second.timeout_ms();
   }
-  if (it->second.password() != req.password()) {
+  if (password != req.password()) {
     return fail(proto::SESSION_EXPIRED, "wrong password for session");
   }
   if (req.last_zxid_seen() > static_cast<int64_t>(state_.last_applied())) {
@@ -168,15 +224,17 @@ void NodeCore::HandleConnect(CoreConnection& conn, const proto::Request& request
                              absl::Hex(req.last_zxid_seen()), ", server has 0x",
                              absl::Hex(state_.last_applied()), "; try another server"));
   }
-  proto::Response response;
-  response.set_xid(xid);
-  response.set_op(proto::OP_CREATE_SESSION);
-  response.set_zxid(static_cast<int64_t>(state_.last_applied()));
-  proto::ConnectResponse* c = response.mutable_connect();
-  c->set_session_id(sid);
-  c->set_password(it->second.password());
-  c->set_timeout_ms(it->second.timeout_ms());
-  c->set_server_id(config_.my_id);
+  if (local_.Find(sid) != nullptr) {
+    local_.Touch(sid, Now());
+  } else {
+    tracker_.Touch(sid, Now());
+    if (role_.role == ::zab::Role::kFollowing) touched_[sid] = true;
+  }
+  AcceptSession(conn, xid, sid, password, session_timeout);
+}
+
+void NodeCore::AcceptSession(CoreConnection& conn, int64_t xid, int64_t sid,
+                             const std::string& password, int32_t timeout_ms) {
   // A stream that held the session before loses it.
   auto bound = session_conns_.find(sid);
   if (bound != session_conns_.end() && bound->second != conn.id()) {
@@ -189,9 +247,61 @@ void NodeCore::HandleConnect(CoreConnection& conn, const proto::Request& request
   session_conns_[sid] = conn.id();
   watches_.RemoveSession(sid);  // the client re-registers them with SetWatches
   conn.set_session_id(sid);
-  tracker_.Touch(sid, Now());
-  if (role_.role == ::zab::Role::kFollowing) touched_[sid] = true;
+  proto::Response response;
+  response.set_xid(xid);
+  response.set_op(proto::OP_CREATE_SESSION);
+  response.set_zxid(static_cast<int64_t>(state_.last_applied()));
+  proto::ConnectResponse* c = response.mutable_connect();
+  c->set_session_id(sid);
+  c->set_password(password);
+  c->set_timeout_ms(timeout_ms);
+  c->set_server_id(config_.my_id);
+  c->set_read_only(!serving_);
   conn.Reply(std::move(response));
+}
+
+void NodeCore::CloseLocally(CoreConnection& conn, const proto::Request& request) {
+  // A global session on a read-only server is not closed (that is a txn):
+  // only its stream; the leader expires it once a quorum is back.
+  const int64_t sid = conn.session_id();
+  if (local_.Find(sid) != nullptr) local_.Remove(sid);
+  watches_.RemoveSession(sid);
+  session_conns_.erase(sid);
+  proto::Response r;
+  r.set_xid(request.xid());
+  r.set_op(proto::OP_CLOSE_SESSION);
+  r.set_zxid(static_cast<int64_t>(state_.last_applied()));
+  conn.Reply(std::move(r));
+  conn.CloseStream();
+}
+
+void NodeCore::ExpireLocal(int64_t sid) {
+  watches_.RemoveSession(sid);
+  auto it = session_conns_.find(sid);
+  if (it == session_conns_.end()) return;
+  auto c = conns_.find(it->second);
+  session_conns_.erase(it);
+  if (c == conns_.end()) return;
+  proto::Response r =
+      WatchEventResponse(proto::NONE, "", static_cast<int64_t>(state_.last_applied()));
+  r.mutable_watch_event()->set_state(proto::EXPIRED);
+  c->second->Event(std::move(r));
+  c->second->CloseStream();
+}
+
+void NodeCore::UpgradeSession(int64_t sid) {
+  const LocalSessions::Session* s = local_.Find(sid);
+  if (s == nullptr || s->upgrading) return;
+  WriteRequest write;
+  write.session_id = sid;
+  write.request.set_xid(kSessionUpgradeXid);
+  proto::ConnectRequest* c = write.request.mutable_connect();
+  c->set_session_id(sid);
+  c->set_password(s->password);
+  c->set_timeout_ms(s->timeout_ms);
+  local_.MarkUpgrading(sid);
+  // Not expected by the stream: its reply matches no request of the client.
+  HandleWrite(std::move(write), 0);
 }
 
 }  // namespace zabkeeper::server

@@ -342,10 +342,11 @@ void NodeRuntime::Publish() {
   ServerStats s;
   // A one-voter ensemble's leader is what ZooKeeper calls standalone.
   s.state = config_.standalone() && d.state == "leader" ? "standalone" : d.state;
+  if (core_->read_only()) s.state = "read-only";  // ZooKeeper's Mode for it
   s.zxid = static_cast<int64_t>(state.last_applied());
   s.epoch = d.epoch;
   s.node_count = state.tree().node_count();
-  s.session_count = state.sessions().size();
+  s.session_count = state.sessions().size() + core_->local_session_count();
   s.digest = state.tree().digest();
   for (const auto& [sid, paths] : state.tree().ephemerals()) s.ephemerals_count += paths.size();
   s.watch_count = core_->watch_count();

@@ -12,7 +12,7 @@
 namespace zabkeeper::server {
 
 struct ServerStats {
-  std::string state = "looking";  // standalone | leader | follower | looking
+  std::string state = "looking";  // standalone | leader | follower | looking | read-only
   int64_t zxid = 0;               // last applied
   uint32_t epoch = 0;
   size_t node_count = 0;

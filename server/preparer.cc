@@ -8,6 +8,7 @@
 #include "server/errors.h"
 #include "server/path_util.h"
 #include "server/quota.h"
+#include "server/request_util.h"
 
 namespace zabkeeper::server {
 namespace {
@@ -463,20 +464,30 @@ void Preparer::Reset() {
 
 proto::Txn Preparer::PrepareWrite(const DataTree& tree, const WriteRequest& write, int64_t zxid,
                                   int64_t now, bool session_live) {
-  session_live = session_live || opening_sessions_.contains(write.session_id);
+  // A refused write still takes its zxid: an error txn answers the client.
+  auto refused = [&](proto::ErrorCode code, const char* detail) {
+    proto::Txn txn;
+    txn.set_session_id(write.session_id);
+    txn.set_cxid(write.request.xid());
+    txn.set_time_ms(now);
+    SetErrorTxn(code, &txn);
+    txn.mutable_error()->set_detail(detail);
+    return txn;
+  };
+  if (write.local_session && CreatesEphemeral(write.request)) {
+    // Its server upgrades such a session first; one that got here anyway
+    // would leave an ephemeral no closeSession ever deletes.
+    return refused(proto::EPHEMERAL_ON_LOCAL_SESSION, "a local session cannot own ephemeral nodes");
+  }
+  session_live =
+      session_live || write.local_session || opening_sessions_.contains(write.session_id);
   if ((!session_live || closing_sessions_.contains(write.session_id)) && !write.internal &&
       !write.request.has_connect()) {
     // ZooKeeper's checkSession: the session is gone or closing (closed or
     // expired, maybe while this request was on its way from a follower).
     // Preparing it anyway could create ephemerals that no closeSession will
     // ever delete.
-    proto::Txn txn;
-    txn.set_session_id(write.session_id);
-    txn.set_cxid(write.request.xid());
-    txn.set_time_ms(now);
-    SetErrorTxn(proto::SESSION_EXPIRED, &txn);
-    txn.mutable_error()->set_detail("session expired or closed");
-    return txn;
+    return refused(proto::SESSION_EXPIRED, "session expired or closed");
   }
   if (write.expire || write.request.has_close()) {
     proto::Txn txn = PrepareCloseSession(tree, write.session_id, zxid, now);

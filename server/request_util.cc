@@ -40,6 +40,18 @@ bool IsTreeWrite(const proto::Request& request) {
   }
 }
 
+bool CreatesEphemeral(const proto::Request& request) {
+  auto ephemeral = [](const proto::CreateRequest& c) {
+    return c.mode() == proto::EPHEMERAL || c.mode() == proto::EPHEMERAL_SEQUENTIAL;
+  };
+  if (request.has_create()) return ephemeral(request.create());
+  if (!request.has_multi()) return false;
+  for (const proto::Op& op : request.multi().ops()) {
+    if (op.has_create() && ephemeral(op.create())) return true;
+  }
+  return false;
+}
+
 proto::OpCode OpOf(const proto::Request& request) {
   switch (request.body_case()) {
     case proto::Request::kConnect:

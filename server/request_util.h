@@ -30,6 +30,10 @@ proto::OpCode OpOf(const proto::Request& request);
 // too, but change nothing a client names).
 bool IsTreeWrite(const proto::Request& request);
 
+// A create of an ephemeral node, alone or inside a multi: what a local
+// session cannot do without becoming global (ZooKeeper's checkUpgradeSession).
+bool CreatesEphemeral(const proto::Request& request);
+
 // A watch event as it travels on the session stream (xid -1).
 proto::Response WatchEventResponse(proto::EventType type, const std::string& path, int64_t zxid);
 

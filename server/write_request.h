@@ -21,6 +21,9 @@ struct WriteRequest {
   std::vector<proto::Id> auth;
   // A server-internal write (container/TTL reaping): no ACL checks.
   bool internal = false;
+  // From a local session (server/local_sessions.h), which the leader does not
+  // know; never one that creates an ephemeral node.
+  bool local_session = false;
 };
 
 }  // namespace zabkeeper::server

@@ -2,6 +2,7 @@
 # Runs a zabkeeper ensemble on 127.0.0.1 for trying it out and for tests.
 #
 #   deploy/local/ensemble.sh start   [--nodes 3|5] [--dir DIR] [--tick MS] [--port-offset N]
+#                                    [--cfg KEY=VALUE]...   (extra zoo.cfg lines)
 #   deploy/local/ensemble.sh stop|status [--dir DIR]
 #   deploy/local/ensemble.sh kill ID | restart ID | wipe ID   [--dir DIR]
 #
@@ -18,6 +19,7 @@ NODES=3
 DIR=$PWD/zk-local
 TICK=2000
 OFFSET=""
+EXTRA_CFG=()
 CMD=${1:-}
 shift || true
 ARG=""
@@ -27,6 +29,7 @@ while [[ $# -gt 0 ]]; do
     --dir) DIR=$2; shift 2 ;;
     --tick) TICK=$2; shift 2 ;;
     --port-offset) OFFSET=$2; shift 2 ;;
+    --cfg) EXTRA_CFG+=("$2"); shift 2 ;;
     -*) echo "ensemble.sh: unknown option $1" >&2; exit 2 ;;
     *) ARG=$1; shift ;;
   esac
@@ -36,7 +39,7 @@ if [[ -z $OFFSET ]]; then OFFSET=$(cat "$DIR/port-offset" 2>/dev/null || echo 0)
 CLIENT_BASE=$((2280 + OFFSET)) ZK_BASE=$((2180 + OFFSET)) PEER_BASE=$((2880 + OFFSET))
 ADMIN_BASE=$((8080 + OFFSET))
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 node_ids() {
   if [[ -f $DIR/nodes ]]; then seq 1 "$(cat "$DIR/nodes")"; else seq 1 "$NODES"; fi
@@ -60,6 +63,7 @@ write_config() {
     echo "admin.serverPort=$((ADMIN_BASE + id))"
     echo "admin.serverAddress=127.0.0.1"
     for j in $(seq 1 "$n"); do echo "server.$j=127.0.0.1:$((PEER_BASE + j))"; done
+    for line in "${EXTRA_CFG[@]}"; do echo "$line"; done
   } > "$d/zoo.cfg"
 }
 

@@ -23,12 +23,20 @@ std::string Mode(const server::ServerStats& s, bool ensemble) {
   return s.state;
 }
 
-std::string Srvr(server::NodeRuntime& rt, bool with_clients) {
+// The ZooKeeper-protocol connections, one line each, then an empty line
+// (ZooKeeper lists its client port's connections; gRPC streams are counted
+// in "Connections" only).
+std::string Clients(const ConnectionRegistry& connections, bool brief) {
+  std::string out;
+  for (const std::string& line : connections.Describe(brief)) absl::StrAppend(&out, line, "\n");
+  return out + "\n";
+}
+
+// `clients`: stat's list of connections; srvr has none.
+std::string Srvr(server::NodeRuntime& rt, const ConnectionRegistry* clients) {
   const server::ServerStats s = rt.Stats();
   std::string out = absl::StrCat("Zookeeper version: ", kVersion, "\n");
-  if (with_clients) {
-    absl::StrAppend(&out, "Clients:\n ", s.connection_count, " connections\n\n");
-  }
+  if (clients != nullptr) absl::StrAppend(&out, "Clients:\n", Clients(*clients, true));
   absl::StrAppend(&out, "Latency min/avg/max: 0/0.0/0\n", "Received: ", s.requests, "\n",
                   "Sent: ", s.requests, "\n", "Connections: ", s.connection_count, "\n",
                   "Outstanding: ", s.outstanding, "\n", "Zxid: ", Hex(s.zxid), "\n",
@@ -120,20 +128,24 @@ bool IsFourLetterWord(absl::string_view first4) {
 }
 
 std::string FourLetterReply(absl::string_view word, const std::set<std::string>& allowed,
-                            server::NodeRuntime& runtime) {
+                            server::NodeRuntime& runtime, const ConnectionRegistry& connections) {
   if (!allowed.contains("*") && !allowed.contains(std::string(word))) {
     return absl::StrCat(word, " is not executed because it is not in the whitelist.\n");
   }
   if (word == "ruok") return "imok";
-  if (word == "isro") return "rw";
-  if (word == "srvr") return Srvr(runtime, false);
-  if (word == "stat") return Srvr(runtime, true);
+  if (word == "isro") {
+    // As ZooKeeper's: "null" while no server runs (no quorum, not read-only).
+    const std::string state = runtime.Stats().state;
+    return state == "read-only" ? "ro" : state == "looking" ? "null" : "rw";
+  }
+  if (word == "srvr") return Srvr(runtime, nullptr);
+  if (word == "stat") return Srvr(runtime, &connections);
   if (word == "mntr") return Mntr(runtime);
   if (word == "conf") return Conf(runtime);
   if (word == "envi") return Envi();
   if (word == "wchs") return Wchs(runtime);
   if (word == "dump") return Dump(runtime);
-  if (word == "cons") return absl::StrCat(runtime.Stats().connection_count, " connections\n");
+  if (word == "cons") return Clients(connections, false);
   return "";
 }
 

@@ -12,6 +12,7 @@
 
 #include "absl/strings/string_view.h"
 #include "server/node_runtime.h"
+#include "server/zkwire/connection_stats.h"
 
 namespace zabkeeper::zkwire {
 
@@ -21,7 +22,7 @@ bool IsFourLetterWord(absl::string_view first4);
 // The answer to `word`. Asks the core thread (NodeRuntime's status calls,
 // bounded by their timeout): called on an event-loop thread, which waits.
 std::string FourLetterReply(absl::string_view word, const std::set<std::string>& allowed,
-                            server::NodeRuntime& runtime);
+                            server::NodeRuntime& runtime, const ConnectionRegistry& connections);
 
 }  // namespace zabkeeper::zkwire
 

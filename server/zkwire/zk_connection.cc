@@ -1,5 +1,6 @@
 #include "server/zkwire/zk_connection.h"
 
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -40,17 +41,25 @@ int32_t BigEndian(const std::array<char, 4>& b) {
 // none of its own.
 constexpr int64_t kConnectXid = 0;
 
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 ZkConnection::ZkConnection(asio::ip::tcp::socket socket, server::NodeRuntime* runtime,
                            int32_t max_frame, size_t max_outstanding,
-                           const std::set<std::string>* four_letter_words)
+                           const std::set<std::string>* four_letter_words,
+                           ConnectionRegistry* registry)
     : strand_(asio::make_strand(socket.get_executor())),
       socket_(std::move(socket)),
       runtime_(runtime),
       max_frame_(max_frame),
       max_outstanding_(max_outstanding),
-      four_letter_words_(four_letter_words) {
+      four_letter_words_(four_letter_words),
+      registry_(registry) {
   asio::error_code ec;
   const auto remote = socket_.remote_endpoint(ec);
   if (!ec) {
@@ -58,7 +67,12 @@ ZkConnection::ZkConnection(asio::ip::tcp::socket socket, server::NodeRuntime* ru
     peer_ = absl::StrCat(remote.address().is_v6() ? "ipv6:[" : "ipv4:", peer_ip_,
                          remote.address().is_v6() ? "]:" : ":", remote.port());
   }
+  // As Java prints a socket address.
+  stats_ = registry_->Add(absl::StrCat("/", peer_ip_, ":", ec ? 0 : remote.port()), NowMs());
 }
+
+// A connection never shut down (the front end stopping) leaves no line behind.
+ZkConnection::~ZkConnection() { registry_->Remove(stats_.get()); }
 
 void ZkConnection::Start() {
   asio::post(strand_, [self = shared_from_this()] {
@@ -89,7 +103,9 @@ void ZkConnection::ReadLength() {
         }
         const absl::string_view first4(self->length_.data(), 4);
         if (!self->handshake_sent_ && IsFourLetterWord(first4)) {
-          self->Send(FourLetterReply(first4, *self->four_letter_words_, *self->runtime_));
+          self->stats_->PacketReceived();
+          self->Send(FourLetterReply(first4, *self->four_letter_words_, *self->runtime_,
+                                     *self->registry_));
           self->closing_ = true;
           if (!self->writing_) self->WriteNext();
           return;
@@ -121,6 +137,7 @@ void ZkConnection::ReadPayload(size_t length) {
 
 void ZkConnection::OnFrame() {
   if (closed_) return;
+  stats_->PacketReceived();
   if (!handshake_sent_) {
     OnConnectFrame();
   } else {
@@ -147,8 +164,9 @@ void ZkConnection::OnConnectFrame() {
   body->set_read_only(c->read_only);
   Owed owed;
   owed.shape.xid = static_cast<int32_t>(kConnectXid);
+  owed.shape.op = proto::OP_CREATE_SESSION;
   owed.connect = true;
-  owed_.push_back(std::move(owed));
+  Owe(std::move(owed));
   runtime_->Request(conn_, std::move(r));
 }
 
@@ -164,11 +182,11 @@ void ZkConnection::OnRequestFrame() {
     // answer), and no SASL provider is configured.
     const int32_t err = op == proto::OP_RECONFIG ? proto::RECONFIG_DISABLED : proto::UNIMPLEMENTED;
     if (op == proto::OP_SASL) LOG(INFO) << "zk client " << peer_ << ": SASL is not configured";
-    owed_.push_back(Owed{d->shape, EncodeHeaderOnly(d->shape.xid, 0, err), false});
+    Owe(Owed{d->shape, EncodeHeaderOnly(d->shape.xid, 0, err), false});
     FlushLocalReplies();
     return;
   }
-  owed_.push_back(Owed{d->shape, "", false});
+  Owe(Owed{d->shape, "", false});
   runtime_->Request(conn_, std::move(d->request));
 }
 
@@ -196,6 +214,9 @@ void ZkConnection::Answer(const proto::Response& r) {
   }
   Owed owed = std::move(owed_.front());
   owed_.pop_front();
+  const int64_t now = NowMs();
+  stats_->Responded(owed.shape.op, owed.shape.xid, r.zxid(), now - owed.received_ms, now);
+  stats_->SetQueued(owed_.size());
   if (owed.connect) {
     AnswerConnect(r);
   } else if (owed.shape.xid == kAuthXid && r.err() == proto::AUTH_FAILED) {
@@ -213,8 +234,9 @@ void ZkConnection::Answer(const proto::Response& r) {
 
 void ZkConnection::AnswerConnect(const proto::Response& r) {
   if (r.err() == proto::OK) {
+    stats_->SetSession(r.connect().session_id(), r.connect().timeout_ms());
     Send(EncodeConnectResponse(connect_, r.connect().timeout_ms(), r.connect().session_id(),
-                               r.connect().password(), /*read_only=*/false));
+                               r.connect().password(), r.connect().read_only()));
     return;
   }
   if (r.err() == proto::SESSION_EXPIRED || r.err() == proto::UNKNOWN_SESSION) {
@@ -231,15 +253,23 @@ void ZkConnection::AnswerConnect(const proto::Response& r) {
   Drop("connect refused: " + r.error_message());
 }
 
+void ZkConnection::Owe(Owed owed) {
+  owed.received_ms = NowMs();
+  owed_.push_back(std::move(owed));
+  stats_->SetQueued(owed_.size());
+}
+
 void ZkConnection::FlushLocalReplies() {
   while (!owed_.empty() && !owed_.front().local_frame.empty()) {
     Send(std::move(owed_.front().local_frame));
     owed_.pop_front();
+    stats_->SetQueued(owed_.size());
   }
 }
 
 void ZkConnection::Send(std::string frame) {
   if (closed_) return;
+  stats_->PacketSent();
   outbox_.push_back(std::move(frame));
   if (!writing_) WriteNext();
 }
@@ -284,6 +314,7 @@ void ZkConnection::Shutdown() {
   asio::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+  registry_->Remove(stats_.get());
   if (conn_ != 0) runtime_->Disconnect(conn_, peer_ip_);
 }
 

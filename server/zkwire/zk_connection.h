@@ -16,6 +16,7 @@
 #include "asio/ip/tcp.hpp"
 #include "asio/strand.hpp"
 #include "server/node_runtime.h"
+#include "server/zkwire/connection_stats.h"
 #include "server/zkwire/zk_codec.h"
 
 namespace zabkeeper::zkwire {
@@ -23,7 +24,9 @@ namespace zabkeeper::zkwire {
 class ZkConnection : public std::enable_shared_from_this<ZkConnection> {
  public:
   ZkConnection(asio::ip::tcp::socket socket, server::NodeRuntime* runtime, int32_t max_frame,
-               size_t max_outstanding, const std::set<std::string>* four_letter_words);
+               size_t max_outstanding, const std::set<std::string>* four_letter_words,
+               ConnectionRegistry* registry);
+  ~ZkConnection();
 
   // Registers with the runtime (which may refuse: maxClientCnxns) and reads.
   void Start();
@@ -39,7 +42,9 @@ class ZkConnection : public std::enable_shared_from_this<ZkConnection> {
     RequestShape shape;
     std::string local_frame;  // non-empty: answered by the front end
     bool connect = false;
+    int64_t received_ms = 0;  // for the latency `cons` shows
   };
+  void Owe(Owed owed);
 
   void ReadLength();
   void ReadPayload(size_t length);
@@ -62,6 +67,8 @@ class ZkConnection : public std::enable_shared_from_this<ZkConnection> {
   const int32_t max_frame_;
   const size_t max_outstanding_;
   const std::set<std::string>* const four_letter_words_;
+  ConnectionRegistry* const registry_;
+  std::shared_ptr<ConnectionStats> stats_;
   std::string peer_, peer_ip_;
   server::ConnId conn_ = 0;
 

@@ -46,7 +46,7 @@ void ZkFrontEnd::Accept() {
         } else {
           socket.set_option(asio::ip::tcp::no_delay(true));
           std::make_shared<ZkConnection>(std::move(socket), runtime_, max_frame_, kMaxOutstanding,
-                                         &four_letter_words_)
+                                         &four_letter_words_, &registry_)
               ->Start();
         }
         Accept();

@@ -28,6 +28,7 @@
 #include "asio/io_context.hpp"
 #include "asio/ip/tcp.hpp"
 #include "server/node_runtime.h"
+#include "server/zkwire/connection_stats.h"
 
 namespace zabkeeper::zkwire {
 
@@ -52,6 +53,7 @@ class ZkFrontEnd {
   server::NodeRuntime* const runtime_;
   const int32_t max_frame_;
   const std::set<std::string> four_letter_words_;
+  ConnectionRegistry registry_;
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;

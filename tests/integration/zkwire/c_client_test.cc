@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "client/zk_client.h"
 #include "gtest/gtest.h"
 #include "tests/free_port.h"
@@ -313,6 +314,45 @@ TEST_F(ZkWireCClientTest, FourLetterWordsFollowTheAllowlist) {
   const std::string mntr = Exchange(zk_port_, "mntr");
   EXPECT_NE(mntr.find("zk_server_state\tstandalone\n"), std::string::npos) << mntr;
   EXPECT_NE(Exchange(zk_port_, "envi").find("zookeeper.version=3.8.0"), std::string::npos);
+}
+
+// cons and stat list each ZooKeeper-protocol connection as ZooKeeper does:
+// its address, counters, and (cons) session, last op, zxid and latencies.
+TEST_F(ZkWireCClientTest, ConsAndStatListEachConnection) {
+  server_->Kill();
+  std::ofstream(server_->config_path(), std::ios::app) << "4lw.commands.whitelist=*\n";
+  server_->Start();
+  ASSERT_TRUE(WaitUntil([&] { return PortAccepts(zk_port_); }, std::chrono::seconds(10)));
+  Events ev;
+  zhandle_t* zh = Open(&ev);
+  ASSERT_NE(zh, nullptr);
+  char path[64];
+  ASSERT_EQ(zoo_create(zh, "/c", "x", 1, &ZOO_OPEN_ACL_UNSAFE, 0, path, sizeof(path)), ZOK);
+  char buf[8];
+  int len = sizeof(buf);
+  ASSERT_EQ(zoo_get(zh, "/c", 0, buf, &len, nullptr), ZOK);
+  const std::string sid = absl::StrCat("sid=0x", absl::Hex(zoo_client_id(zh)->client_id));
+
+  const std::string cons = Exchange(zk_port_, "cons");
+  // The client's line (lop is GETD, or PING if a ping came after it) and
+  // the asking connection's own, then an empty line.
+  EXPECT_NE(cons.find(sid), std::string::npos) << cons;
+  EXPECT_TRUE(cons.find(",lop=GETD,") != std::string::npos ||
+              cons.find(",lop=PING,") != std::string::npos)
+      << cons;
+  EXPECT_NE(cons.find(" /127.0.0.1:"), std::string::npos) << cons;
+  EXPECT_NE(cons.find(",to=10000,"), std::string::npos) << cons;
+  EXPECT_NE(cons.find("](queued=0,recved=1,sent=0)\n"), std::string::npos) << cons;
+  EXPECT_EQ(cons.substr(cons.size() - 3), ")\n\n") << cons;
+
+  const std::string stat = Exchange(zk_port_, "stat");
+  EXPECT_EQ(stat.find("Clients:\n /127.0.0.1:"), stat.find("Clients:")) << stat;
+  EXPECT_EQ(stat.find("sid="), std::string::npos) << stat;  // brief lines
+  EXPECT_NE(stat.find("Mode: standalone\n"), std::string::npos) << stat;
+  zookeeper_close(zh);
+  // A closed connection is gone from the list.
+  ASSERT_TRUE(WaitUntil([&] { return Exchange(zk_port_, "cons").find(sid) == std::string::npos; },
+                        std::chrono::seconds(5)));
 }
 
 // maxClientCnxns counts ZooKeeper-protocol connections per client address,

@@ -6,61 +6,17 @@ session expiry. Only the connect string differs from a ZooKeeper setup.
 
 Usage: kazoo_test.py SERVER_BIN ENSEMBLE_SH
 """
-import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.request
 
 from kazoo.client import KazooClient, KazooState
 from kazoo.recipe.watchers import ChildrenWatch, DataWatch
 
-OFFSET = 3000 + os.getpid() % 500  # ensemble.sh ports: ZooKeeper protocol 2180+OFFSET+id
-TIMEOUT = 20
+from zk_ensemble import TIMEOUT, Ensemble, wait
 
-
-def wait(pred, what, timeout=TIMEOUT):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return
-        time.sleep(0.05)
-    sys.exit(f"FAIL: timed out waiting for {what}")
-
-
-class Ensemble:
-    def __init__(self, server_bin, script):
-        self.dir = tempfile.mkdtemp(prefix="kazoo-ens-")
-        self.env = dict(os.environ, ZABKEEPER_BIN=server_bin)
-        self.script = script
-        self.sh("start", "--nodes", "3", "--tick", "200", "--port-offset", str(OFFSET))
-        self.hosts = ",".join(f"127.0.0.1:{2180 + OFFSET + i}" for i in (1, 2, 3))
-
-    def sh(self, *args):
-        subprocess.run([self.script, *args, "--dir", self.dir], env=self.env, check=True,
-                       stdout=subprocess.DEVNULL)
-
-    def state(self, i):
-        try:
-            with urllib.request.urlopen(
-                    f"http://127.0.0.1:{8080 + OFFSET + i}/commands/srvr", timeout=1) as r:
-                return json.load(r).get("server_state")
-        except OSError:
-            return "down"
-
-    def leader(self):
-        for i in (1, 2, 3):
-            if self.state(i) == "leader":
-                return i
-        return 0
-
-    def close(self):
-        subprocess.run([self.script, "stop", "--dir", self.dir], stdout=subprocess.DEVNULL)
-        shutil.rmtree(self.dir, ignore_errors=True)
+OFFSET = 3000 + 5 * (os.getpid() % 100)  # ensemble.sh ports from this offset on
 
 
 def client(hosts, timeout=4.0):
@@ -70,7 +26,7 @@ def client(hosts, timeout=4.0):
 
 
 def main():
-    ens = Ensemble(sys.argv[1], sys.argv[2])
+    ens = Ensemble(sys.argv[1], sys.argv[2], OFFSET)
     clients = []
     try:
         wait(lambda: ens.leader() != 0, "a leader")
@@ -147,12 +103,7 @@ def main():
         print("ok: kazoo lock, election, DataWatch, ChildrenWatch, transaction and party "
               "across a leader kill and a session expiry")
     finally:
-        for c in clients:
-            try:
-                c.stop()
-            except Exception:
-                pass
-        ens.close()
+        ens.close(clients)
 
 
 if __name__ == "__main__":

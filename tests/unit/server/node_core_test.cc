@@ -7,91 +7,14 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "storage/memory_storage.h"
+#include "tests/unit/server/one_node.h"
 
 namespace zabkeeper::server {
 namespace {
 
-proto::Acl OpenAcl() {
-  proto::Acl acl;
-  acl.set_perms(0x1f);
-  acl.mutable_id()->set_scheme("world");
-  acl.mutable_id()->set_id("anyone");
-  return acl;
-}
-
-// One node and its disk; storage ops complete at once (then get reported).
-class OneNode {
- public:
-  explicit OneNode(std::vector<uint64_t> voters = {1}, int64_t start_wall_ms = 0) {
-    config_.voters = std::move(voters);
-    config_.start_wall_ms = start_wall_ms;
-    Reopen();
-  }
-  void Reopen() {
-    auto core = NodeCore::Open(config_, log_, state_, epochs_);
-    ASSERT_TRUE(core.ok()) << core.status();
-    core_ = std::move(*core);
-    now_ += 100;
-    core_->Tick(now_);
-    Drive();
-  }
-  NodeCore& core() { return *core_; }
-  // Carries out every batch; returns the client output, in order.
-  std::vector<ClientOut> Drive() {
-    std::vector<ClientOut> out;
-    for (int round = 0; round < 100 && core_->HasReady(); ++round) {
-      NodeReady ready = core_->TakeReady();
-      uint64_t persisted = 0;
-      for (StorageOp& op : ready.storage) {
-        switch (op.kind) {
-          case StorageOp::kAppend:
-            EXPECT_TRUE(log_.Append(op.entries).ok());
-            persisted = op.entries.back().zxid.raw();
-            break;
-          case StorageOp::kAcceptedEpoch:
-            EXPECT_TRUE(epochs_.SetAcceptedEpoch(op.epoch).ok());
-            core_->AcceptedEpochPersisted(op.epoch);
-            break;
-          case StorageOp::kCurrentEpoch:
-            EXPECT_TRUE(epochs_.SetCurrentEpoch(op.epoch).ok());
-            core_->CurrentEpochPersisted(op.epoch);
-            break;
-          case StorageOp::kState:
-            EXPECT_TRUE(state_.Write(op.state).ok());
-            break;
-          default:
-            break;
-        }
-      }
-      if (persisted != 0) core_->Persisted(persisted);
-      for (ClientOut& c : ready.client) out.push_back(std::move(c));
-      closed_.insert(closed_.end(), ready.close.begin(), ready.close.end());
-    }
-    return out;
-  }
-  std::vector<ClientOut> Request(ConnId conn, proto::Request request) {
-    core_->ClientRequest(conn, request);
-    return Drive();
-  }
-  const std::vector<ConnId>& closed() const { return closed_; }
-
- private:
-  NodeCoreConfig config_;
-  storage::MemoryTxnLog log_;
-  storage::MemoryStateStore state_;
-  storage::MemoryEpochStore epochs_;
-  std::unique_ptr<NodeCore> core_;
-  int64_t now_ = 1000;
-  std::vector<ConnId> closed_;
-};
-
-proto::Request Connect(int64_t xid) {
-  proto::Request r;
-  r.set_xid(xid);
-  r.mutable_connect()->set_timeout_ms(10000);
-  return r;
-}
+using coretest::Connect;
+using coretest::OneNode;
+using coretest::OpenAcl;
 
 TEST(NodeCore, FromConfig_DerivesTicksTimeoutsAndVoters) {
   ServerConfig zoo;

@@ -352,6 +352,27 @@ TEST(Preparer, PrepareWrite_SessionGoneOrClosing_SessionExpired) {
   EXPECT_NE(p.PrepareWrite(tree, reap, 7, 0, false).error().err(), proto::SESSION_EXPIRED);
 }
 
+// A local session (localSessionsEnabled) is unknown to the leader: its
+// writes pass, but never an ephemeral, alone or inside a multi.
+TEST(Preparer, PrepareWrite_LocalSession_WritesButOwnsNoEphemeral) {
+  DataTree tree;
+  Preparer p(PreparerLimits{});
+  WriteRequest write;
+  write.session_id = 9;
+  write.local_session = true;
+  write.request = Create("/p", "", proto::PERSISTENT);
+  EXPECT_TRUE(p.PrepareWrite(tree, write, 1, 0, /*session_live=*/false).has_create());
+  write.request = Create("/e", "", proto::EPHEMERAL_SEQUENTIAL);
+  proto::Txn refused = p.PrepareWrite(tree, write, 2, 0, false);
+  ASSERT_TRUE(refused.has_error());
+  EXPECT_EQ(refused.error().err(), proto::EPHEMERAL_ON_LOCAL_SESSION);
+  proto::Request multi;
+  *multi.mutable_multi()->add_ops()->mutable_create() = Create("/m", "", proto::EPHEMERAL).create();
+  write.request = multi;
+  EXPECT_EQ(p.PrepareWrite(tree, write, 3, 0, false).error().err(),
+            proto::EPHEMERAL_ON_LOCAL_SESSION);
+}
+
 TEST(Preparer, Create_TtlAndContainer_ReportZeroEphemeralOwner) {
   TreeHarness h;
   ApplyResult ttl = h.Write(Create("/ttl", "", proto::PERSISTENT_WITH_TTL, 1000));

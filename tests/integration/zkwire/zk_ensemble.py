@@ -1,0 +1,100 @@
+"""A 3-node zabkeeper ensemble on 127.0.0.1 (deploy/local/ensemble.sh) for
+the tests that drive it with ZooKeeper's own clients."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+TIMEOUT = 20
+
+
+def wait(pred, what, timeout=TIMEOUT):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return
+        time.sleep(0.05)
+    sys.exit(f"FAIL: timed out waiting for {what}")
+
+
+def ports_free(offset):
+    for base in (2180, 2280, 2880, 8080):
+        for i in (1, 2, 3):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", base + offset + i))
+                except OSError:
+                    return False
+    return True
+
+
+class Ensemble:
+    """ensemble.sh ports: ZooKeeper protocol 2180+offset+id, admin 8080+offset+id."""
+
+    def __init__(self, server_bin, script, first_offset, cfg=(), tick=200):
+        """Starts on the first port offset from first_offset on (in steps of
+        5, 100 tries) whose ports are all free."""
+        self.dir = tempfile.mkdtemp(prefix="zk-ens-")
+        self.env = dict(os.environ, ZABKEEPER_BIN=server_bin)
+        self.script = script
+        self.offset = next((o for o in range(first_offset, first_offset + 500, 5)
+                            if ports_free(o)), None)
+        if self.offset is None:
+            sys.exit(f"FAIL: no free port range from offset {first_offset}")
+        extra = [arg for line in cfg for arg in ("--cfg", line)]
+        self.sh("start", "--nodes", "3", "--tick", str(tick), "--port-offset", str(self.offset),
+                *extra)
+        self.hosts = ",".join(self.host(i) for i in (1, 2, 3))
+
+    def host(self, i):
+        return f"127.0.0.1:{2180 + self.offset + i}"
+
+    def sh(self, *args):
+        subprocess.run([self.script, *args, "--dir", self.dir], env=self.env, check=True,
+                       stdout=subprocess.DEVNULL)
+
+    def state(self, i):
+        try:
+            with urllib.request.urlopen(
+                    f"http://127.0.0.1:{8080 + self.offset + i}/commands/srvr", timeout=1) as r:
+                return json.load(r).get("server_state")
+        except OSError:
+            return "down"
+
+    def leader(self):
+        for i in (1, 2, 3):
+            if self.state(i) == "leader":
+                return i
+        return 0
+
+    def four_letter(self, i, word):
+        with socket.create_connection(("127.0.0.1", 2180 + self.offset + i), timeout=2) as s:
+            s.sendall(word.encode())
+            out = b""
+            while chunk := s.recv(4096):
+                out += chunk
+        return out.decode()
+
+    def print_logs(self):
+        for i in (1, 2, 3):
+            try:
+                with open(f"{self.dir}/node{i}/server.log", errors="replace") as f:
+                    tail = f.readlines()[-15:]
+            except OSError:
+                continue
+            print(f"--- node {i} server.log (last lines)\n{''.join(tail)}", end="")
+
+    def close(self, clients=()):
+        """Stops the clients (best effort), then every node."""
+        for c in clients:
+            try:
+                c.stop()
+            except Exception:
+                pass
+        subprocess.run([self.script, "stop", "--dir", self.dir], stdout=subprocess.DEVNULL)
+        shutil.rmtree(self.dir, ignore_errors=True)
