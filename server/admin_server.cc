@@ -4,17 +4,17 @@
 #include "absl/strings/str_format.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "server/request_util.h"
 
 namespace zabkeeper::server {
 namespace {
 
-std::string Hex(int64_t v) { return absl::StrFormat("0x%x", v); }
 
 nlohmann::json StatsJson(const ServerStats& s) {
   return {
       {"server_state", s.state},
       {"zxid", s.zxid},
-      {"zxid_hex", Hex(s.zxid)},
+      {"zxid_hex", HexId(s.zxid)},
       {"epoch", s.epoch},
       {"node_count", s.node_count},
       {"session_count", s.session_count},
@@ -100,7 +100,7 @@ std::optional<std::string> AdminServer::Command(const std::string& name) const {
     // Every kind, one-shot and persistent (ZooKeeper counts those too).
     for (WatchKind kind : kAllWatchKinds) {
       for (const auto& [path, sessions] : server_->Watches(kind)) {
-        for (int64_t sid : sessions) paths[path].push_back(Hex(sid));
+        for (int64_t sid : sessions) paths[path].push_back(HexId(sid));
         total += sessions.size();
       }
     }
@@ -108,13 +108,13 @@ std::optional<std::string> AdminServer::Command(const std::string& name) const {
     if (name == "wchp") out["path_to_session_ids"] = paths;
   } else if (name == "dump") {
     nlohmann::json sessions = nlohmann::json::object();
-    for (const auto& [sid, paths] : server_->EphemeralsBySession()) sessions[Hex(sid)] = paths;
+    for (const auto& [sid, paths] : server_->EphemeralsBySession()) sessions[HexId(sid)] = paths;
     out = {{"command", "dump"}, {"ephemerals", sessions}};
   } else if (name == "hash") {
     auto [zxid, digest] = server_->Digest();
     out = {{"command", "hash"},
            {"zxid", zxid},
-           {"zxid_hex", Hex(zxid)},
+           {"zxid_hex", HexId(zxid)},
            {"digest", absl::StrFormat("%016x", digest)}};
   } else {
     return std::nullopt;

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "absl/strings/str_format.h"
+
 namespace zabkeeper::server {
 
 int64_t MillisSince(std::chrono::steady_clock::time_point start) {
@@ -39,6 +41,8 @@ bool IsTreeWrite(const proto::Request& request) {
       return false;
   }
 }
+
+std::string HexId(int64_t v) { return absl::StrFormat("0x%x", static_cast<uint64_t>(v)); }
 
 bool CreatesEphemeral(const proto::Request& request) {
   auto ephemeral = [](const proto::CreateRequest& c) {

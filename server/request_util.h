@@ -23,6 +23,9 @@ proto::Response ErrorResponse(int64_t xid, proto::OpCode op, proto::ErrorCode co
                               absl::string_view message);
 
 // ZooKeeper's opcode for a request (OP_ERROR when it has no body).
+// "0x1a2b": session ids and zxids as ZooKeeper prints them.
+std::string HexId(int64_t v);
+
 proto::OpCode OpOf(const proto::Request& request);
 
 // A request that changes the tree or the session table: create, delete,

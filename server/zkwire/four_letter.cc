@@ -6,17 +6,18 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "server/request_util.h"
 
 namespace zabkeeper::zkwire {
 namespace {
+
+using server::HexId;
 
 // The protocol version clients see (Kazoo's server_version() parses it).
 constexpr const char* kVersion = "3.8.0-zabkeeper-0.1.0";
 constexpr const char* kWords[] = {"ruok", "srvr", "stat", "mntr", "conf",
                                   "cons", "envi", "wchs", "dump", "isro"};
 
-std::string Hex(int64_t v) { return absl::StrFormat("0x%x", static_cast<uint64_t>(v)); }
 
 std::string Mode(const server::ServerStats& s, bool ensemble) {
   if (!ensemble && s.state == "leader") return "standalone";
@@ -39,7 +40,7 @@ std::string Srvr(server::NodeRuntime& rt, const ConnectionRegistry* clients) {
   if (clients != nullptr) absl::StrAppend(&out, "Clients:\n", Clients(*clients, true));
   absl::StrAppend(&out, "Latency min/avg/max: 0/0.0/0\n", "Received: ", s.requests, "\n",
                   "Sent: ", s.requests, "\n", "Connections: ", s.connection_count, "\n",
-                  "Outstanding: ", s.outstanding, "\n", "Zxid: ", Hex(s.zxid), "\n",
+                  "Outstanding: ", s.outstanding, "\n", "Zxid: ", HexId(s.zxid), "\n",
                   "Mode: ", Mode(s, rt.ensemble()), "\n", "Node count: ", s.node_count, "\n");
   return out;
 }
@@ -60,7 +61,7 @@ std::string Mntr(server::NodeRuntime& rt) {
   line("zk_packets_received", s.requests);
   line("zk_packets_sent", s.requests);
   line("zk_global_sessions", s.session_count);
-  line("zk_last_proposal_zxid", Hex(static_cast<int64_t>(zab.last_zxid)));
+  line("zk_last_proposal_zxid", HexId(static_cast<int64_t>(zab.last_zxid)));
   if (s.state == "leader" && rt.ensemble()) {
     line("zk_followers", zab.follower_lag.size());
     line("zk_synced_followers", zab.follower_lag.size());
@@ -112,7 +113,7 @@ std::string Dump(server::NodeRuntime& rt) {
   std::string out =
       absl::StrCat("ephemeral nodes dump:\nSessions with Ephemerals (", by_session.size(), "):\n");
   for (const auto& [session, paths] : by_session) {
-    absl::StrAppend(&out, Hex(session), ":\n");
+    absl::StrAppend(&out, HexId(session), ":\n");
     for (const std::string& p : paths) absl::StrAppend(&out, "\t", p, "\n");
   }
   return out;

@@ -76,6 +76,8 @@ class NodeSim {
   // Workload health: creates that succeeded, watch events delivered.
   size_t creates_ok() const { return creates_ok_; }
   size_t watch_events() const { return watch_events_; }
+  // Watches re-registered with SetWatches after a move.
+  size_t watches_reregistered() const { return watches_reregistered_; }
   // Node 1's (zxid, digest) at the end; with steps() and ops_checked(), what
   // a replay of the seed must reproduce.
   std::pair<uint64_t, uint64_t> final_state() const;
@@ -117,9 +119,12 @@ class NodeSim {
     int64_t stream_zxid = 0;      // highest zxid on the current stream
     int64_t next_xid = 1;
     std::map<int64_t, size_t> outstanding;          // xid -> ops_ index
-    std::set<std::pair<std::string, int>> watches;  // (path, 0 data / 1 child)
+    // The session's one-shot watches: (path, 0 data / 1 child / 2 exists on
+    // a missing node). Kept across a move: SetWatches re-registers them.
+    std::set<std::pair<std::string, int>> watches;
     bool connecting = false;
     int64_t connect_xid = 0;
+    int64_t set_watches_xid = 0;  // a SetWatches in flight
     int64_t next_op_at = 0;
   };
   enum class Kind { kTick, kFrame, kFlush, kClientOp, kReconnect, kLinkRetry, kFault };
@@ -146,6 +151,9 @@ class NodeSim {
   Link& LinkOf(int a, int b);
   void OnClientOut(int node, server::ClientOut& out);
   void OnClose(int node, server::ConnId conn);
+  // After a reattach: re-registers the session's watches, relative to the
+  // last zxid it saw, as ZooKeeper's clients do.
+  void SendSetWatches(int c);
   void ClientConnect(int c);
   void ClientOp(int c);
   void RandomFault();
@@ -194,6 +202,7 @@ class NodeSim {
   size_t ops_checked_ = 0;
   size_t creates_ok_ = 0;
   size_t watch_events_ = 0;
+  size_t watches_reregistered_ = 0;
 };
 
 }  // namespace zabkeeper::sim

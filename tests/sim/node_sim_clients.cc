@@ -36,7 +36,6 @@ void NodeSim::ClientConnect(int c) {
   }
   cl.node = node;
   cl.conn = next_conn_++;
-  cl.watches.clear();
   conn_client_[cl.conn] = c;
   core->OpenConnection(cl.conn, "ipv4:127.0.0.1:4000");
   proto::Request r;
@@ -135,8 +134,25 @@ void NodeSim::OnClose(int node, server::ConnId conn) {
   cl.conn = 0;
   cl.connecting = false;
   cl.outstanding.clear();  // their outcome is unknown
-  cl.watches.clear();
+  cl.set_watches_xid = 0;
   if (cl.next_op_at >= 0) Schedule(now_ + rng_.Range(10, 60), Event{Kind::kReconnect, 0, c, 0, {}});
+}
+
+void NodeSim::SendSetWatches(int c) {
+  Client& cl = clients_[static_cast<size_t>(c)];
+  if (cl.watches.empty()) return;
+  proto::Request r;
+  r.set_xid(cl.next_xid++);
+  proto::SetWatchesRequest* sw = r.mutable_set_watches();
+  sw->set_relative_zxid(cl.last_zxid);
+  for (const auto& [path, kind] : cl.watches) {
+    if (kind == 0) sw->add_data_watches(path);
+    if (kind == 1) sw->add_child_watches(path);
+    if (kind == 2) sw->add_exist_watches(path);
+  }
+  cl.set_watches_xid = r.xid();
+  watches_reregistered_ += cl.watches.size();
+  nodes_[static_cast<size_t>(cl.node)].core->ClientRequest(cl.conn, r);
 }
 
 void NodeSim::OnClientOut(int node, server::ClientOut& out) {
@@ -145,9 +161,18 @@ void NodeSim::OnClientOut(int node, server::ClientOut& out) {
   const int c = it->second;
   Client& cl = clients_[static_cast<size_t>(c)];
   const proto::Response& r = out.response;
+  // A connect reply's zxid is the server's (ZooKeeper's ConnectResponse has
+  // none): it must not be behind the session, but the client has not seen
+  // any change at it, so SetWatches stays relative to what it did see.
+  const bool connect_reply = cl.connecting && r.xid() == cl.connect_xid;
+  if (connect_reply && r.err() == proto::OK && r.zxid() < cl.last_zxid) {
+    Anomaly(absl::StrCat("client ", c, " session 0x", absl::Hex(cl.session), " reattached to node ",
+                         node + 1, " at zxid 0x", absl::Hex(r.zxid()), " after it saw 0x",
+                         absl::Hex(cl.last_zxid)));
+  }
   // A session's stream never goes back in zxid: not across servers, not
   // for a watch event after the reply that showed its change.
-  if (r.zxid() != 0) {
+  if (r.zxid() != 0 && !connect_reply) {
     if (r.zxid() < cl.last_zxid) {
       Anomaly(absl::StrCat("client ", c, " session 0x", absl::Hex(cl.session), " on node ",
                            node + 1, ": ", r.xid() == -1 ? "watch event" : "reply", " xid ",
@@ -167,15 +192,20 @@ void NodeSim::OnClientOut(int node, server::ClientOut& out) {
       expired_events_[cl.session] = r.zxid();
       cl.session = 0;
       cl.password.clear();
+      cl.watches.clear();
       return;
     }
     ++watch_events_;
     bool had = false;
     auto take = [&](int kind) { had |= cl.watches.erase({ev.path(), kind}) > 0; };
-    if (ev.type() == proto::NODE_CREATED || ev.type() == proto::NODE_DATA_CHANGED) take(0);
+    if (ev.type() == proto::NODE_CREATED || ev.type() == proto::NODE_DATA_CHANGED) {
+      take(0);
+      take(2);
+    }
     if (ev.type() == proto::NODE_DELETED) {
       take(0);
       take(1);
+      take(2);
     }
     if (ev.type() == proto::NODE_CHILDREN_CHANGED) take(1);
     if (!had) {
@@ -184,21 +214,31 @@ void NodeSim::OnClientOut(int node, server::ClientOut& out) {
     }
     return;
   }
-  cl.last_reply_zxid = std::max(cl.last_reply_zxid, r.zxid());
-  if (cl.connecting && r.xid() == cl.connect_xid) {
+  if (connect_reply) {
     cl.connecting = false;
     if (r.err() == proto::OK) {
+      if (r.connect().session_id() != cl.session) cl.watches.clear();  // a new session
       cl.session = r.connect().session_id();
       cl.password = r.connect().password();
+      SendSetWatches(c);
       return;
     }
     if (r.err() == proto::SESSION_EXPIRED) {
       cl.session = 0;
       cl.password.clear();
+      cl.watches.clear();
     }
     // Refused (or a new session that could not be created): try elsewhere.
     const server::ConnId conn = cl.conn;
     OnClose(node, conn);
+    return;
+  }
+  cl.last_reply_zxid = std::max(cl.last_reply_zxid, r.zxid());
+  if (r.xid() == cl.set_watches_xid && cl.set_watches_xid != 0) {
+    cl.set_watches_xid = 0;
+    if (r.err() != proto::OK) {
+      Anomaly(absl::StrCat("client ", c, ": SetWatches failed: ", proto::ErrorCode_Name(r.err())));
+    }
     return;
   }
   auto op = cl.outstanding.find(r.xid());
@@ -237,13 +277,14 @@ void NodeSim::OnClientOut(int node, server::ClientOut& out) {
   }
   if (rec.request.has_exists() && rec.request.exists().watch() &&
       (r.err() == proto::OK || r.err() == proto::NO_NODE)) {
-    cl.watches.insert({rec.request.exists().path(), 0});
+    cl.watches.insert({rec.request.exists().path(), r.err() == proto::OK ? 0 : 2});
   }
   // The leader took a write of this session: it was live there just now.
   if (write && r.err() == proto::OK) heard_[cl.session].push_back(now_);
   if (rec.request.has_close() && r.err() == proto::OK) {
     cl.session = 0;
     cl.password.clear();
+    cl.watches.clear();
   }
 }
 

@@ -8,6 +8,7 @@ namespace zabkeeper::sim {
 namespace {
 
 void RunSeeds(int nodes, uint64_t first, uint64_t count, bool faults) {
+  size_t reregistered = 0;
   for (uint64_t seed = first; seed < first + count; ++seed) {
     NodeSimConfig config;
     config.nodes = nodes;
@@ -22,6 +23,11 @@ void RunSeeds(int nodes, uint64_t first, uint64_t count, bool faults) {
       EXPECT_GT(sim.creates_ok(), 0u) << sim.Report();
       EXPECT_GT(sim.watch_events(), 0u) << sim.Report();
     }
+    reregistered += sim.watches_reregistered();
+  }
+  // Faults move sessions between nodes: their watches go along (SetWatches).
+  if (faults) {
+    EXPECT_GT(reregistered, 0u);
   }
 }
 
