@@ -19,7 +19,8 @@ namespace zabkeeper::testing {
 class Ensemble {
  public:
   // tick_ms small so elections and expiry happen within test time.
-  Ensemble(const std::string& dir, int n, int tick_ms = 100) {
+  // zk_client_ports: each node also serves ZooKeeper's protocol (zk_port).
+  Ensemble(const std::string& dir, int n, int tick_ms = 100, bool zk_client_ports = false) {
     std::vector<int> peer_ports;
     for (int i = 0; i < n; ++i) peer_ports.push_back(FreePort());
     for (int i = 1; i <= n; ++i) {
@@ -27,6 +28,10 @@ class Ensemble {
                                                 {"initLimit", "10"},
                                                 {"syncLimit", "5"},
                                                 {"minSessionTimeout", "300"}};
+      if (zk_client_ports) {
+        zk_ports_.push_back(FreePort());
+        cfg["zkClientPort"] = std::to_string(zk_ports_.back());
+      }
       for (int j = 1; j <= n; ++j) {
         cfg["server." + std::to_string(j)] = "127.0.0.1:" + std::to_string(peer_ports[j - 1]);
       }
@@ -35,6 +40,8 @@ class Ensemble {
   }
 
   int size() const { return static_cast<int>(nodes_.size()); }
+  // Node id's ZooKeeper-protocol port (with zk_client_ports).
+  int zk_port(int id) const { return zk_ports_.at(id - 1); }
   // 1-based, as server ids.
   ServerProcess& node(int id) { return *nodes_.at(id - 1); }
 
@@ -112,6 +119,7 @@ class Ensemble {
 
  private:
   std::vector<std::unique_ptr<ServerProcess>> nodes_;
+  std::vector<int> zk_ports_;
 };
 
 // Leader/state/counter helpers for fault tests (additive).

@@ -23,6 +23,7 @@
 #include "client/zk_client.h"
 #include "gtest/gtest.h"
 #include "tests/free_port.h"
+#include "tests/integration/ensemble.h"
 #include "tests/integration/server_process.h"
 #include "tests/wait_until.h"
 #include "zookeeper/zookeeper.h"
@@ -374,6 +375,69 @@ TEST_F(ZkWireCClientTest, MaxClientCnxnsPerAddressIsEnforced) {
   EXPECT_NE(z3, nullptr);
   if (z3 != nullptr) zookeeper_close(z3);
   zookeeper_close(z1);
+}
+
+// The C client on a 3-node ensemble, every server in its connect string, as
+// a user sets it up: its session (connected to the leader), the session's
+// ephemeral and its data watch survive the leader's kill.
+TEST(ZkWireCClientEnsemble, SessionEphemeralAndWatchSurviveALeaderKill) {
+  zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
+  TempDir dir;
+  Ensemble ens(dir.path(), 3, /*tick_ms=*/100, /*zk_client_ports=*/true);
+  ens.StartAll();
+  const int leader = ens.WaitForLeader();
+  ASSERT_GT(leader, 0);
+  const int follower = leader % 3 + 1;
+  auto hosts_from = [&](int first) {
+    std::string out = "127.0.0.1:" + std::to_string(ens.zk_port(first));
+    for (int id = 1; id <= 3; ++id) {
+      if (id != first) out += ",127.0.0.1:" + std::to_string(ens.zk_port(id));
+    }
+    return out;
+  };
+  auto open = [](const std::string& hosts, Events* events) -> zhandle_t* {
+    zhandle_t* zh = zookeeper_init(hosts.c_str(), Watcher, 4000, nullptr, events, 0);
+    if (zh != nullptr && !WaitUntil([&] { return events->state == ZOO_CONNECTED_STATE; },
+                                    std::chrono::seconds(10))) {
+      zookeeper_close(zh);
+      return nullptr;
+    }
+    return zh;
+  };
+  // In list order: a's session on the leader, b's on a follower.
+  zoo_deterministic_conn_order(1);
+  Events ea, eb;
+  zhandle_t* a = open(hosts_from(leader), &ea);
+  zhandle_t* b = open(hosts_from(follower), &eb);
+  zoo_deterministic_conn_order(0);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  const int64_t sid = zoo_client_id(a)->client_id;
+  char path[64];
+  ASSERT_EQ(zoo_create(a, "/e", "", 0, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, path, sizeof(path)),
+            ZOK);
+  ASSERT_EQ(zoo_create(a, "/cfg", "v1", 2, &ZOO_OPEN_ACL_UNSAFE, 0, path, sizeof(path)), ZOK);
+  char buf[8];
+  int len = sizeof(buf);
+  ASSERT_EQ(zoo_get(a, "/cfg", 1, buf, &len, nullptr), ZOK);
+
+  ens.node(leader).Kill();
+  ASSERT_GT(ens.WaitForLeader(), 0);
+  // a moves to another server with its session; b writes once it can.
+  ASSERT_TRUE(WaitUntil(
+      [&] { return ea.state == ZOO_CONNECTED_STATE && zoo_exists(a, "/e", 0, nullptr) == ZOK; },
+      std::chrono::seconds(15)));
+  EXPECT_EQ(zoo_client_id(a)->client_id, sid);
+  Stat stat{};
+  ASSERT_EQ(zoo_exists(b, "/e", 0, &stat), ZOK);
+  EXPECT_EQ(stat.ephemeralOwner, sid);
+  ASSERT_TRUE(
+      WaitUntil([&] { return zoo_set(b, "/cfg", "v2", 2, -1) == ZOK; }, std::chrono::seconds(10)));
+  // The watch set on the dead leader was re-registered where a went.
+  EXPECT_TRUE(WaitUntil([&] { return ea.Has("3:/cfg"); }, std::chrono::seconds(5)));
+  EXPECT_EQ(ea.Count("3:/cfg"), 1u);
+  zookeeper_close(a);
+  zookeeper_close(b);
 }
 
 }  // namespace

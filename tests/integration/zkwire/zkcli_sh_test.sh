@@ -3,35 +3,41 @@
 # against zabkeeper-server's zkClientPort: a scripted session of create, get,
 # set, stat, ls, getAcl, addWatch, delete, deleteall; the output must be what
 # ZooKeeper prints for the same script (dates and zxids aside).
-# Usage: zkcli_sh_test.sh SERVER_BIN [ZKCLI_SH]
+# The server is a 3-node ensemble on 127.0.0.1 (deploy/local/ensemble.sh) and
+# zkCli.sh gets all three in its connect string, as a user would.
+# Usage: zkcli_sh_test.sh SERVER_BIN ENSEMBLE_SH [ZKCLI_SH]
 set -euo pipefail
 SERVER_BIN=$1
-ZKCLI=${2:-/usr/share/zookeeper/bin/zkCli.sh}
+ENSEMBLE_SH=$2
+ZKCLI=${3:-/usr/share/zookeeper/bin/zkCli.sh}
 [[ -x $ZKCLI ]] || { echo "FAIL: $ZKCLI not found (scripts/install-deps.sh installs zookeeper)"; exit 1; }
 dir=$(mktemp -d /tmp/zkcli-sh-XXXXXX)
-server_pid=""
+ens() { ZABKEEPER_BIN=$SERVER_BIN "$ENSEMBLE_SH" "$@" --dir "$dir/ens" > /dev/null; }
 cleanup() {
-  if [[ -n "$server_pid" ]]; then kill -9 "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  ens stop || true
   rm -rf "$dir"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- zkCli output:"; cat "$dir/out" 2>/dev/null; echo "--- server log:"; tail -20 "$dir/server.log"; exit 1; }
+fail() {
+  echo "FAIL: $*"; echo "--- zkCli output:"; cat "$dir/out" 2>/dev/null
+  for i in 1 2 3; do echo "--- node $i log:"; tail -10 "$dir/ens/node$i/server.log"; done
+  exit 1
+}
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port=$(free_port); zkport=$(free_port); admin=$(free_port)
-mkdir -p "$dir/data"
-cat > "$dir/zoo.cfg" <<CFG
-tickTime=200
-dataDir=$dir/data
-clientPort=$port
-zkClientPort=$zkport
-clientPortAddress=127.0.0.1
-admin.serverPort=$admin
-admin.serverAddress=127.0.0.1
-CFG
-"$SERVER_BIN" "$dir/zoo.cfg" > "$dir/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$zkport) 2>/dev/null && break; sleep 0.1; done
+# ensemble.sh ports from OFFSET: ZooKeeper protocol 2180+OFFSET+id, admin
+# 8080+OFFSET+id; 20000.. keeps clear of the other ensemble tests' ranges.
+offset=$((20000 + 5 * ($$ % 100)))
+ens start --nodes 3 --tick 200 --port-offset "$offset"
+hosts="127.0.0.1:$((2181 + offset)),127.0.0.1:$((2182 + offset)),127.0.0.1:$((2183 + offset))"
+leader=""
+for _ in $(seq 200); do
+  for i in 1 2 3; do
+    curl -s --max-time 1 "http://127.0.0.1:$((8080 + offset + i))/commands/srvr" | grep -q '"leader"' && leader=$i
+  done
+  [[ -n $leader ]] && break
+  sleep 0.1
+done
+[[ -n $leader ]] || fail "no leader"
 
 cat > "$dir/script" <<'CMDS'
 create /app hello
@@ -51,7 +57,7 @@ deleteall /app
 ls /
 quit
 CMDS
-timeout 60 "$ZKCLI" -server "127.0.0.1:$zkport" < "$dir/script" > "$dir/out" 2>&1 || fail "zkCli.sh exited $?"
+timeout 60 "$ZKCLI" -server "$hosts" < "$dir/script" > "$dir/out" 2>&1 || fail "zkCli.sh exited $?"
 # Keep what a user reads; drop the JVM's logging noise and dates/zxids.
 grep -vE '^\s*$|SLF4J|log4j|JLine|Welcome|Connecting|WATCHER::|state:SyncConnected type:None|state:Closed|^[cmp]time|^[cmp]Zxid|ephemeralOwner' \
   "$dir/out" > "$dir/seen" || true
