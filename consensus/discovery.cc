@@ -30,7 +30,9 @@ void Peer::BecomeLeader() {
   role_ = Role::kLeading;
   leader_ = config_.sid;
   follow_.reset();
-  lead_.emplace();
+  // emplace(LeaderState{}), not emplace(): clang 14 (the fuzz build) rejects
+  // the latter for a nested struct with member initializers.
+  lead_.emplace(LeaderState{});
   lead_->phase_started_tick = tick_;
   lead_->history_end = log_.last();
   auto early = std::move(early_follower_info_);
@@ -52,7 +54,7 @@ void Peer::BecomeFollower(ServerId leader) {
   for (const auto& [sid, info] : early) {
     if (sid != leader) SendNotification(sid);
   }
-  follow_.emplace();
+  follow_.emplace(FollowerState{});  // (see BecomeLeader)
   follow_->session = ++next_session_;
   follow_->last_heard_tick = tick_;
   if (connected_.count(leader)) FollowerSendInfo();

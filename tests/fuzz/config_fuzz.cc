@@ -1,0 +1,10 @@
+// zoo.cfg text: parsed into a config or refused with a clear error.
+#include <cstdint>
+#include <string>
+
+#include "server/config.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  (void)zabkeeper::server::ParseConfig(std::string(reinterpret_cast<const char*>(data), size));
+  return 0;
+}
