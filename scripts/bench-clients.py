@@ -29,7 +29,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import built_binaries, four_letter, rss_kb, zookeeper_command, zookeeper_node  # noqa: E402
+from bench_common import (built_binaries, four_letter, proc_status, rss_kb,  # noqa: E402
+                          zookeeper_command, zookeeper_node)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ZAB_OFFSET = 600  # ensemble.sh ports: ZooKeeper protocol 2781-2783, admin 8681-8683
@@ -179,16 +180,6 @@ def pct(values, p):
     return values[min(len(values) - 1, int(p / 100 * len(values)))]
 
 
-def threads(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("Threads:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-
-
 class Zabkeeper:
     def __init__(self, base, server):
         self.dir = os.path.join(base, "zab")
@@ -280,7 +271,7 @@ def main():
             print(f"{name}: {args.clients} clients for {args.seconds:.0f} s", flush=True)
             r = asyncio.run(run(system.ports, args.clients, args.seconds, args.read_interval))
             r["rss_mb"] = sum((rss_kb(p) or 0) for p in system.pids()) / 1024
-            r["threads"] = [threads(p) for p in system.pids()]
+            r["threads"] = [proc_status(p, "Threads") for p in system.pids()]
             system.stop()
             out[name] = r
     finally:

@@ -24,16 +24,21 @@ def loadavg():
         return f.read().split()[:3]
 
 
-def rss_kb(pid):
-    """VmRSS of pid in kB, None when it cannot be read (no such process)."""
+def proc_status(pid, key):
+    """The number after `key:` in /proc/pid/status; None when it cannot be read."""
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(f"{key}:"):
                     return int(line.split()[1])
     except (OSError, TypeError):
         pass
     return None
+
+
+def rss_kb(pid):
+    """VmRSS of pid in kB, None when it cannot be read (no such process)."""
+    return proc_status(pid, "VmRSS")
 
 
 def four_letter(port, cmd="srvr", timeout=1.0):
