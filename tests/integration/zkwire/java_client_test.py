@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""ZooKeeper's own Java client (Debian's zookeeper.jar, unchanged) against a
-3-node zabkeeper ensemble's ZooKeeper-protocol ports: JavaClientTest.java is
-compiled here with javac and run with only the connect string changed. This
+"""ZooKeeper's own Java client (Debian's zookeeper.jar, unchanged), or Apache
+Curator on it (Debian's libcurator-recipes-java), against a 3-node zabkeeper
+ensemble's ZooKeeper-protocol ports: JAVA_SOURCE (JavaClientTest.java or
+CuratorTest.java; its class is the file's name) is compiled here with javac
+and run with only the connect string changed. This
 driver starts the ensemble (deploy/local/ensemble.sh, a private --dir) and
 kills the leader when the Java program asks for it: the program prints a
 line starting with "KILL-LEADER" and waits on stdin for "killed HOST:PORT".
@@ -11,7 +13,7 @@ Usage: java_client_test.py SERVER_BIN ENSEMBLE_SH JAVA_SOURCE
 The second form runs the same checks against a standalone Apache ZooKeeper
 3.8 (Debian's zookeeper package) to show they are ZooKeeper's behaviour; a
 single server has no leader to kill, so that step only checks the sessions.
-Exits 77 (ctest SKIP_RETURN_CODE) when javac, java or zookeeper.jar is missing.
+Exits 77 (ctest SKIP_RETURN_CODE) when javac, java or a jar it needs is missing.
 """
 import os
 import shutil
@@ -25,6 +27,9 @@ from zk_ensemble import Ensemble, wait
 
 ZK_JAR = "/usr/share/java/zookeeper.jar"  # its manifest's Class-Path names jute, slf4j, netty
 SLF4J_SIMPLE = "/usr/share/java/slf4j-simple.jar"  # the client's warnings to stderr
+# Curator and what it needs besides ZooKeeper's jar.
+CURATOR_JARS = [f"/usr/share/java/{j}.jar" for j in
+                ("curator-client", "curator-framework", "curator-recipes", "guava")]
 SKIP = 77
 JAVA_TIMEOUT = 150
 # ensemble.sh --port-offset: ZooKeeper protocol 2180+OFFSET+id, client 2280+,
@@ -33,8 +38,12 @@ JAVA_TIMEOUT = 150
 FIRST_OFFSET = 10000 + 5 * (os.getpid() % 100)
 
 
+def jars_for(source):
+    return [ZK_JAR] + (CURATOR_JARS if "Curator" in os.path.basename(source) else [])
+
+
 def compile_java(source, out):
-    r = subprocess.run(["javac", "-cp", ZK_JAR, "-d", out, source],
+    r = subprocess.run(["javac", "-cp", ":".join(jars_for(source)), "-d", out, source],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if r.returncode != 0:
         raise SystemExit(f"FAIL: javac {source}:\n{r.stdout}")
@@ -81,12 +90,13 @@ class ZooKeeper:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def run_java(classes, hosts, leader, on_kill, on_failure):
-    classpath = ":".join([classes, ZK_JAR] + ([SLF4J_SIMPLE] if os.path.exists(SLF4J_SIMPLE)
-                                              else []))
+def run_java(source, classes, hosts, leader, on_kill, on_failure):
+    main_class = os.path.splitext(os.path.basename(source))[0]
+    classpath = ":".join([classes] + jars_for(source)
+                         + ([SLF4J_SIMPLE] if os.path.exists(SLF4J_SIMPLE) else []))
     java = subprocess.Popen(
         ["java", "-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath,
-         "JavaClientTest", hosts, leader],
+         main_class, hosts, leader],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
     timed_out = threading.Event()
 
@@ -110,7 +120,7 @@ def run_java(classes, hosts, leader, on_kill, on_failure):
             java.wait()
     if timed_out.is_set():
         rc = 1
-        print(f"FAIL: JavaClientTest still running after {JAVA_TIMEOUT} s; killed it")
+        print(f"FAIL: {main_class} still running after {JAVA_TIMEOUT} s; killed it")
     if rc != 0:
         on_failure()
     return 0 if rc == 0 else 1
@@ -122,11 +132,10 @@ def main():
         raise SystemExit(__doc__)
     source = sys.argv[-1]
     missing = [t for t in ("javac", "java") if shutil.which(t) is None]
-    if not os.path.exists(ZK_JAR):
-        missing.append(ZK_JAR)
+    missing += [j for j in jars_for(source) if not os.path.exists(j)]
     if missing:
         print(f"SKIP: {', '.join(missing)} missing (scripts/install-deps.sh installs "
-              "default-jdk-headless and zookeeper)")
+              "default-jdk-headless, zookeeper and libcurator-recipes-java)")
         return SKIP
 
     classes = tempfile.mkdtemp(prefix="zkwire-java-classes-")
@@ -136,10 +145,10 @@ def main():
         if against_zookeeper:
             server = ZooKeeper()
             addr = f"127.0.0.1:{server.port}"
-            return run_java(classes, addr, addr, lambda: "none", lambda: None)
+            return run_java(source, classes, addr, addr, lambda: "none", lambda: None)
         server = Ensemble(sys.argv[1], sys.argv[2], FIRST_OFFSET, tick=500)
         wait(lambda: server.leader() != 0, "a leader")
-        return run_java(classes, server.hosts, server.host(server.leader()),
+        return run_java(source, classes, server.hosts, server.host(server.leader()),
                         lambda: kill_leader(server), server.print_logs)
     finally:
         if server is not None:
