@@ -176,6 +176,14 @@ void NodeCore::HandleConnect(CoreConnection& conn, const proto::Request& request
     return fail(proto::CONNECTION_LOSS,
                 "this server is read-only (no quorum) and the client does not allow that");
   }
+  // As ZooKeeper, for new sessions too: a server behind what the client saw
+  // refuses it (a local session would answer at once, from the past).
+  if (req.last_zxid_seen() > static_cast<int64_t>(state_.last_applied())) {
+    return fail(proto::CONNECTION_LOSS,
+                absl::StrCat("this server is behind the client: client saw zxid 0x",
+                             absl::Hex(req.last_zxid_seen()), ", server has 0x",
+                             absl::Hex(state_.last_applied()), "; try another server"));
+  }
   const int32_t timeout_ms =
       std::clamp(req.timeout_ms(), config_.min_session_timeout_ms, config_.max_session_timeout_ms);
   if (req.session_id() == 0) {
@@ -217,12 +225,6 @@ void NodeCore::HandleConnect(CoreConnection& conn, const proto::Request& request
   }
   if (password != req.password()) {
     return fail(proto::SESSION_EXPIRED, "wrong password for session");
-  }
-  if (req.last_zxid_seen() > static_cast<int64_t>(state_.last_applied())) {
-    return fail(proto::CONNECTION_LOSS,
-                absl::StrCat("this server is behind the client: client saw zxid 0x",
-                             absl::Hex(req.last_zxid_seen()), ", server has 0x",
-                             absl::Hex(state_.last_applied()), "; try another server"));
   }
   if (local_.Find(sid) != nullptr) {
     local_.Touch(sid, Now());

@@ -58,6 +58,8 @@ void NodeSim::Start(int i) {
   cfg.max_session_timeout_ms = 3000;
   cfg.container_check_interval_ms = 200;
   cfg.committed_log_window = 40;  // small, so lagging followers get SNAPs
+  cfg.local_sessions_enabled = config_.local_sessions;
+  cfg.local_sessions_upgrading_enabled = config_.local_sessions;
   cfg.random_seed = config_.seed * 1000 + static_cast<uint64_t>(i) * 10 + n.incarnation;
   cfg.start_wall_ms = NodeTime(i) + static_cast<int64_t>(n.incarnation) * 100000;
   auto core = server::NodeCore::Open(cfg, n.disk.log, n.disk.state, n.disk.epochs);

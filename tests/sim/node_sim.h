@@ -48,6 +48,9 @@ struct NodeSimConfig {
   uint64_t steps = 3000;  // events processed by Run()
   bool faults = true;
   bool verbose = false;
+  // localSessionsEnabled + localSessionsUpgradingEnabled on every node: new
+  // sessions are local; an ephemeral makes one global.
+  bool local_sessions = false;
 };
 
 // One client operation as the client saw it.

@@ -54,13 +54,16 @@ void NodeSim::CheckLiveness() {
 
 void NodeSim::CheckExpiries() {
   std::map<int64_t, std::pair<uint64_t, int32_t>> closed;  // session -> (close zxid, expired?)
+  std::set<int64_t> global;                                  // sessions a createSession made
   for (const auto& [zxid, bytes] : committed_) {
     proto::Txn txn;
-    if (txn.ParseFromString(bytes) && txn.has_close_session()) {
-      closed[txn.session_id()] = {zxid, txn.close_session().expired() ? 1 : 0};
-    }
+    if (!txn.ParseFromString(bytes)) continue;
+    if (txn.has_close_session()) closed[txn.session_id()] = {zxid, txn.close_session().expired() ? 1 : 0};
+    if (txn.has_create_session()) global.insert(txn.session_id());
   }
   for (const auto& [session, zxid] : expired_events_) {
+    // A local session (local_sessions) expires on its server, with no txn.
+    if (config_.local_sessions && !global.contains(session)) continue;
     auto it = closed.find(session);
     if (it == closed.end() || !it->second.second ||
         static_cast<int64_t>(it->second.first) != zxid) {
@@ -207,11 +210,13 @@ void NodeSim::CheckClients() {
     if (IsWrite(op.request)) sent[{op.session, op.request.xid()}] = &op.request;
   }
   server::StateMachine model;
+  std::set<int64_t> closed_sessions;
   auto next = committed_.begin();
   auto advance = [&](uint64_t at) {
     for (; next != committed_.end() && next->first <= at; ++next) {
       proto::Txn txn;
       txn.ParseFromString(next->second);
+      if (txn.has_close_session()) closed_sessions.insert(txn.session_id());
       auto req = sent.find({txn.session_id(), txn.cxid()});
       if (req != sent.end() && !txn.has_create_session() && !txn.has_close_session()) {
         server::Preparer preparer{server::PreparerLimits{}};
@@ -222,7 +227,19 @@ void NodeSim::CheckClients() {
         const proto::Txn expected =
             preparer.PrepareWrite(model.tree(), write, static_cast<int64_t>(next->first),
                                   txn.time_ms(), model.sessions().contains(txn.session_id()));
-        if (Outcome(expected) != Outcome(txn)) {
+        // A session the tree never knew (and never closed) was local to its
+        // server: its writes go flagged as such, except behind an upgrade
+        // that is on its way (or was lost: then they are refused as expired).
+        bool local_ok = false;
+        if (config_.local_sessions && !model.sessions().contains(txn.session_id()) &&
+            !closed_sessions.contains(txn.session_id())) {
+          server::Preparer local_preparer{server::PreparerLimits{}};
+          write.local_session = true;
+          local_ok = Outcome(local_preparer.PrepareWrite(model.tree(), write,
+                                                         static_cast<int64_t>(next->first),
+                                                         txn.time_ms(), false)) == Outcome(txn);
+        }
+        if (!local_ok && Outcome(expected) != Outcome(txn)) {
           Anomaly(absl::StrCat("txn 0x", absl::Hex(next->first), " of session 0x",
                                absl::Hex(txn.session_id()), " xid ", txn.cxid(), " is ",
                                Outcome(txn), ", but in zxid order its request gives ",

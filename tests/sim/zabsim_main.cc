@@ -3,7 +3,7 @@
 //   zabsim --nodes 3|5 --seeds N --steps M [--seed-start S] [--faults LIST]
 //          [--jobs J] [--stop-on-failure]
 //   zabsim --nodes 3|5 --seed S [--steps M] [--faults LIST] [--verbose]   (replay one seed)
-//   zabsim --whole-node --nodes 3|5 --seeds N [--steps M] [--seed-start S]
+//   zabsim --whole-node --nodes 3|5 --seeds N [--steps M] [--seed-start S] [--local-sessions]
 //          (whole server nodes, server/node_core.h, with clients: see node_sim.h;
 //          ends with "zabsim whole-node nodes=N seeds=N steps=M ops=O anomalies=A")
 //
@@ -36,6 +36,8 @@ void Usage() {
                "usage: zabsim --nodes 3|5 --seeds N --steps M [--seed-start S] [--faults LIST]\n"
                "              [--jobs J] [--stop-on-failure] [--stats]\n"
                "       zabsim --nodes 3|5 --seed S [--steps M] [--faults LIST] [--verbose]\n"
+               "       zabsim --whole-node --nodes 3|5 (--seeds N | --seed S) [--steps M]\n"
+               "              [--seed-start S] [--local-sessions] [--verbose]\n"
                "faults: all (default), none, or a comma-separated list of: %s\n",
                zab::sim::FaultNames(zab::sim::kAllFaults).c_str());
   std::exit(2);
@@ -133,7 +135,7 @@ Report Reap(pid_t pid, int status, const Child& child) {
 
 // Whole nodes: each seed in process (a failing seed replays with --seed).
 int RunWholeNodes(uint64_t nodes, uint64_t seed_start, uint64_t seeds, uint64_t steps,
-                  bool verbose) {
+                  bool verbose, bool local_sessions) {
   uint64_t total_steps = 0, ops = 0, committed = 0, anomalies = 0, failed = 0;
   for (uint64_t seed = seed_start; seed < seed_start + seeds; ++seed) {
     zabkeeper::sim::NodeSimConfig config;
@@ -141,6 +143,7 @@ int RunWholeNodes(uint64_t nodes, uint64_t seed_start, uint64_t seeds, uint64_t 
     config.seed = seed;
     config.steps = steps;
     config.verbose = verbose;
+    config.local_sessions = local_sessions;
     zabkeeper::sim::NodeSim sim(config);
     sim.Run();
     total_steps += sim.steps();
@@ -149,9 +152,10 @@ int RunWholeNodes(uint64_t nodes, uint64_t seed_start, uint64_t seeds, uint64_t 
     anomalies += sim.anomalies().size();
     if (!sim.anomalies().empty()) {
       ++failed;
-      std::printf("FAIL %s\n  replay: zabsim --whole-node --nodes %llu --seed %llu --steps %llu\n",
+      std::printf("FAIL %s\n  replay: zabsim --whole-node --nodes %llu --seed %llu --steps %llu%s\n",
                   sim.Report().c_str(), static_cast<unsigned long long>(nodes),
-                  static_cast<unsigned long long>(seed), static_cast<unsigned long long>(steps));
+                  static_cast<unsigned long long>(seed), static_cast<unsigned long long>(steps),
+                  local_sessions ? " --local-sessions" : "");
     }
   }
   std::printf(
@@ -170,7 +174,7 @@ int main(int argc, char** argv) {
   google::InstallFailureFunction(&OnCheckFailure);
   uint64_t nodes = 3, seeds = 100, steps = 2000, seed_start = 0, single = 0, jobs = 1;
   bool have_single = false, verbose = false, stats = false, stop_on_failure = false;
-  bool whole_node = false;
+  bool whole_node = false, local_sessions = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](uint64_t* out) {
@@ -198,6 +202,8 @@ int main(int argc, char** argv) {
       stats = true;
     } else if (a == "--whole-node") {
       whole_node = true;
+    } else if (a == "--local-sessions") {
+      local_sessions = true;
     } else if (a == "--stop-on-failure") {
       stop_on_failure = true;
     } else {
@@ -216,7 +222,7 @@ int main(int argc, char** argv) {
     seeds = 1;
   }
   if (verbose) FLAGS_minloglevel = 0;
-  if (whole_node) return RunWholeNodes(nodes, seed_start, seeds, steps, verbose);
+  if (whole_node) return RunWholeNodes(nodes, seed_start, seeds, steps, verbose, local_sessions);
   g_options.nodes = static_cast<int>(nodes);
   g_options.steps = steps;
   g_options.verbose = verbose;
