@@ -26,8 +26,10 @@ std::chrono::nanoseconds ToChrono(absl::Duration d) {
 
 }  // namespace
 
-Session::Session(ClientOptions options, ConnectString servers)
+Session::Session(ClientOptions options, ConnectString servers,
+                 std::shared_ptr<grpc::ChannelCredentials> credentials)
     : options_(std::move(options)),
+      credentials_(std::move(credentials)),
       servers_(std::move(servers)),
       session_id_(options_.session_id),
       password_(options_.session_password),
@@ -107,7 +109,7 @@ void Session::RunConnection(std::unique_lock<std::mutex>& lock, const std::strin
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetMaxReceiveMessageSize(-1);
   auto reactor = std::make_shared<StreamReactor>(
-      this, gen, grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), args));
+      this, gen, grpc::CreateCustomChannel(server, credentials_, args));
   lock.lock();
   reactor_ = reactor;
   lock.unlock();

@@ -39,6 +39,7 @@
 #include "client/stream_reactor.h"
 #include "client/types.h"
 #include "client/watch_manager.h"
+#include "grpcpp/security/credentials.h"
 #include "zabkeeper/client.pb.h"
 
 namespace zk {
@@ -54,7 +55,8 @@ class Session : public StreamOwner {
  public:
   using Done = std::function<void(const proto::Response&)>;
 
-  Session(ClientOptions options, ConnectString servers);
+  Session(ClientOptions options, ConnectString servers,
+          std::shared_ptr<grpc::ChannelCredentials> credentials);
   ~Session() override;  // stops without closing: the session expires later
 
   void Start();
@@ -124,6 +126,7 @@ class Session : public StreamOwner {
   bool Terminal() const { return state_ == SessionState::kLost || state_ == SessionState::kClosed; }
 
   const ClientOptions options_;
+  const std::shared_ptr<grpc::ChannelCredentials> credentials_;  // insecure or TLS
   const ConnectString servers_;
   CallbackQueue callbacks_;
 

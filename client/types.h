@@ -119,6 +119,13 @@ struct ClientOptions {
   int64_t session_id = 0;
   std::string session_password;
   bool read_only = false;
+  // TLS (the servers' secureClientPort): with tls_ca_file set, every server
+  // is reached over TLS and must present a certificate signed by that CA
+  // for the host in the connect string. tls_cert_file + tls_key_file: this
+  // client's own certificate (servers with ssl.clientAuth=want|need).
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // Called on the callback thread for every session state change.
   std::function<void(SessionState)> state_listener;
   // Upper bound on requests packed into one stream message.

@@ -8,6 +8,7 @@
 #include "client/connect_string.h"
 #include "client/paths.h"
 #include "client/session.h"
+#include "client/tls.h"
 
 namespace zk {
 namespace {
@@ -34,7 +35,11 @@ absl::StatusOr<std::unique_ptr<ZkClient>> ZkClient::Create(ClientOptions options
     return ZkError(proto::BAD_ARGUMENTS, "session timeout must be positive");
   }
   if (options.max_batch < 1) options.max_batch = 1;
-  auto session = std::make_unique<Session>(std::move(options), *std::move(servers));
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      ChannelCredentialsFor(options);
+  if (!credentials.ok()) return credentials.status();
+  auto session =
+      std::make_unique<Session>(std::move(options), *std::move(servers), *std::move(credentials));
   session->Start();
   return std::unique_ptr<ZkClient>(new ZkClient(std::move(session)));
 }

@@ -24,9 +24,10 @@ BUILD_PACKAGES=(
 # zkCli.sh and python3-kazoo, which test the ZooKeeper-protocol port (no
 # daemon comes with either); default-jdk-headless for javac, which compiles
 # the Java-client test against zookeeper's jar (zookeeper brings only a JRE);
-# libcurator-recipes-java for the Curator test.
+# libcurator-recipes-java for the Curator test; openssl for
+# deploy/tls/make-certs.sh (the TLS test's certificates).
 TOOL_PACKAGES=(git curl procps iproute2 nftables libfaketime python3 python3-yaml docker-compose
-  tmux zookeeper python3-kazoo default-jdk-headless libcurator-recipes-java)
+  tmux zookeeper python3-kazoo default-jdk-headless libcurator-recipes-java openssl)
 # Not here: etcd-server, which only the benchmark scripts use
 # (scripts/bench-compare.py --install); its package also starts a
 # system etcd on 127.0.0.1:2379 on a systemd host. Nor docker.io:

@@ -118,6 +118,19 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
       for (absl::string_view w : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
         config.four_letter_words.insert(std::string(absl::StripAsciiWhitespace(w)));
       }
+    } else if (key == "secureClientPort") {
+      s = ParseIntInto(key, value, 0, 65535, &config.secure_client_port);
+    } else if (key == "ssl.certFile") {
+      config.ssl_cert_file = value;
+    } else if (key == "ssl.keyFile") {
+      config.ssl_key_file = value;
+    } else if (key == "ssl.caFile") {
+      config.ssl_ca_file = value;
+    } else if (key == "ssl.clientAuth") {
+      if (value != "none" && value != "want" && value != "need") {
+        s = Invalid("ssl.clientAuth must be none, want or need, got '" + value + "'");
+      }
+      config.ssl_client_auth = value;
     } else if (key == "zkClientPort") {
       s = ParseIntInto(key, value, 0, 65535, &config.zk_client_port);
     } else if (key == "clientPortAddress") {
@@ -180,6 +193,20 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
       (config.zk_client_port == config.client_port ||
        (config.admin_enabled && config.zk_client_port == config.admin_port))) {
     return Invalid("zkClientPort must differ from clientPort and admin.serverPort");
+  }
+  if (config.secure_client_port != 0) {
+    if (config.secure_client_port == config.client_port ||
+        config.secure_client_port == config.zk_client_port ||
+        (config.admin_enabled && config.secure_client_port == config.admin_port)) {
+      return Invalid("secureClientPort must differ from the other ports");
+    }
+    if (config.ssl_cert_file.empty() || config.ssl_key_file.empty()) {
+      return Invalid("secureClientPort needs ssl.certFile and ssl.keyFile");
+    }
+    if (config.ssl_client_auth != "none" && config.ssl_ca_file.empty()) {
+      return Invalid("ssl.clientAuth=" + config.ssl_client_auth +
+                     " needs ssl.caFile (the CA that signs client certificates)");
+    }
   }
   if (config.servers.size() == 2) {
     return Invalid("an ensemble of 2 servers cannot survive any failure; use 1, 3 or 5");

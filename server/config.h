@@ -26,6 +26,11 @@ struct ServerConfig {
   std::string client_address = "0.0.0.0";
   int client_port = 0;     // the gRPC API
   int zk_client_port = 0;  // ZooKeeper's own protocol (zkClientPort); 0 = off
+  // TLS (issue 17): secureClientPort serves the gRPC API over TLS with the
+  // PEM files below; ssl.clientAuth none | want | need (ZooKeeper's default).
+  int secure_client_port = 0;
+  std::string ssl_cert_file, ssl_key_file, ssl_ca_file;
+  std::string ssl_client_auth = "need";
   // Four-letter words answered on zkClientPort (4lw.commands.whitelist; "*" = all).
   std::set<std::string> four_letter_words = {"srvr"};
   bool admin_enabled = true;

@@ -14,6 +14,7 @@
 #include "server/config.h"
 #include "server/failpoints.h"
 #include "server/node_runtime.h"
+#include "server/tls_credentials.h"
 #include "server/write_trace.h"
 #include "server/zkwire/zk_front_end.h"
 
@@ -58,6 +59,16 @@ int main(int argc, char** argv) {
   int bound_port = 0;
   const std::string address = absl::StrCat(config->client_address, ":", config->client_port);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port);
+  // The same API over TLS (secureClientPort); both ports may be served.
+  int secure_bound_port = 0;
+  const std::string secure_address =
+      absl::StrCat(config->client_address, ":", config->secure_client_port);
+  if (config->secure_client_port != 0) {
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> tls =
+        zabkeeper::server::ServerTlsCredentials(*config);
+    if (!tls.ok()) return Fail(2, std::string(tls.status().message()));
+    builder.AddListeningPort(secure_address, *tls, &secure_bound_port);
+  }
   builder.RegisterService(&service);
   // gRPC sets SO_REUSEPORT by default, which lets a second process (or our
   // own admin port) share the port silently; a taken port must fail instead.
@@ -70,6 +81,10 @@ int main(int argc, char** argv) {
   std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
   if (grpc_server == nullptr || bound_port == 0) {
     return Fail(1, absl::StrCat("cannot listen on ", address, " (port in use?)"));
+  }
+  if (config->secure_client_port != 0 && secure_bound_port == 0) {
+    grpc_server->Shutdown();
+    return Fail(1, absl::StrCat("cannot listen on ", secure_address, " (port in use?)"));
   }
 
   // ZooKeeper's own protocol, for existing ZooKeeper clients and tools.
@@ -97,6 +112,8 @@ int main(int argc, char** argv) {
   LOG(INFO) << "zabkeeper-server " << (config->standalone() ? "standalone" : "ensemble member")
             << " id " << config->my_id << ": clients on " << address << ", admin on "
             << config->admin_address << ":" << config->admin_port
+            << (config->secure_client_port != 0 ? ", TLS clients on " + secure_address
+                                                : std::string())
             << (config->zk_client_port != 0
                     ? absl::StrCat(", ZooKeeper protocol on ", config->client_address, ":",
                                    zk_front_end.port())

@@ -2,7 +2,8 @@
 // completion of commands and znode paths; watch events printed as they
 // arrive, between prompts) and the scripting front end:
 //
-//   zkcli -server host:port[,host:port...][/chroot] [-timeout ms] [CMD ARGS...]
+//   zkcli -server host:port[,host:port...][/chroot] [-timeout ms]
+//         [-tls-ca FILE [-tls-cert FILE -tls-key FILE]] [CMD ARGS...]
 //
 // With CMD it runs that one command; with stdin not a terminal it runs one
 // command per line ('#' starts a comment). Results go to stdout, errors to
@@ -138,8 +139,8 @@ int RunInteractive(zk::shell::Shell& shell) {
 
 void Usage() {
   std::fprintf(stderr,
-               "usage: zkcli -server host:port[,host:port...][/chroot] [-timeout ms] "
-               "[CMD ARGS...]\n");
+               "usage: zkcli -server host:port[,host:port...][/chroot] [-timeout ms]\n"
+               "             [-tls-ca FILE [-tls-cert FILE -tls-key FILE]] [CMD ARGS...]\n");
 }
 
 }  // namespace
@@ -148,6 +149,7 @@ int main(int argc, char** argv) {
   std::string server = "localhost:2281";
   long timeout_ms = 30000;
   std::vector<std::string> command;
+  std::string tls_ca, tls_cert, tls_key;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (command.empty() && a == "-server" && i + 1 < argc) {
@@ -157,6 +159,12 @@ int main(int argc, char** argv) {
         Usage();
         return 2;
       }
+    } else if (command.empty() && a == "-tls-ca" && i + 1 < argc) {
+      tls_ca = argv[++i];
+    } else if (command.empty() && a == "-tls-cert" && i + 1 < argc) {
+      tls_cert = argv[++i];
+    } else if (command.empty() && a == "-tls-key" && i + 1 < argc) {
+      tls_key = argv[++i];
     } else if (command.empty() && (a == "-h" || a == "--help")) {
       Usage();
       return 0;
@@ -169,6 +177,9 @@ int main(int argc, char** argv) {
   const bool interactive = command.empty() && isatty(0);
   zk::shell::Shell::Options options;
   options.server = server;
+  options.tls_ca_file = tls_ca;
+  options.tls_cert_file = tls_cert;
+  options.tls_key_file = tls_key;
   options.session_timeout = absl::Milliseconds(timeout_ms);
   options.connect_timeout = std::min(absl::Seconds(10), absl::Milliseconds(timeout_ms));
   options.out = [](const std::string& s) { PrintTo(stdout, s); };

@@ -103,6 +103,9 @@ bool Shell::Connect(const std::string& server) {
   ClientOptions options;
   options.connect_string = server;
   options.session_timeout = options_.session_timeout;
+  options.tls_ca_file = options_.tls_ca_file;
+  options.tls_cert_file = options_.tls_cert_file;
+  options.tls_key_file = options_.tls_key_file;
   Sink async = options_.report_states ? options_.async : nullptr;
   options.state_listener = [async](SessionState state) {
     if (async) {

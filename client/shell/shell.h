@@ -28,6 +28,8 @@ class Shell {
     Sink out, err;  // synchronous results / errors
     Sink async;     // watch events and (if report_states) state changes
     bool report_states = true;
+    // TLS to the servers' secureClientPort (-tls-ca, -tls-cert, -tls-key).
+    std::string tls_ca_file, tls_cert_file, tls_key_file;
   };
   explicit Shell(Options options);
   ~Shell();

@@ -1,0 +1,122 @@
+// TLS on the gRPC client port (secureClientPort): certificates from
+// deploy/tls/make-certs.sh, a real server process, and the C++ client with
+// its TLS options. The TLS port serves the same tree as the plain one; a
+// client that does not trust the server's CA, or (ssl.clientAuth=need) has
+// no certificate of its own, gets no session.
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "client/zk_client.h"
+#include "gtest/gtest.h"
+#include "tests/free_port.h"
+#include "tests/integration/server_process.h"
+
+namespace zabkeeper::testing {
+namespace {
+
+class TlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    certs_ = dir_.path() + "/certs";
+    const std::string cmd = std::string("bash ") + MAKE_CERTS_SH + " " + certs_ + " > /dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+
+  void StartServer(const std::string& client_auth) {
+    secure_port_ = FreePort();
+    server_ = std::make_unique<ServerProcess>(
+        dir_.path() + "/server",
+        std::map<std::string, std::string>{{"secureClientPort", std::to_string(secure_port_)},
+                                           {"ssl.certFile", certs_ + "/server.pem"},
+                                           {"ssl.keyFile", certs_ + "/server.key"},
+                                           {"ssl.caFile", certs_ + "/ca.pem"},
+                                           {"ssl.clientAuth", client_auth}});
+    server_->Start();
+  }
+
+  // A client of the TLS port; empty `cert` means no client certificate.
+  absl::StatusOr<std::unique_ptr<zk::ZkClient>> TlsClient(const std::string& ca,
+                                                          const std::string& cert) {
+    zk::ClientOptions options;
+    options.connect_string = "127.0.0.1:" + std::to_string(secure_port_);
+    options.session_timeout = absl::Seconds(10);
+    options.tls_ca_file = ca;
+    if (!cert.empty()) {
+      options.tls_cert_file = certs_ + "/" + cert + ".pem";
+      options.tls_key_file = certs_ + "/" + cert + ".key";
+    }
+    absl::StatusOr<std::unique_ptr<zk::ZkClient>> client = zk::ZkClient::Create(options);
+    if (!client.ok()) return client;
+    if (absl::Status s = (*client)->WaitConnected(absl::Seconds(3)); !s.ok()) return s;
+    return client;
+  }
+
+  TempDir dir_;
+  std::string certs_;
+  int secure_port_ = 0;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(TlsTest, SecurePortServesTheSameTreeAsThePlainOne) {
+  StartServer("need");
+  absl::StatusOr<std::unique_ptr<zk::ZkClient>> tls = TlsClient(certs_ + "/ca.pem", "client");
+  ASSERT_TRUE(tls.ok()) << tls.status();
+  ASSERT_TRUE((*tls)->Create("/over-tls", "secret").ok());
+  absl::StatusOr<std::unique_ptr<zk::ZkClient>> plain =
+      zk::ZkClient::Connect(server_->address(), absl::Seconds(10), absl::Seconds(5));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  absl::StatusOr<zk::DataResult> data = (*plain)->GetData("/over-tls");
+  ASSERT_TRUE(data.ok()) << data.status();
+  EXPECT_EQ(data->data, "secret");
+}
+
+TEST_F(TlsTest, NeedClientAuth_RefusesAClientWithoutACertificate) {
+  StartServer("need");
+  EXPECT_FALSE(TlsClient(certs_ + "/ca.pem", "").ok());
+  EXPECT_TRUE(TlsClient(certs_ + "/ca.pem", "client").ok());
+}
+
+TEST_F(TlsTest, NoClientAuth_TakesAClientWithoutACertificate) {
+  StartServer("none");
+  absl::StatusOr<std::unique_ptr<zk::ZkClient>> tls = TlsClient(certs_ + "/ca.pem", "");
+  ASSERT_TRUE(tls.ok()) << tls.status();
+  EXPECT_TRUE((*tls)->Create("/anon").ok());
+}
+
+TEST_F(TlsTest, AClientThatDoesNotTrustTheServersCaGetsNoSession) {
+  StartServer("none");
+  // Another CA: the server's certificate does not verify.
+  const std::string other = dir_.path() + "/other";
+  ASSERT_EQ(
+      std::system(("bash " + std::string(MAKE_CERTS_SH) + " " + other + " > /dev/null").c_str()),
+      0);
+  EXPECT_FALSE(TlsClient(other + "/ca.pem", "").ok());
+  // And a plain client on the TLS port gets nothing either.
+  zk::ClientOptions options;
+  options.connect_string = "127.0.0.1:" + std::to_string(secure_port_);
+  absl::StatusOr<std::unique_ptr<zk::ZkClient>> plain = zk::ZkClient::Create(options);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE((*plain)->WaitConnected(absl::Seconds(2)).ok());
+}
+
+TEST_F(TlsTest, BadTlsSettingsAreRefusedClearly) {
+  zk::ClientOptions options;
+  options.connect_string = "127.0.0.1:1";
+  options.tls_ca_file = dir_.path() + "/missing.pem";
+  absl::StatusOr<std::unique_ptr<zk::ZkClient>> client = zk::ZkClient::Create(options);
+  ASSERT_FALSE(client.ok());
+  EXPECT_NE(client.status().message().find("missing.pem"), std::string::npos);
+
+  // The server refuses to start with a key file it cannot read.
+  secure_port_ = FreePort();
+  ServerProcess bad(dir_.path() + "/bad", {{"secureClientPort", std::to_string(secure_port_)},
+                                           {"ssl.certFile", certs_ + "/server.pem"},
+                                           {"ssl.keyFile", dir_.path() + "/nope.key"},
+                                           {"ssl.clientAuth", "none"}});
+  EXPECT_ANY_THROW(bad.Start(std::chrono::seconds(3)));
+}
+
+}  // namespace
+}  // namespace zabkeeper::testing
