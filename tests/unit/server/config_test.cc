@@ -41,6 +41,26 @@ TEST(Config, ZkClientPort_TurnsOnTheZooKeeperProtocol) {
   EXPECT_EQ(c->four_letter_words, (std::set<std::string>{"mntr", "ruok", "srvr"}));
 }
 
+TEST(Config, ReadOnlyLocalSessionsAndTls_Parse) {
+  absl::StatusOr<ServerConfig> c = ParseConfig(
+      std::string(kMinimal) +
+      "readonlymode.enabled=true\nlocalSessionsEnabled=true\n"
+      "localSessionsUpgradingEnabled=true\nsecureClientPort=2183\nssl.certFile=/c.pem\n"
+      "ssl.keyFile=/k.pem\nssl.caFile=/ca.pem\nssl.clientAuth=want\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->read_only_enabled);
+  EXPECT_TRUE(c->local_sessions_enabled);
+  EXPECT_TRUE(c->local_sessions_upgrading_enabled);
+  EXPECT_EQ(c->secure_client_port, 2183);
+  EXPECT_EQ(c->ssl_ca_file, "/ca.pem");
+  EXPECT_EQ(c->ssl_client_auth, "want");
+  c = ParseConfig(kMinimal);
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->read_only_enabled);  // ZooKeeper's defaults
+  EXPECT_FALSE(c->local_sessions_enabled);
+  EXPECT_EQ(c->ssl_client_auth, "need");
+}
+
 TEST(Config, Full_ParsesEveryKey) {
   absl::StatusOr<ServerConfig> c = ParseConfig(
       "# comment\n"
@@ -140,6 +160,15 @@ std::vector<BadCase> BadCases() {
       {"ServerObserver", "server.1=h:2888:3888:observer\n", "server.1"},
       {"ServerBadClientPort", "server.1=h:2888;abc\n", "server.1"},
       {"TwoServers", "server.1=h1:2888\nserver.2=h2:2888\n", "2 servers"},
+      {"ReadOnlyNotBool", "readonlymode.enabled=maybe\n", "readonlymode.enabled"},
+      {"LocalSessionsNotBool", "localSessionsEnabled=2\n", "localSessionsEnabled"},
+      {"SecurePortWithoutCert", "secureClientPort=2183\n", "ssl.certFile"},
+      {"SecurePortEqualsClient",
+       "secureClientPort=2181\nssl.certFile=c\nssl.keyFile=k\nssl.clientAuth=none\n",
+       "secureClientPort"},
+      {"ClientAuthUnknown", "ssl.clientAuth=sometimes\n", "ssl.clientAuth"},
+      {"ClientAuthNeedWithoutCa", "secureClientPort=2183\nssl.certFile=c\nssl.keyFile=k\n",
+       "ssl.caFile"},
   };
 }
 
