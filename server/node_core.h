@@ -221,6 +221,11 @@ class NodeCore {
   // Local sessions: the one that timed out, and the createSession txn that
   // makes one global before its first ephemeral.
   void ExpireLocal(int64_t session_id);
+  // A session that ends (closed or expired): its watches go, its stream is
+  // unbound and returned (null if none), to be answered or told.
+  std::shared_ptr<CoreConnection> DetachSession(int64_t session_id);
+  // The EXPIRED event at `zxid`, then the end of the stream.
+  static void TellExpired(CoreConnection& conn, int64_t zxid);
   void UpgradeSession(int64_t session_id);
   void UpdateReadOnly();
   void Submit(CoreConnection* conn, WriteRequest write);

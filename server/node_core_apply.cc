@@ -46,13 +46,7 @@ void NodeCore::ApplyOne(int64_t zxid, const proto::Txn& txn) {
   std::shared_ptr<CoreConnection> conn;
   if (txn.has_close_session()) {
     tracker_.Remove(sid);
-    watches_.RemoveSession(sid);
-    auto it = session_conns_.find(sid);
-    if (it != session_conns_.end()) {
-      auto c = conns_.find(it->second);
-      if (c != conns_.end()) conn = c->second;
-      session_conns_.erase(it);
-    }
+    conn = DetachSession(sid);
   } else {
     if (txn.has_create_session()) {
       tracker_.Track(sid, txn.create_session().timeout_ms(), Now());
@@ -71,10 +65,7 @@ void NodeCore::ApplyOne(int64_t zxid, const proto::Txn& txn) {
   }
   if (!conn) return;  // the session is attached to another server (or none)
   if (txn.has_close_session() && txn.close_session().expired()) {
-    proto::Response r = WatchEventResponse(proto::NONE, "", zxid);
-    r.mutable_watch_event()->set_state(proto::EXPIRED);
-    conn->Event(std::move(r));
-    conn->CloseStream();
+    TellExpired(*conn, zxid);
     return;
   }
   conn->CompleteWrite(WriteResponseOf(txn, std::move(result), zxid, config_.my_id),

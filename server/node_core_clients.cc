@@ -211,7 +211,8 @@ void NodeCore::HandleConnect(CoreConnection& conn, const proto::Request& request
   const int64_t sid = req.session_id();
   std::string password;
   int32_t session_timeout = 0;
-  if (const LocalSessions::Session* local = local_.Find(sid)) {
+  const LocalSessions::Session* local = local_.Find(sid);
+  if (local != nullptr) {
     password = local->password;
     session_timeout = local->timeout_ms;
   } else {
@@ -226,7 +227,7 @@ void NodeCore::HandleConnect(CoreConnection& conn, const proto::Request& request
   if (password != req.password()) {
     return fail(proto::SESSION_EXPIRED, "wrong password for session");
   }
-  if (local_.Find(sid) != nullptr) {
+  if (local != nullptr) {
     local_.Touch(sid, Now());
   } else {
     tracker_.Touch(sid, Now());
@@ -266,9 +267,8 @@ void NodeCore::CloseLocally(CoreConnection& conn, const proto::Request& request)
   // A global session on a read-only server is not closed (that is a txn):
   // only its stream; the leader expires it once a quorum is back.
   const int64_t sid = conn.session_id();
-  if (local_.Find(sid) != nullptr) local_.Remove(sid);
-  watches_.RemoveSession(sid);
-  session_conns_.erase(sid);
+  local_.Remove(sid);
+  DetachSession(sid);
   proto::Response r;
   r.set_xid(request.xid());
   r.set_op(proto::OP_CLOSE_SESSION);
@@ -278,17 +278,25 @@ void NodeCore::CloseLocally(CoreConnection& conn, const proto::Request& request)
 }
 
 void NodeCore::ExpireLocal(int64_t sid) {
+  if (std::shared_ptr<CoreConnection> conn = DetachSession(sid)) {
+    TellExpired(*conn, static_cast<int64_t>(state_.last_applied()));
+  }
+}
+
+std::shared_ptr<NodeCore::CoreConnection> NodeCore::DetachSession(int64_t sid) {
   watches_.RemoveSession(sid);
   auto it = session_conns_.find(sid);
-  if (it == session_conns_.end()) return;
+  if (it == session_conns_.end()) return nullptr;
   auto c = conns_.find(it->second);
   session_conns_.erase(it);
-  if (c == conns_.end()) return;
-  proto::Response r =
-      WatchEventResponse(proto::NONE, "", static_cast<int64_t>(state_.last_applied()));
+  return c == conns_.end() ? nullptr : c->second;
+}
+
+void NodeCore::TellExpired(CoreConnection& conn, int64_t zxid) {
+  proto::Response r = WatchEventResponse(proto::NONE, "", zxid);
   r.mutable_watch_event()->set_state(proto::EXPIRED);
-  c->second->Event(std::move(r));
-  c->second->CloseStream();
+  conn.Event(std::move(r));
+  conn.CloseStream();
 }
 
 void NodeCore::UpgradeSession(int64_t sid) {

@@ -64,6 +64,18 @@ void Watcher(zhandle_t*, int type, int state, const char* path, void* ctx) {
   }
 }
 
+// A handle connected to `hosts` within 10 s (null on failure).
+zhandle_t* OpenHandle(const std::string& hosts, Events* events, int timeout_ms,
+                      const clientid_t* id = nullptr) {
+  zhandle_t* zh = zookeeper_init(hosts.c_str(), Watcher, timeout_ms, id, events, 0);
+  if (zh == nullptr) return nullptr;
+  if (!WaitUntil([&] { return events->state == ZOO_CONNECTED_STATE; }, std::chrono::seconds(10))) {
+    zookeeper_close(zh);
+    return nullptr;
+  }
+  return zh;
+}
+
 class ZkWireCClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -77,16 +89,8 @@ class ZkWireCClientTest : public ::testing::Test {
   }
   std::string ZkAddress() const { return "127.0.0.1:" + std::to_string(zk_port_); }
 
-  // A connected handle (null on failure).
   zhandle_t* Open(Events* events, const clientid_t* id = nullptr) {
-    zhandle_t* zh = zookeeper_init(ZkAddress().c_str(), Watcher, 10000, id, events, 0);
-    if (zh == nullptr) return nullptr;
-    if (!WaitUntil([&] { return events->state == ZOO_CONNECTED_STATE; },
-                   std::chrono::seconds(10))) {
-      zookeeper_close(zh);
-      return nullptr;
-    }
-    return zh;
+    return OpenHandle(ZkAddress(), events, 10000, id);
   }
 
   std::string Log() const {
@@ -395,20 +399,11 @@ TEST(ZkWireCClientEnsemble, SessionEphemeralAndWatchSurviveALeaderKill) {
     }
     return out;
   };
-  auto open = [](const std::string& hosts, Events* events) -> zhandle_t* {
-    zhandle_t* zh = zookeeper_init(hosts.c_str(), Watcher, 4000, nullptr, events, 0);
-    if (zh != nullptr && !WaitUntil([&] { return events->state == ZOO_CONNECTED_STATE; },
-                                    std::chrono::seconds(10))) {
-      zookeeper_close(zh);
-      return nullptr;
-    }
-    return zh;
-  };
   // In list order: a's session on the leader, b's on a follower.
   zoo_deterministic_conn_order(1);
   Events ea, eb;
-  zhandle_t* a = open(hosts_from(leader), &ea);
-  zhandle_t* b = open(hosts_from(follower), &eb);
+  zhandle_t* a = OpenHandle(hosts_from(leader), &ea, 4000);
+  zhandle_t* b = OpenHandle(hosts_from(follower), &eb, 4000);
   zoo_deterministic_conn_order(0);
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
