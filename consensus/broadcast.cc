@@ -125,6 +125,13 @@ void Peer::FollowerOnProposal(const zabkeeper::zab::Proposal& p) {
     return;
   }
   AppendToLog(LogEntry{z, p.txn()});
+  // In broadcast every append is a proposal of this leader's, and the sync
+  // with it (NEWLEADER's ACK included) is behind us: the driver may ACK the
+  // appends as soon as they are durable, in log order.
+  if (config_.driver_acks_appends && follow_->phase == FollowerPhase::kBroadcast) {
+    ready_.ack_appends_to = leader_;
+    follow_->driver_acked = z;
+  }
 }
 
 void Peer::FollowerOnCommit(const zabkeeper::zab::Commit& c) {
@@ -144,6 +151,7 @@ void Peer::FollowerMaybeAck() {
   if (F.phase != FollowerPhase::kAwaitUpToDate && F.phase != FollowerPhase::kBroadcast) return;
   if (persisted_ <= F.acked) return;
   F.acked = persisted_;
+  if (persisted_ <= F.driver_acked) return;  // the driver sent it
   PeerMessage m;
   m.mutable_ack()->set_zxid(persisted_.raw());
   Send(leader_, std::move(m));

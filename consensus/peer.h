@@ -185,6 +185,8 @@ class Peer {
     Epoch new_epoch = 0;
     Zxid newleader_zxid;
     Zxid acked;  // highest ACK sent
+    // Highest append whose ACK the driver sends (driver_acks_appends).
+    Zxid driver_acked;
   };
 
   // peer.cc

@@ -64,6 +64,14 @@ struct PeerConfig {
   uint32_t counter_limit = Zxid::kMaxCounter;
 
   uint64_t random_seed = 1;  // the core's only source of randomness
+
+  // A follower in broadcast leaves the ACK of its appended proposals to the
+  // driver: Ready::ack_appends_to names the leader, and the driver sends
+  // ACK(last appended zxid) itself once the appends are durable, from the
+  // thread that made them durable (ZooKeeper's SyncRequestProcessor ->
+  // SendAckRequestProcessor), without a round trip through the core. Off,
+  // the core sends the ACK when Persisted reports the write.
+  bool driver_acks_appends = false;
 };
 
 // What the driver recovered from disk at start.
@@ -111,6 +119,11 @@ struct Ready {
   std::optional<SnapshotInstall> install_snapshot;
   std::optional<Zxid> truncate_after;
   std::vector<LogEntry> append;
+  // Set only with PeerConfig::driver_acks_appends: once every entry of
+  // `append` is durable (and before reporting Persisted), send this server
+  // ACK(append.back().zxid) -- but not if a truncation below that zxid was
+  // made durable first. The core sends no ACK of its own for them.
+  std::optional<ServerId> ack_appends_to;
   std::optional<Epoch> persist_accepted_epoch;
   std::optional<Epoch> persist_current_epoch;
   std::vector<LogEntry> commit;

@@ -44,9 +44,9 @@ NODE_MUTANTS = [
     mc.Mutant(
         "N01", "ACK before the log write is durable (the core is told Persisted at append)",
         "server/node_core.cc",
-        [("        op.entries.push_back({e.zxid.raw(), std::move(e.txn)});\n    }\n",
-          "        op.entries.push_back({e.zxid.raw(), std::move(e.txn)});\n"
-          "      peer_->Persisted(::zab::Zxid::FromRaw(op.entries.back().zxid));\n    }\n")]),
+        [("      op.ack_to = ready.ack_appends_to.value_or(0);\n    }\n",
+          "      op.ack_to = ready.ack_appends_to.value_or(0);\n"
+          "      peer_->Persisted(op.entries.back().zxid);\n    }\n")]),
     mc.Mutant(
         "N02", "a reply sent before apply (the leader answers at propose)", "server/node_core.cc",
         [("    FailWrite(write, from, proto::CONNECTION_LOSS, std::string(zxid.status().message()));\n"

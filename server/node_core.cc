@@ -92,12 +92,19 @@ NodeCore::NodeCore(const NodeCoreConfig& config, ::zab::PersistentState recovere
   pc.committed_log_window = config.committed_log_window;
   pc.committed_log_bytes = config.committed_log_bytes;
   pc.random_seed = config.random_seed;
+  pc.driver_acks_appends = true;  // the runtime's storage thread ACKs (StorageOp::ack_to)
   peer_ = std::make_unique<::zab::Peer>(pc, std::move(recovered));
   // Sessions continue if their clients come back within their timeout.
   TrackAllSessions();
 }
 
 NodeCore::~NodeCore() = default;
+
+proto::PeerFrame AckFrame(uint64_t zxid) {
+  proto::PeerFrame frame;
+  frame.add_zab()->mutable_ack()->set_zxid(zxid);
+  return frame;
+}
 
 NodeReady NodeCore::TakeReady() {
   // Closed streams are gone once the runtime has them to close.
@@ -201,6 +208,7 @@ void NodeCore::ProcessPeerReady() {
       StorageOp& op = ready_.storage.emplace_back();
       op.kind = StorageOp::kAppend;
       op.entries = std::move(ready.append);
+      op.ack_to = ready.ack_appends_to.value_or(0);
     }
     if (ready.persist_accepted_epoch) {
       StorageOp& op = ready_.storage.emplace_back();

@@ -23,6 +23,10 @@
 //                    and an append made before a kTruncate(t) is reported
 //                    as Persisted(min(z, t)), before a kInstall not at all:
 //                    the log after it may hold other entries up to z);
+//                    with `ack_to` set (a follower in broadcast), send that
+//                    peer AckFrame(z) once they are durable, before the
+//                    Persisted report, unless a truncation below z came
+//                    first -- the core sends no ACK for them itself;
 //        kAcceptedEpoch / kCurrentEpoch
 //                    write durably, then report the matching *Persisted;
 //        kState      write the applied changes; no sync of its own (it rides
@@ -106,8 +110,12 @@ struct StorageOp {
   uint64_t zxid = 0;                       // kTruncate: keep up to; kPurge: drop below
   uint32_t epoch = 0;                      // k*Epoch
   std::vector<storage::LogEntry> entries;  // kAppend
+  uint64_t ack_to = 0;                     // kAppend: the leader to ACK once durable
   storage::StateBatch state;               // kInstall (full state), kState (changes)
 };
+
+// The frame that ACKs a follower's log up to `zxid` (StorageOp::ack_to).
+proto::PeerFrame AckFrame(uint64_t zxid);
 
 struct ClientOut {
   ConnId conn = 0;

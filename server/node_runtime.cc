@@ -65,6 +65,11 @@ absl::Status NodeRuntime::Start() {
   reports.persisted = [this](uint64_t z) { Post(Input(Input::kPersisted, z), false); };
   reports.accepted_epoch = [this](uint32_t e) { Post(Input(Input::kAcceptedEpoch, e), false); };
   reports.current_epoch = [this](uint32_t e) { Post(Input(Input::kCurrentEpoch, e), false); };
+  // Set below, before the core thread (the only source of ack_to) starts.
+  reports.ack = [this](uint64_t to, uint64_t zxid) {
+    ZK_TRACE("disk.ack_out", zxid);
+    if (transport_) transport_->Send(to, AckFrame(zxid));
+  };
   storage_ = std::make_unique<StorageWriter>(log_.get(), state_store_.get(), epoch_store_.get(),
                                              std::move(reports), kStorageCapacity);
   storage_->Start();

@@ -9,7 +9,8 @@
 // Threads, one job each:
 //   core       takes every queued input, feeds the core, ticks it on time,
 //              and carries out its NodeReady batches (node_core.h);
-//   storage    StorageWriter: every blocking disk write, group-committed;
+//   storage    StorageWriter: every blocking disk write, group-committed
+//              (a follower's ACKs leave from here, once synced);
 //   transport  PeerTransport: per link one reader and one writer, plus a
 //              dialer per higher-id peer;
 //   gRPC       the client front end's callback threads (ClientService);

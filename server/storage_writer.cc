@@ -79,6 +79,10 @@ void StorageWriter::Execute(StorageOp& op) {
       s = log_->TruncateAfter(op.zxid);
       break;
     case StorageOp::kAppend:
+      if (op.ack_to != 0 && !op.entries.empty()) {
+        held_ack_to_ = op.ack_to;
+        held_ack_zxid_ = op.entries.back().zxid.raw();
+      }
       for (storage::LogEntry& e : op.entries) held_.push_back(std::move(e));
       if (held_.size() >= kMaxBatch) WriteHeld(kNoCap, /*deferrable=*/true);
       break;
@@ -127,6 +131,8 @@ void StorageWriter::WriteHeld(uint64_t cap, bool deferrable) {
   txns_ += held_.size();
   const uint64_t persisted = std::min(held_.back().zxid.raw(), cap);
   held_.clear();
+  if (held_ack_to_ != 0 && held_ack_zxid_ <= cap) reports_.ack(held_ack_to_, held_ack_zxid_);
+  held_ack_to_ = 0;
   if (persisted != 0) reports_.persisted(persisted);
 }
 

@@ -37,6 +37,9 @@ class StorageWriter {
     std::function<void(uint64_t zxid)> persisted;
     std::function<void(uint32_t epoch)> accepted_epoch;
     std::function<void(uint32_t epoch)> current_epoch;
+    // Sends AckFrame(zxid) to peer `to` (StorageOp::ack_to), ahead of the
+    // persisted report: a follower's ACK leaves from this thread.
+    std::function<void(uint64_t to, uint64_t zxid)> ack;
   };
   // Most txns written with one fsync: bounds the latency of a huge backlog.
   static constexpr size_t kMaxBatch = 2048;
@@ -79,6 +82,8 @@ class StorageWriter {
   BoundedQueue<Job> queue_;
   std::thread thread_;
   std::vector<storage::LogEntry> held_;  // writer thread only
+  uint64_t held_ack_to_ = 0;             // ... the ACK owed once held_ is durable
+  uint64_t held_ack_zxid_ = 0;
   std::atomic<uint64_t> txns_{0};
   std::atomic<uint64_t> syncs_{0};
   std::atomic<uint64_t> sync_micros_{0};

@@ -187,10 +187,16 @@ void NodeSim::Flush(int i, uint64_t cap) {
   std::deque<server::StorageOp> ops;
   ops.swap(d.pending);
   uint64_t persisted = 0;
+  uint64_t ack_to = 0;
+  uint64_t ack_zxid = 0;
   for (server::StorageOp& op : ops) {
     if (op.kind == server::StorageOp::kAppend) {
       (void)d.log.Append(op.entries);
       persisted = op.entries.back().zxid.raw();
+      if (op.ack_to != 0) {
+        ack_to = op.ack_to;
+        ack_zxid = persisted;
+      }
     } else if (op.kind == server::StorageOp::kAcceptedEpoch) {
       (void)d.epochs.SetAcceptedEpoch(op.epoch);
     } else {
@@ -204,6 +210,11 @@ void NodeSim::Flush(int i, uint64_t cap) {
   }
   // Appends made before a truncation are reported only up to its point: the
   // core's log after it may hold new entries with those zxids, not durable.
+  // The follower's ACK leaves from here, as from the runtime's storage thread.
+  if (ack_to != 0 && ack_zxid <= cap) {
+    Trace(absl::StrCat("n", i + 1, " disk: ack 0x", absl::Hex(ack_zxid), " to n", ack_to));
+    SendFrame(i, static_cast<int>(ack_to) - 1, server::AckFrame(ack_zxid));
+  }
   persisted = std::min(persisted, cap);
   if (persisted != 0) {
     Trace(absl::StrCat("n", i + 1, " persisted 0x", absl::Hex(persisted)));

@@ -32,6 +32,7 @@ class Reports {
     r.persisted = [this](uint64_t z) { Add(absl::StrCat("p", z)); };
     r.accepted_epoch = [this](uint32_t e) { Add(absl::StrCat("a", e)); };
     r.current_epoch = [this](uint32_t e) { Add(absl::StrCat("c", e)); };
+    r.ack = [this](uint64_t to, uint64_t z) { Add(absl::StrCat("ack", z, "->", to)); };
     return r;
   }
   std::vector<std::string> Take() {
@@ -54,6 +55,12 @@ std::vector<StorageOp> Append(uint64_t from, uint64_t to) {
   for (uint64_t z = from; z <= to; ++z) {
     ops[0].entries.push_back(LogEntry{::zab::Zxid::FromRaw(z), absl::StrCat("payload-", z)});
   }
+  return ops;
+}
+
+std::vector<StorageOp> AppendAcked(uint64_t from, uint64_t to, uint64_t leader) {
+  std::vector<StorageOp> ops = Append(from, to);
+  ops[0].ack_to = leader;
   return ops;
 }
 
@@ -247,6 +254,34 @@ TEST(GroupCommit, EpochWrites_ComeAfterEarlierAppends_AndAreReportedOnceDurable)
   EXPECT_EQ(epochs.CurrentEpoch(), 7u);
   EXPECT_EQ(reports.Take(), (std::vector<std::string>{"p2", "a7", "p3", "c7"}));
   ExpectLogHolds(log, 3);
+}
+
+
+// A follower's ACK leaves the storage thread once the appends are durable,
+// before the Persisted report, and one ACK covers a group-committed batch.
+TEST(GroupCommit, AckedAppends_AckOnceDurable_BeforePersisted) {
+  MemoryWriter<GatedLog> w(1024);
+  auto& [log, state, epochs, reports, writer] = w;
+  writer.Start();
+  writer.Submit(AppendAcked(1, 1, 7));
+  log.WaitEntered();
+  EXPECT_TRUE(reports.Take().empty()) << "reported before the sync finished";
+  for (uint64_t z = 2; z <= 10; ++z) writer.Submit(AppendAcked(z, z, 7));
+  log.Open();
+  writer.Stop();
+  EXPECT_EQ(reports.Take(), (std::vector<std::string>{"ack1->7", "p1", "ack10->7", "p10"}));
+}
+
+TEST(GroupCommit, AckedAppendsBeforeTruncation_AreNotAcked) {
+  MemoryWriter<> w(16);
+  auto& [log, state, epochs, reports, writer] = w;
+  writer.Submit(Append(1, 2));
+  writer.Submit(AppendAcked(3, 5, 2));
+  writer.Submit(One(StorageOp::kTruncate, 3));
+  writer.Start();
+  writer.Stop();
+  EXPECT_EQ(reports.Take(), (std::vector<std::string>{"p3"}))
+      << "an ACK of 5 would name entries the truncation removed";
 }
 
 }  // namespace
