@@ -48,9 +48,10 @@ class SessionReactor final
         peer_ip_(PeerIp(peer_)) {
     conn_ = server_->Connect(out_, peer_, peer_ip_);
     if (conn_ == 0) {
-      LOG(WARNING) << "too many connections from " << peer_ip_;
+      LOG(WARNING) << "too many connections (maxClientCnxns/maxCnxns), refused " << peer_ip_;
       Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          "too many connections from this address (maxClientCnxns)"));
+                          "too many connections (maxClientCnxns from this address, or "
+                          "maxCnxns)"));
       return;
     }
     StartRead(&in_);

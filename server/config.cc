@@ -143,6 +143,19 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
       s = ParseBool(key, value, &config.admin_enabled);
     } else if (key == "maxClientCnxns") {
       s = ParseIntInto(key, value, 0, 1000000, &config.max_client_cnxns);
+    } else if (key == "maxCnxns") {
+      s = ParseIntInto(key, value, 0, 10000000, &config.max_cnxns);
+    } else if (key == "enforce.auth.enabled" || key == "zookeeper.enforce.auth.enabled") {
+      s = ParseBool(key, value, &config.enforce_auth);
+    } else if (key == "enforce.auth.schemes" || key == "zookeeper.enforce.auth.schemes") {
+      for (absl::string_view scheme : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
+        scheme = absl::StripAsciiWhitespace(scheme);
+        if (scheme != "digest" && scheme != "ip" && scheme != "x509" && scheme != "sasl") {
+          s = Invalid(absl::StrCat("enforce.auth.schemes: unknown scheme '", scheme,
+                                   "' (digest, ip, x509 or sasl)"));
+        }
+        config.enforce_auth_schemes.insert(std::string(scheme));
+      }
     } else if (key == "minSessionTimeout") {
       s = ParseIntInto(key, value, 1, 86400000, &config.min_session_timeout_ms);
     } else if (key == "maxSessionTimeout") {
@@ -207,6 +220,10 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
       return Invalid("ssl.clientAuth=" + config.ssl_client_auth +
                      " needs ssl.caFile (the CA that signs client certificates)");
     }
+  }
+  if (config.enforce_auth && config.enforce_auth_schemes.empty()) {
+    // ZooKeeper refuses to start the same way.
+    return Invalid("enforce.auth.enabled=true needs enforce.auth.schemes (e.g. digest)");
   }
   if (config.servers.size() == 2) {
     return Invalid("an ensemble of 2 servers cannot survive any failure; use 1, 3 or 5");

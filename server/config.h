@@ -37,6 +37,7 @@ struct ServerConfig {
   std::string admin_address = "0.0.0.0";
   int admin_port = 8080;
   int max_client_cnxns = 60;                // per client IP; 0 = unlimited
+  int max_cnxns = 0;                        // maxCnxns: all clients together; 0 = unlimited
   int min_session_timeout_ms = 0;           // 0: 2 x tickTime
   int max_session_timeout_ms = 0;           // 0: 20 x tickTime
   int init_limit = 10;                      // ticks
@@ -52,6 +53,10 @@ struct ServerConfig {
   bool local_sessions_upgrading_enabled = false;  // localSessionsUpgradingEnabled
   // ZooKeeper's DigestAuthenticationProvider.superDigest: "super:base64(sha1)".
   std::string super_digest;
+  // enforce.auth.enabled: every request but auth needs an identity of one of
+  // enforce.auth.schemes (ZooKeeper 3.8's AuthenticationHelper).
+  bool enforce_auth = false;
+  std::set<std::string> enforce_auth_schemes;
   int64_t my_id = 0;                       // from <dataDir>/myid; 0 in standalone without one
   std::map<int64_t, PeerAddress> servers;  // server.N lines
 

@@ -38,6 +38,8 @@ NodeCoreConfig NodeCoreConfig::From(const ServerConfig& config, uint64_t random_
       PreparerLimits{static_cast<size_t>(config.max_data_bytes), config.extended_types_enabled,
                      (int64_t{1} << 40) - 1, config.super_digest, config.enforce_quota};
   c.super_digest = config.super_digest;
+  c.enforce_auth = config.enforce_auth;
+  c.enforce_auth_schemes = config.enforce_auth_schemes;
   // ZooKeeper starts its read-only server max(2 s, tickTime) after losing
   // the quorum.
   c.read_only_enabled = config.read_only_enabled;

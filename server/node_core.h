@@ -49,6 +49,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,8 @@ struct NodeCoreConfig {
   int container_max_per_minute = 10000;
   PreparerLimits limits;
   std::string super_digest;
+  bool enforce_auth = false;  // enforce.auth.enabled / enforce.auth.schemes
+  std::set<std::string> enforce_auth_schemes;
   size_t max_parked = 10000;                       // writes waiting for a new leader's catch-up
   size_t committed_log_window = 10000;             // committed txns kept for DIFF; older: SNAP
   size_t committed_log_bytes = size_t{256} << 20;  // ... and at most this many bytes of them
@@ -244,6 +247,8 @@ class NodeCore {
   void DropConnection(ConnId conn);
   SessionTracker::Clock::time_point Now() const;
   std::string NewPassword();
+  // Has an identity of one of enforce.auth.schemes.
+  bool Authenticated(const CoreConnection& conn) const;
 
   const NodeCoreConfig config_;
   std::unique_ptr<::zab::Peer> peer_;

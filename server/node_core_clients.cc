@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "server/node_core.h"
 #include "server/request_util.h"
 
@@ -69,6 +70,13 @@ std::string NodeCore::NewPassword() {
   return out;
 }
 
+bool NodeCore::Authenticated(const CoreConnection& conn) const {
+  for (const proto::Id& id : conn.auth()) {
+    if (config_.enforce_auth_schemes.contains(id.scheme())) return true;
+  }
+  return false;
+}
+
 void NodeCore::CloseAllClientStreams() {
   for (auto& [id, conn] : conns_) {
     if (conn->session_id() != 0) watches_.RemoveSession(conn->session_id());
@@ -109,6 +117,16 @@ void NodeCore::ClientRequest(ConnId id, proto::Request request) {
   if (!(local ? local_.Touch(sid, Now()) : tracker_.Touch(sid, Now()))) {
     conn->Reply(
         ErrorResponse(request.xid(), op, proto::SESSION_EXPIRED, "session expired or closing"));
+    conn->CloseStream();
+    return;
+  }
+  if (config_.enforce_auth && request.body_case() != proto::Request::kAuth &&
+      !Authenticated(*conn)) {
+    // ZooKeeper 3.8 (AuthenticationHelper): the request is refused and the
+    // connection closed; the session stays until it expires.
+    conn->Reply(ErrorResponse(request.xid(), op, proto::SESSION_CLOSED_REQUIRE_SASL_AUTH,
+                              absl::StrCat("enforce.auth.enabled: authenticate first with one of: ",
+                                           absl::StrJoin(config_.enforce_auth_schemes, ","))));
     conn->CloseStream();
     return;
   }

@@ -145,6 +145,9 @@ ConnId NodeRuntime::Connect(std::shared_ptr<ClientStream> stream, const std::str
                             const std::string& peer_ip) {
   {
     std::lock_guard<std::mutex> lock(conns_mu_);
+    if (config_.max_cnxns > 0 && connection_count_ >= static_cast<size_t>(config_.max_cnxns)) {
+      return 0;
+    }
     int& n = conns_per_ip_[peer_ip];
     if (config_.max_client_cnxns > 0 && n >= config_.max_client_cnxns) {
       if (n == 0) conns_per_ip_.erase(peer_ip);

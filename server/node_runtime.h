@@ -72,7 +72,8 @@ class NodeRuntime {
   void Stop();
 
   // ---- The client front end (any thread) ------------------------------------
-  // 0 when the address already has maxClientCnxns streams.
+  // 0 when the address already has maxClientCnxns streams, or the server
+  // maxCnxns (ZooKeeper refuses both the same way: it closes the socket).
   ConnId Connect(std::shared_ptr<ClientStream> stream, const std::string& peer,
                  const std::string& peer_ip);
   // Requests of one stream, in stream order; waits while the inbox is full.

@@ -79,7 +79,7 @@ void ZkConnection::Start() {
     self->conn_ = self->runtime_->Connect(std::make_shared<StreamToConnection>(self), self->peer_,
                                           self->peer_ip_);
     if (self->conn_ == 0) {
-      self->Drop("too many connections from " + self->peer_ip_ + " (maxClientCnxns)");
+      self->Drop("too many connections: refused " + self->peer_ip_ + " (maxClientCnxns/maxCnxns)");
       return;
     }
     self->ReadLength();

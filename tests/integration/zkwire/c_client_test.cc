@@ -373,12 +373,62 @@ TEST_F(ZkWireCClientTest, MaxClientCnxnsPerAddressIsEnforced) {
   ASSERT_NE(z1, nullptr);
   ASSERT_NE(z2, nullptr);
   EXPECT_TRUE(ServerCloses(zk_port_, ValidConnect()));  // the third
-  EXPECT_NE(Log().find("too many connections from 127.0.0.1"), std::string::npos);
+  EXPECT_NE(Log().find("too many connections: refused 127.0.0.1"), std::string::npos);
   zookeeper_close(z2);
   zhandle_t* z3 = Open(&e3);  // a slot is free again
   EXPECT_NE(z3, nullptr);
   if (z3 != nullptr) zookeeper_close(z3);
   zookeeper_close(z1);
+}
+
+// maxCnxns (ZooKeeper 3.6+) bounds the server's client connections from all
+// addresses together: past it a new connection is closed at once.
+TEST_F(ZkWireCClientTest, MaxCnxnsBoundsAllConnections) {
+  server_->Kill();
+  std::ofstream(server_->config_path(), std::ios::app) << "maxCnxns=2\n";
+  server_->Start();
+  ASSERT_TRUE(WaitUntil([&] { return PortAccepts(zk_port_); }, std::chrono::seconds(10)));
+  Events e1, e2, e3;
+  zhandle_t* z1 = Open(&e1);
+  zhandle_t* z2 = Open(&e2);
+  ASSERT_NE(z1, nullptr);
+  ASSERT_NE(z2, nullptr);
+  EXPECT_TRUE(ServerCloses(zk_port_, ValidConnect()));  // the third
+  EXPECT_NE(Log().find("(maxClientCnxns/maxCnxns)"), std::string::npos);
+  zookeeper_close(z2);
+  zhandle_t* z3 = Open(&e3);
+  EXPECT_NE(z3, nullptr);
+  if (z3 != nullptr) zookeeper_close(z3);
+  zookeeper_close(z1);
+}
+
+// enforce.auth.enabled with enforce.auth.schemes=digest, seen through
+// ZooKeeper's own C client: an unauthenticated request gets
+// ZSESSIONCLOSEDREQUIRESASLAUTH (-124), as ZooKeeper 3.8 answers it; after
+// zoo_add_auth the same kind of request is served.
+TEST_F(ZkWireCClientTest, EnforceAuthRefusesUnauthenticatedRequests) {
+  server_->Kill();
+  std::ofstream(server_->config_path(), std::ios::app)
+      << "enforce.auth.enabled=true\nenforce.auth.schemes=digest\n";
+  server_->Start();
+  ASSERT_TRUE(WaitUntil([&] { return PortAccepts(zk_port_); }, std::chrono::seconds(10)));
+  Events anon_events;
+  zhandle_t* anon = Open(&anon_events);
+  ASSERT_NE(anon, nullptr) << "connecting needs no identity";
+  struct Stat stat;
+  EXPECT_EQ(zoo_exists(anon, "/", 0, &stat), ZSESSIONCLOSEDREQUIRESASLAUTH);
+  zookeeper_close(anon);
+
+  Events events;
+  zhandle_t* zh = Open(&events);
+  ASSERT_NE(zh, nullptr);
+  const char* cred = "alice:secret";
+  ASSERT_EQ(zoo_add_auth(zh, "digest", cred, static_cast<int>(strlen(cred)), nullptr, nullptr),
+            ZOK);
+  EXPECT_EQ(zoo_exists(zh, "/", 0, &stat), ZOK);
+  char path[64];
+  EXPECT_EQ(zoo_create(zh, "/enforced", "v", 1, &ZOO_OPEN_ACL_UNSAFE, 0, path, sizeof(path)), ZOK);
+  zookeeper_close(zh);
 }
 
 // The C client on a 3-node ensemble, every server in its connect string, as

@@ -3,6 +3,7 @@
 #include "server/config.h"
 
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,11 +43,11 @@ TEST(Config, ZkClientPort_TurnsOnTheZooKeeperProtocol) {
 }
 
 TEST(Config, ReadOnlyLocalSessionsAndTls_Parse) {
-  absl::StatusOr<ServerConfig> c = ParseConfig(
-      std::string(kMinimal) +
-      "readonlymode.enabled=true\nlocalSessionsEnabled=true\n"
-      "localSessionsUpgradingEnabled=true\nsecureClientPort=2183\nssl.certFile=/c.pem\n"
-      "ssl.keyFile=/k.pem\nssl.caFile=/ca.pem\nssl.clientAuth=want\n");
+  absl::StatusOr<ServerConfig> c =
+      ParseConfig(std::string(kMinimal) +
+                  "readonlymode.enabled=true\nlocalSessionsEnabled=true\n"
+                  "localSessionsUpgradingEnabled=true\nsecureClientPort=2183\nssl.certFile=/c.pem\n"
+                  "ssl.keyFile=/k.pem\nssl.caFile=/ca.pem\nssl.clientAuth=want\n");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_TRUE(c->read_only_enabled);
   EXPECT_TRUE(c->local_sessions_enabled);
@@ -59,6 +60,25 @@ TEST(Config, ReadOnlyLocalSessionsAndTls_Parse) {
   EXPECT_FALSE(c->read_only_enabled);  // ZooKeeper's defaults
   EXPECT_FALSE(c->local_sessions_enabled);
   EXPECT_EQ(c->ssl_client_auth, "need");
+}
+
+TEST(Config, EnforceAuthAndMaxCnxns_Parse) {
+  absl::StatusOr<ServerConfig> c =
+      ParseConfig(std::string(kMinimal) +
+                  "enforce.auth.enabled=true\nenforce.auth.schemes=digest, x509\nmaxCnxns=500\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->enforce_auth);
+  EXPECT_EQ(c->enforce_auth_schemes, (std::set<std::string>{"digest", "x509"}));
+  EXPECT_EQ(c->max_cnxns, 500);
+  // ZooKeeper's names for them as system properties work too.
+  c = ParseConfig(std::string(kMinimal) +
+                  "zookeeper.enforce.auth.enabled=true\nzookeeper.enforce.auth.schemes=ip\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->enforce_auth);
+  c = ParseConfig(kMinimal);
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->enforce_auth);
+  EXPECT_EQ(c->max_cnxns, 0);  // unlimited, as ZooKeeper's default
 }
 
 TEST(Config, Full_ParsesEveryKey) {
@@ -167,6 +187,10 @@ std::vector<BadCase> BadCases() {
        "secureClientPort=2181\nssl.certFile=c\nssl.keyFile=k\nssl.clientAuth=none\n",
        "secureClientPort"},
       {"ClientAuthUnknown", "ssl.clientAuth=sometimes\n", "ssl.clientAuth"},
+      {"EnforceAuthWithoutSchemes", "enforce.auth.enabled=true\n", "enforce.auth.schemes"},
+      {"EnforceAuthUnknownScheme", "enforce.auth.schemes=kerberos\n", "kerberos"},
+      {"EnforceAuthNotBool", "enforce.auth.enabled=maybe\n", "enforce.auth.enabled"},
+      {"MaxTotalCnxnsNegative", "maxCnxns=-1\n", "maxCnxns"},
       {"ClientAuthNeedWithoutCa", "secureClientPort=2183\nssl.certFile=c\nssl.keyFile=k\n",
        "ssl.caFile"},
   };

@@ -256,7 +256,6 @@ TEST(GroupCommit, EpochWrites_ComeAfterEarlierAppends_AndAreReportedOnceDurable)
   ExpectLogHolds(log, 3);
 }
 
-
 // A follower's ACK leaves the storage thread once the appends are durable,
 // before the Persisted report, and one ACK covers a group-committed batch.
 TEST(GroupCommit, AckedAppends_AckOnceDurable_BeforePersisted) {
