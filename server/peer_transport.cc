@@ -1,8 +1,19 @@
 #include "server/peer_transport.h"
 
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
 #include <deque>
+#include <future>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "asio/connect.hpp"
+#include "asio/post.hpp"
+#include "asio/read.hpp"
+#include "asio/steady_timer.hpp"
+#include "asio/write.hpp"
 #include "glog/logging.h"
 #include "server/failpoints.h"
 #include "server/write_trace.h"
@@ -10,147 +21,229 @@
 namespace zabkeeper::server {
 namespace {
 
-// A SNAP of a large tree travels as one message; allow up to 1 GiB.
-constexpr int kMaxPeerMessageBytes = 1 << 30;
+constexpr auto kFirstBackoff = std::chrono::milliseconds(50);
+constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
 
-void MergeInto(proto::PeerFrame* dst, proto::PeerFrame* src) {
-  for (auto& m : *src->mutable_zab()) *dst->add_zab() = std::move(m);
-  for (auto& r : *src->mutable_requests()) *dst->add_requests() = std::move(r);
-  for (int64_t t : src->touched_sessions()) dst->add_touched_sessions(t);
-  for (auto& r : *src->mutable_replies()) *dst->add_replies() = std::move(r);
+// Length prefix and frame, ready for the socket.
+std::string Encode(const proto::PeerFrame& frame) {
+  const size_t n = frame.ByteSizeLong();
+  std::string out(4 + n, '\0');
+  for (int i = 0; i < 4; ++i)
+    out[static_cast<size_t>(i)] = static_cast<char>((n >> (24 - 8 * i)) & 0xff);
+  frame.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out.data() + 4));
+  return out;
 }
 
-// Outbox shared by both kinds of link.
-class Outbox {
- public:
-  bool Push(proto::PeerFrame frame) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (closed_) return false;
-    if (frames_.size() >= PeerTransport::kMaxQueuedFrames) {
-      closed_ = true;
-      cv_.notify_all();
-      return false;
-    }
-    frames_.push_back(std::move(frame));
-    cv_.notify_all();
-    return true;
-  }
-  // Everything queued, merged into one frame; false once closed.
-  bool PopAll(uint64_t from, proto::PeerFrame* out, bool wait) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (wait) cv_.wait(lock, [&] { return closed_ || !frames_.empty(); });
-    if (closed_ || frames_.empty()) return false;
-    out->Clear();
-    out->set_from(from);
-    while (!frames_.empty()) {
-      MergeInto(out, &frames_.front());
-      frames_.pop_front();
-    }
-    return true;
-  }
-  void Close() {
-    std::lock_guard<std::mutex> lock(mu_);
-    closed_ = true;
-    frames_.clear();
-    cv_.notify_all();
-  }
-  bool closed() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return closed_;
-  }
+uint32_t DecodeLength(const std::array<char, 4>& b) {
+  return (static_cast<uint32_t>(static_cast<uint8_t>(b[0])) << 24) |
+         (static_cast<uint32_t>(static_cast<uint8_t>(b[1])) << 16) |
+         (static_cast<uint32_t>(static_cast<uint8_t>(b[2])) << 8) |
+         static_cast<uint32_t>(static_cast<uint8_t>(b[3]));
+}
 
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<proto::PeerFrame> frames_;
-  bool closed_ = false;
-};
-
-// One link over a synchronous gRPC stream, used by both sides: a writer
-// thread drains the outbox into the stream while another thread reads. Both
-// sides are synchronous because the callback API cost more on the hot path:
-// every completion went through an extra executor thread, and StartWrite ran
-// the write inline on the caller (then the driver thread, now the core's).
-template <typename Context>
-class SyncLink final : public PeerLink {
- public:
-  explicit SyncLink(Context* context) : context_(context) {}
-  bool Send(proto::PeerFrame frame) override { return outbox_.Push(std::move(frame)); }
-  void Close() override {
-    outbox_.Close();
-    std::lock_guard<std::mutex> lock(mu_);
-    if (context_ != nullptr) context_->TryCancel();
+// The zab.after_newleader_ack failpoint crashes once such a frame is written.
+bool CrashAfterWrite(const proto::PeerFrame& frame) {
+  if (!ZK_FAILPOINT_ARMED("zab.after_newleader_ack")) return false;
+  for (const auto& m : frame.zab()) {
+    if (m.has_ack() && m.ack().new_leader()) return true;
   }
-  // Before the context goes away: a late Close must not touch it.
-  void Detach() {
-    outbox_.Close();
-    std::lock_guard<std::mutex> lock(mu_);
-    context_ = nullptr;
-  }
-  // Returns when the link is closed or a write fails.
-  template <typename Stream>
-  void WriteLoop(uint64_t from, Stream* stream) {
-    proto::PeerFrame frame;
-    while (outbox_.PopAll(from, &frame, /*wait=*/true)) {
-      if (!stream->Write(frame)) return;
-      ZK_TRACE("link.written", frame.zab_size());
-      if (ZK_FAILPOINT_ARMED("zab.after_newleader_ack")) {
-        for (const auto& m : frame.zab()) {
-          if (m.has_ack() && m.ack().new_leader()) ZK_FAILPOINT_CRASH("zab.after_newleader_ack");
-        }
-      }
-    }
-  }
-
- private:
-  std::mutex mu_;
-  Context* context_;  // null once detached
-  Outbox outbox_;
-};
-
-// Carries a link whose first frame has been read: reads and delivers until
-// the stream ends while a second thread writes; then reports the link down.
-template <typename Context, typename Stream>
-void RunLink(PeerTransport* transport, uint64_t sid, const std::shared_ptr<SyncLink<Context>>& link,
-             Stream* stream) {
-  transport->LinkUp(sid, link);
-  std::thread writer([&] {
-    link->WriteLoop(transport->my_sid(), stream);
-    link->Close();
-  });
-  proto::PeerFrame frame;
-  while (stream->Read(&frame)) {
-    ZK_TRACE("link.read", sid);
-    transport->Deliver(sid, link.get(), std::move(frame));
-  }
-  link->Close();
-  writer.join();
-  transport->LinkDown(sid, link.get());
-  link->Detach();
+  return false;
 }
 
 }  // namespace
 
-class PeerTransport::Service final : public proto::ZabPeer::Service {
+// One live connection to a peer. Reads run on the event loop; writes go
+// straight to the socket from the sender's thread while nothing is queued
+// (non-blocking), else onto a queue the event loop drains. The socket is
+// closed only on the event loop and under mu_, so a direct write never hits
+// a closed (or reused) descriptor.
+class PeerLink : public std::enable_shared_from_this<PeerLink> {
  public:
-  explicit Service(PeerTransport* transport) : transport_(transport) {}
-  grpc::Status Link(grpc::ServerContext* context,
-                    grpc::ServerReaderWriter<proto::PeerFrame, proto::PeerFrame>* stream) override {
-    proto::PeerFrame hello;
-    if (!stream->Read(&hello)) return grpc::Status::OK;
-    const uint64_t from = hello.from();
-    if (from == 0 || !transport_->servers().contains(static_cast<int64_t>(from)) ||
-        from >= transport_->my_sid()) {
-      LOG(WARNING) << "refusing peer link from unknown or higher server id " << from;
-      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "unknown or higher server id");
+  // sid 0: accepted, the peer names itself in its first frame.
+  PeerLink(PeerTransport* transport, asio::ip::tcp::socket socket, uint64_t sid,
+           std::function<void()> on_down)
+      : transport_(transport),
+        socket_(std::move(socket)),
+        sid_(sid),
+        on_down_(std::move(on_down)) {}
+
+  uint64_t sid() const { return sid_; }
+
+  // False when the link is closed or over its bound (then it is cut).
+  bool Send(const proto::PeerFrame& frame) {
+    std::string bytes = Encode(frame);
+    const bool crash = CrashAfterWrite(frame);
+    std::unique_lock<std::mutex> lock(mu_);
+    if (closed_) return false;
+    if (!writing_) {
+      size_t off = 0;
+      while (off < bytes.size()) {
+        const ssize_t n = ::send(socket_.native_handle(), bytes.data() + off, bytes.size() - off,
+                                 MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+          off += static_cast<size_t>(n);
+        } else if (n < 0 && errno == EINTR) {
+          continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+          break;
+        } else {
+          lock.unlock();
+          Close();
+          return false;
+        }
+      }
+      if (off == bytes.size()) {
+        ZK_TRACE("link.written", frame.zab_size());
+        lock.unlock();
+        if (crash) ZK_FAILPOINT_CRASH("zab.after_newleader_ack");
+        return true;
+      }
+      bytes.erase(0, off);
+      writing_ = true;
+      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->WriteQueued(); });
+    } else if (queue_.size() >= PeerTransport::kMaxQueuedFrames) {
+      lock.unlock();
+      LOG(WARNING) << "peer " << sid_ << ": " << queue_.size()
+                   << " frames queued, cutting the link";
+      Close();
+      return false;
     }
-    auto link = std::make_shared<SyncLink<grpc::ServerContext>>(context);
-    RunLink(transport_, from, link, stream);
-    return grpc::Status::OK;
+    queue_.push_back(std::move(bytes));
+    crash_pending_ |= crash;
+    return true;
+  }
+
+  // Any thread: the link ends on the event loop.
+  void Close() {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Fail(); });
+  }
+
+  // On the event loop: reads until the link fails.
+  void StartReading() { ReadHeader(); }
+
+  // On the event loop: closes the socket and reports the link down once.
+  void Fail() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!closed_) {
+        closed_ = true;
+        queue_.clear();
+        asio::error_code ignored;
+        socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+        socket_.close(ignored);
+      }
+    }
+    if (down_reported_) return;
+    down_reported_ = true;
+    if (up_) transport_->LinkDown(sid_, this);
+    if (on_down_) on_down_();
   }
 
  private:
-  PeerTransport* transport_;
+  void WriteQueued() {
+    bool crash = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (closed_) return;
+      in_flight_.assign(std::make_move_iterator(queue_.begin()),
+                        std::make_move_iterator(queue_.end()));
+      queue_.clear();
+      crash = crash_pending_;
+      crash_pending_ = false;
+    }
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(in_flight_.size());
+    for (const std::string& b : in_flight_) buffers.emplace_back(asio::buffer(b));
+    asio::async_write(socket_, buffers,
+                      [self = shared_from_this(), crash](const asio::error_code& ec, size_t) {
+                        if (ec) return self->Fail();
+                        ZK_TRACE("link.written", self->in_flight_.size());
+                        if (crash) ZK_FAILPOINT_CRASH("zab.after_newleader_ack");
+                        self->in_flight_.clear();
+                        bool more = false;
+                        {
+                          std::lock_guard<std::mutex> lock(self->mu_);
+                          more = !self->queue_.empty();
+                          if (!more) self->writing_ = false;
+                        }
+                        if (more) self->WriteQueued();
+                      });
+  }
+
+  void ReadHeader() {
+    asio::async_read(socket_, asio::buffer(header_),
+                     [self = shared_from_this()](const asio::error_code& ec, size_t) {
+                       if (ec) return self->Fail();
+                       const uint32_t n = DecodeLength(self->header_);
+                       // Until it names itself, a peer gets no room for more
+                       // than a hello.
+                       if (n > (self->up_ ? PeerTransport::kMaxFrameBytes : 1024u)) {
+                         LOG(WARNING) << "peer link " << self->sid_ << ": frame of " << n
+                                      << " bytes, over the limit; closing";
+                         return self->Fail();
+                       }
+                       self->body_.resize(n);
+                       self->ReadBody();
+                     });
+  }
+
+  void ReadBody() {
+    asio::async_read(socket_, asio::buffer(body_),
+                     [self = shared_from_this()](const asio::error_code& ec, size_t) {
+                       if (ec) return self->Fail();
+                       proto::PeerFrame frame;
+                       if (!frame.ParseFromString(self->body_)) {
+                         LOG(WARNING) << "peer link " << self->sid_
+                                      << ": a frame that does not parse; closing";
+                         return self->Fail();
+                       }
+                       self->body_.clear();
+                       if (!self->OnFrame(std::move(frame))) return self->Fail();
+                       self->ReadHeader();
+                     });
+  }
+
+  // False ends the link.
+  bool OnFrame(proto::PeerFrame frame) {
+    if (!up_) {
+      // Accepted: the first frame names the dialer.
+      const uint64_t from = frame.from();
+      if (!transport_->Accepts(from)) {
+        LOG(WARNING) << "refusing peer link from unknown or higher server id " << from;
+        return false;
+      }
+      sid_ = from;
+      MarkUp();
+      return true;
+    }
+    ZK_TRACE("link.read", sid_);
+    transport_->Deliver(sid_, this, std::move(frame));
+    return true;
+  }
+
+ public:
+  // On the event loop: the link carries frames now.
+  void MarkUp() {
+    up_ = true;
+    transport_->LinkUp(sid_, shared_from_this());
+  }
+
+ private:
+  PeerTransport* const transport_;
+  asio::ip::tcp::socket socket_;
+  uint64_t sid_;
+  const std::function<void()> on_down_;  // the dialer's redial
+  bool up_ = false;                      // event loop only
+  bool down_reported_ = false;           // event loop only
+  std::array<char, 4> header_{};
+  std::string body_;
+  std::vector<std::string> in_flight_;  // the event loop's write
+
+  std::mutex mu_;
+  std::deque<std::string> queue_;
+  bool writing_ = false;  // the event loop owns the write side
+  bool closed_ = false;
+  bool crash_pending_ = false;
 };
 
 PeerTransport::PeerTransport(uint64_t my_sid, std::map<int64_t, PeerAddress> servers,
@@ -159,45 +252,119 @@ PeerTransport::PeerTransport(uint64_t my_sid, std::map<int64_t, PeerAddress> ser
 
 PeerTransport::~PeerTransport() { Stop(); }
 
+bool PeerTransport::Accepts(uint64_t from) const {
+  return from != 0 && from < my_sid_ && servers_.contains(static_cast<int64_t>(from));
+}
+
 absl::Status PeerTransport::Start() {
   auto me = servers_.find(static_cast<int64_t>(my_sid_));
   if (me == servers_.end()) return absl::InvalidArgumentError("my id is not in the server list");
-  service_ = std::make_unique<Service>(this);
-  grpc::ServerBuilder builder;
-  int bound = 0;
   const std::string address = absl::StrCat(me->second.host, ":", me->second.peer_port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound);
-  builder.RegisterService(service_.get());
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);  // a taken port fails loudly
-  builder.SetMaxReceiveMessageSize(kMaxPeerMessageBytes);
-  builder.SetMaxSendMessageSize(kMaxPeerMessageBytes);
-  server_ = builder.BuildAndStart();
-  if (server_ == nullptr || bound == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen for peers on ", address));
+  asio::error_code ec;
+  asio::ip::tcp::resolver resolver(io_);
+  auto endpoints = resolver.resolve(me->second.host, std::to_string(me->second.peer_port),
+                                    asio::ip::tcp::resolver::passive, ec);
+  if (ec || endpoints.empty()) {
+    return absl::UnavailableError(absl::StrCat("cannot resolve the peer address ", address, ": ",
+                                               ec ? ec.message() : "no address"));
   }
+  const asio::ip::tcp::endpoint endpoint = *endpoints.begin();
+  acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(io_);
+  acceptor_->open(endpoint.protocol(), ec);
+  if (!ec) acceptor_->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(endpoint, ec);
+  if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen for peers on ", address, ": ", ec.message()));
+  }
+  work_.emplace(io_.get_executor());
+  Accept();
   for (const auto& [sid, addr] : servers_) {
-    if (static_cast<uint64_t>(sid) > my_sid_) {
-      dialers_.emplace_back([this, peer = static_cast<uint64_t>(sid)] { DialLoop(peer); });
-    }
+    if (static_cast<uint64_t>(sid) > my_sid_) Dial(static_cast<uint64_t>(sid), kFirstBackoff);
   }
+  loop_ = std::thread([this] { io_.run(); });
   return absl::OkStatus();
 }
 
 void PeerTransport::Stop() {
   if (stopping_.exchange(true)) return;
-  stop_cv_.notify_all();
-  std::map<uint64_t, std::shared_ptr<PeerLink>> links;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    links = links_;
+  if (loop_.joinable()) {
+    std::promise<void> closed;
+    asio::post(io_, [&] {
+      asio::error_code ignored;
+      if (acceptor_) acceptor_->close(ignored);
+      std::map<uint64_t, std::shared_ptr<PeerLink>> links;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        links = links_;
+      }
+      for (auto& [sid, link] : links) link->Fail();
+      closed.set_value();
+    });
+    closed.get_future().wait();
+    work_.reset();
+    io_.stop();
+    loop_.join();
   }
-  for (auto& [sid, link] : links) link->Close();
-  for (auto& t : dialers_) t.join();
-  dialers_.clear();
-  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  std::lock_guard<std::mutex> lock(mu_);
+  links_.clear();
 }
 
-void PeerTransport::Send(uint64_t sid, proto::PeerFrame frame) {
+void PeerTransport::Accept() {
+  acceptor_->async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+    if (stopping_ || !acceptor_->is_open()) return;
+    if (!ec) {
+      asio::error_code ignored;
+      socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+      std::make_shared<PeerLink>(this, std::move(socket), 0, nullptr)->StartReading();
+    } else {
+      LOG(WARNING) << "peer accept: " << ec.message();
+    }
+    Accept();
+  });
+}
+
+void PeerTransport::Dial(uint64_t sid, std::chrono::milliseconds backoff) {
+  if (stopping_) return;
+  const PeerAddress& addr = servers_.at(static_cast<int64_t>(sid));
+  auto resolver = std::make_shared<asio::ip::tcp::resolver>(io_);
+  auto socket = std::make_shared<asio::ip::tcp::socket>(io_);
+  auto retry = [this, sid, backoff] {
+    auto timer = std::make_shared<asio::steady_timer>(io_, backoff);
+    timer->async_wait([this, sid, backoff, timer](const asio::error_code&) {
+      Dial(sid, std::min(backoff * 2, kMaxBackoff));
+    });
+  };
+  resolver->async_resolve(
+      addr.host, std::to_string(addr.peer_port),
+      [this, sid, resolver, socket, retry](const asio::error_code& ec,
+                                           asio::ip::tcp::resolver::results_type endpoints) {
+        if (stopping_) return;
+        if (ec) return retry();
+        asio::async_connect(
+            *socket, endpoints,
+            [this, sid, socket, retry](const asio::error_code& ec, const asio::ip::tcp::endpoint&) {
+              if (stopping_) return;
+              if (ec) return retry();
+              asio::error_code ignored;
+              socket->set_option(asio::ip::tcp::no_delay(true), ignored);
+              auto link = std::make_shared<PeerLink>(this, std::move(*socket), sid, [this, sid] {
+                // Redial after a short pause once this link ends.
+                auto timer = std::make_shared<asio::steady_timer>(io_, kFirstBackoff);
+                timer->async_wait(
+                    [this, sid, timer](const asio::error_code&) { Dial(sid, kFirstBackoff); });
+              });
+              proto::PeerFrame hello;
+              hello.set_from(my_sid_);
+              if (!link->Send(hello)) return;  // its Fail redials
+              link->MarkUp();
+              link->StartReading();
+            });
+      });
+}
+
+void PeerTransport::Send(uint64_t sid, const proto::PeerFrame& frame) {
   std::shared_ptr<PeerLink> link;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -205,7 +372,7 @@ void PeerTransport::Send(uint64_t sid, proto::PeerFrame frame) {
     if (it == links_.end()) return;
     link = it->second;
   }
-  if (!link->Send(std::move(frame))) link->Close();
+  link->Send(frame);  // a failed send cuts the link itself
 }
 
 bool PeerTransport::IsUp(uint64_t sid) const {
@@ -241,36 +408,6 @@ void PeerTransport::Deliver(uint64_t sid, const PeerLink* link, proto::PeerFrame
   auto it = links_.find(sid);
   if (it == links_.end() || it->second.get() != link) return;
   callbacks_.frame(sid, std::move(frame));
-}
-
-void PeerTransport::DialLoop(uint64_t sid) {
-  const PeerAddress& addr = servers_.at(static_cast<int64_t>(sid));
-  const std::string target = absl::StrCat(addr.host, ":", addr.peer_port);
-  auto backoff = std::chrono::milliseconds(50);
-  while (!stopping_) {
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    args.SetMaxReceiveMessageSize(kMaxPeerMessageBytes);
-    args.SetMaxSendMessageSize(kMaxPeerMessageBytes);
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-    auto channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
-    auto stub = proto::ZabPeer::NewStub(channel);
-    grpc::ClientContext context;
-    auto stream = stub->Link(&context);
-    proto::PeerFrame hello;
-    hello.set_from(my_sid_);
-    if (stream->Write(hello)) {
-      backoff = std::chrono::milliseconds(50);
-      RunLink(this, sid, std::make_shared<SyncLink<grpc::ClientContext>>(&context), stream.get());
-    } else {
-      context.TryCancel();
-    }
-    stream->Finish().ok();
-    std::unique_lock<std::mutex> lock(stop_mu_);
-    stop_cv_.wait_for(lock, backoff, [&] { return stopping_.load(); });
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
-  }
 }
 
 }  // namespace zabkeeper::server

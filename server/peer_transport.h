@@ -1,30 +1,41 @@
-// PeerTransport: the links between the servers of an ensemble. One gRPC
-// bidirectional stream per pair of servers, dialed by the lower id (with
-// backoff while the other is down) and accepted by the higher one. Outgoing
-// frames queue per link and are merged into one stream write while the
-// previous write is in flight, so a slow or dead peer delays only its own
-// link. Per link, delivery is FIFO; a broken link reports Down and drops what
-// was queued (the consensus core treats messages to a down peer as lost).
+// PeerTransport: the links between the servers of an ensemble. One TCP
+// connection per pair of servers, dialed by the lower id (with backoff while
+// the other is down) and accepted by the higher one. A frame on the wire is a
+// 4-byte big-endian length and a serialized proto::PeerFrame; the first frame
+// a dialer sends names it (`from`), and the acceptor refuses unknown or
+// higher ids.
 //
-// Callbacks run on transport threads; they must not block for long.
+// Sending does not hand off to another thread when it need not: Send writes
+// the frame straight to the socket from the caller's thread (non-blocking)
+// when nothing is queued before it; only what the kernel does not take at
+// once is queued and written by the transport's event loop. So a follower's
+// storage thread puts its ACK on the wire itself, and the leader's core
+// thread its PROPOSALs. Per link, delivery is FIFO; a broken link reports
+// Down and drops what was queued (the consensus core treats messages to a
+// down peer as lost). A link whose queue grows past kMaxQueuedFrames is cut.
+//
+// One thread runs the event loop: accepts, dials, reads (each frame is
+// handed to the `frame` callback) and the queued writes. Callbacks run on it
+// and must not block for long.
 #ifndef ZABKEEPER_SERVER_PEER_TRANSPORT_H_
 #define ZABKEEPER_SERVER_PEER_TRANSPORT_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include "absl/status/status.h"
-#include "grpcpp/grpcpp.h"
+#include "asio/executor_work_guard.hpp"
+#include "asio/io_context.hpp"
+#include "asio/ip/tcp.hpp"
 #include "server/config.h"
-#include "zabkeeper/peer.grpc.pb.h"
+#include "zabkeeper/peer.pb.h"
 
 namespace zabkeeper::server {
 
@@ -40,6 +51,8 @@ class PeerTransport {
   // A link whose queue grows past this many frames is cut: its peer is too
   // slow or gone, and an unbounded queue would eat our memory instead.
   static constexpr size_t kMaxQueuedFrames = 100000;
+  // A SNAP of a large tree travels as one frame; allow up to 1 GiB.
+  static constexpr uint32_t kMaxFrameBytes = 1u << 30;
 
   PeerTransport(uint64_t my_sid, std::map<int64_t, PeerAddress> servers, Callbacks callbacks);
   ~PeerTransport();
@@ -49,22 +62,22 @@ class PeerTransport {
   absl::Status Start();
   void Stop();
 
-  // Queues a frame for sid; dropped when no link to sid is up.
-  void Send(uint64_t sid, proto::PeerFrame frame);
+  // Sends a frame to sid (any thread); dropped when no link to sid is up.
+  void Send(uint64_t sid, const proto::PeerFrame& frame);
   bool IsUp(uint64_t sid) const;
 
-  // Internal: links report here.
+  // Internal: links report here (on the event loop).
+  bool Accepts(uint64_t from) const;  // a dialer's id we take links from
   void LinkUp(uint64_t sid, const std::shared_ptr<PeerLink>& link);
   void LinkDown(uint64_t sid, const PeerLink* link);
   void Deliver(uint64_t sid, const PeerLink* link, proto::PeerFrame frame);
-  uint64_t my_sid() const { return my_sid_; }
-  bool stopping() const { return stopping_.load(); }
-  const std::map<int64_t, PeerAddress>& servers() const { return servers_; }
 
  private:
-  class Service;
-  void DialLoop(uint64_t sid);
+  void Accept();
+  void Dial(uint64_t sid, std::chrono::milliseconds backoff);
 
+  // Declared first, destroyed last: the sockets below belong to it.
+  asio::io_context io_;
   const uint64_t my_sid_;
   const std::map<int64_t, PeerAddress> servers_;
   Callbacks callbacks_;
@@ -72,22 +85,10 @@ class PeerTransport {
 
   mutable std::mutex mu_;
   std::map<uint64_t, std::shared_ptr<PeerLink>> links_;  // current link per peer
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
 
-  std::unique_ptr<Service> service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::vector<std::thread> dialers_;
-};
-
-// One live link: an outbox plus a way to write it. Both sides use gRPC's
-// synchronous stream API, with one reader and one writer thread per link.
-class PeerLink {
- public:
-  virtual ~PeerLink() = default;
-  // Queues a frame; false when the link is closed or over its bound.
-  virtual bool Send(proto::PeerFrame frame) = 0;
-  virtual void Close() = 0;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  std::thread loop_;
 };
 
 }  // namespace zabkeeper::server
