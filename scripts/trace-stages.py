@@ -41,22 +41,22 @@ def main():
             continue
         a = nxt(i, on(leader, "core.request"))
         b = nxt(a, on(leader, "core.frame_out"))
-        # The follower that ACKs first: the first other node to send a frame.
-        g = nxt(b, lambda e: e[1] != leader and e[2] == "core.frame_out")
+        # The follower that ACKs first: the first other node whose storage
+        # thread sends an ACK.
+        g = nxt(b, lambda e: e[1] != leader and e[2] == "disk.ack_out")
         if g is None:
             continue
         f = ev[g][1]
         c = nxt(b, on(f, "link.read"))
         dd = nxt(c, on(f, "core.frame_in"))
         e_ = nxt(dd, on(f, "disk.synced"))
-        p = nxt(e_, on(f, "core.persisted"))
         h = nxt(g, on(leader, "link.read"))
         ii = nxt(h, on(leader, "core.frame_in"))
         j = nxt(ii, on(leader, "client.write"))
         k = nxt(j, on(leader, "client.read"))
-        if None in (a, b, c, dd, e_, p, h, ii, j, k):
+        if None in (a, b, c, dd, e_, h, ii, j, k):
             continue
-        if not (b < c < dd < e_ < p <= g < h < ii < j < k):
+        if not (b < c < dd < e_ <= g < h < ii < j < k):
             continue  # overlapping events of the previous write: skip
 
         def span(x, y):
@@ -64,14 +64,13 @@ def main():
 
         for name, x, y in [
             ("L: client stream read -> core thread", i, a),
-            ("L: core: prepare + propose -> frames handed to the link writers", a, b),
-            ("L -> F: link writer thread, gRPC, loopback, F's link reader", b, c),
-            ("F: link reader -> core thread", c, dd),
+            ("L: core: prepare + propose, PROPOSAL written to the sockets", a, b),
+            ("L -> F: loopback TCP, F's link event loop", b, c),
+            ("F: event loop -> core thread", c, dd),
             ("F: core -> storage thread, append + fdatasync", dd, e_),
-            ("F: storage thread -> core (Persisted)", e_, p),
-            ("F: core -> ACK handed to the link writer", p, g),
-            ("F -> L: link writer thread, gRPC, loopback, L's link reader", g, h),
-            ("L: link reader -> core thread", h, ii),
+            ("F: storage thread writes the ACK", e_, g),
+            ("F -> L: loopback TCP, L's link event loop", g, h),
+            ("L: event loop -> core thread", h, ii),
             ("L: core: commit, apply, reply write started", ii, j),
             ("reply write -> next request read (gRPC, client)", j, k),
             ("total: request read -> next request read", i, k),

@@ -9,7 +9,6 @@
 namespace zabkeeper::server {
 namespace {
 
-
 nlohmann::json StatsJson(const ServerStats& s) {
   return {
       {"server_state", s.state},

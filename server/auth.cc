@@ -120,6 +120,12 @@ absl::Status FixupAcl(google::protobuf::RepeatedPtrField<proto::Acl>* acl,
         return ZkError(proto::INVALID_ACL, absl::StrCat("bad ip ACL id '", a.id().id(), "'"));
       }
       *out.Add() = a;
+    } else if (scheme == "x509") {
+      // A TLS client certificate's subject, as ZooKeeper's
+      // X509AuthenticationProvider names it (RFC 2253).
+      if (a.id().id().empty())
+        return ZkError(proto::INVALID_ACL, "x509 ACL id must be a subject DN");
+      *out.Add() = a;
     } else {
       return ZkError(proto::INVALID_ACL, absl::StrCat("unknown ACL scheme '", scheme, "'"));
     }

@@ -38,6 +38,22 @@ class StreamOut final : public ClientStream {
   bool finished_ = false;
 };
 
+// A verified TLS client certificate (secureClientPort) as an `x509` ACL
+// identity: its subject in RFC 2253 form, as gRPC reports it and as
+// ZooKeeper's X509AuthenticationProvider names it.
+std::vector<proto::Id> X509Identities(const grpc::CallbackServerContext& context) {
+  std::vector<proto::Id> out;
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) return out;
+  for (const grpc::string_ref& subject : auth->FindPropertyValues("x509_subject")) {
+    proto::Id id;
+    id.set_scheme("x509");
+    id.set_id(std::string(subject.data(), subject.size()));
+    out.push_back(std::move(id));
+  }
+  return out;
+}
+
 class SessionReactor final
     : public grpc::ServerBidiReactor<proto::ClientMessage, proto::ServerMessage> {
  public:
@@ -46,7 +62,7 @@ class SessionReactor final
         out_(std::make_shared<StreamOut>(this)),
         peer_(context->peer()),
         peer_ip_(PeerIp(peer_)) {
-    conn_ = server_->Connect(out_, peer_, peer_ip_);
+    conn_ = server_->Connect(out_, peer_, peer_ip_, X509Identities(*context));
     if (conn_ == 0) {
       LOG(WARNING) << "too many connections (maxClientCnxns/maxCnxns), refused " << peer_ip_;
       Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,

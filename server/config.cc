@@ -1,5 +1,6 @@
 #include "server/config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -120,6 +121,8 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
       }
     } else if (key == "secureClientPort") {
       s = ParseIntInto(key, value, 0, 65535, &config.secure_client_port);
+    } else if (key == "secureZkClientPort") {
+      s = ParseIntInto(key, value, 0, 65535, &config.secure_zk_client_port);
     } else if (key == "ssl.certFile") {
       config.ssl_cert_file = value;
     } else if (key == "ssl.keyFile") {
@@ -207,14 +210,20 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
        (config.admin_enabled && config.zk_client_port == config.admin_port))) {
     return Invalid("zkClientPort must differ from clientPort and admin.serverPort");
   }
-  if (config.secure_client_port != 0) {
-    if (config.secure_client_port == config.client_port ||
-        config.secure_client_port == config.zk_client_port ||
-        (config.admin_enabled && config.secure_client_port == config.admin_port)) {
-      return Invalid("secureClientPort must differ from the other ports");
+  if (config.secure_client_port != 0 && config.secure_client_port == config.secure_zk_client_port) {
+    return Invalid("secureClientPort and secureZkClientPort must differ");
+  }
+  for (const auto& [name, port] :
+       {std::pair<const char*, int>{"secureClientPort", config.secure_client_port},
+        {"secureZkClientPort", config.secure_zk_client_port}}) {
+    if (port == 0) continue;
+    std::vector<int> others = {config.client_port, config.zk_client_port};
+    if (config.admin_enabled) others.push_back(config.admin_port);
+    if (std::find(others.begin(), others.end(), port) != others.end()) {
+      return Invalid(absl::StrCat(name, " must differ from the other ports"));
     }
     if (config.ssl_cert_file.empty() || config.ssl_key_file.empty()) {
-      return Invalid("secureClientPort needs ssl.certFile and ssl.keyFile");
+      return Invalid(absl::StrCat(name, " needs ssl.certFile and ssl.keyFile"));
     }
     if (config.ssl_client_auth != "none" && config.ssl_ca_file.empty()) {
       return Invalid("ssl.clientAuth=" + config.ssl_client_auth +

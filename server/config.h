@@ -29,6 +29,9 @@ struct ServerConfig {
   // TLS (issue 17): secureClientPort serves the gRPC API over TLS with the
   // PEM files below; ssl.clientAuth none | want | need (ZooKeeper's default).
   int secure_client_port = 0;
+  // secureZkClientPort: ZooKeeper's protocol over TLS (ZooKeeper's own
+  // secureClientPort), with the same ssl.* files.
+  int secure_zk_client_port = 0;
   std::string ssl_cert_file, ssl_key_file, ssl_ca_file;
   std::string ssl_client_auth = "need";
   // Four-letter words answered on zkClientPort (4lw.commands.whitelist; "*" = all).

@@ -101,6 +101,18 @@ int main(int argc, char** argv) {
       return Fail(1, std::string(s.message()));
     }
   }
+  if (config->secure_zk_client_port != 0) {
+    absl::StatusOr<std::unique_ptr<zabkeeper::zkwire::TlsContextSource>> tls =
+        zabkeeper::zkwire::TlsContextSource::Create(*config);
+    absl::Status s = tls.ok()
+                         ? zk_front_end.StartTls(config->client_address,
+                                                 config->secure_zk_client_port, std::move(*tls))
+                         : tls.status();
+    if (!s.ok()) {
+      grpc_server->Shutdown();
+      return Fail(2, std::string(s.message()));
+    }
+  }
 
   zabkeeper::server::AdminServer admin(server->get());
   if (config->admin_enabled) {
@@ -117,6 +129,10 @@ int main(int argc, char** argv) {
             << (config->zk_client_port != 0
                     ? absl::StrCat(", ZooKeeper protocol on ", config->client_address, ":",
                                    zk_front_end.port())
+                    : std::string())
+            << (config->secure_zk_client_port != 0
+                    ? absl::StrCat(", ZooKeeper protocol over TLS on ", config->client_address, ":",
+                                   zk_front_end.tls_port())
                     : std::string());
 
   int signal = 0;

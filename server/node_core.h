@@ -159,7 +159,9 @@ class NodeCore {
   void AcceptedEpochPersisted(uint32_t epoch);
   void CurrentEpochPersisted(uint32_t epoch);
   // `peer` is the client's address as the transport names it ("ipv4:h:p").
-  void OpenConnection(ConnId conn, const std::string& peer);
+  // `identities`: what the transport proved (a TLS client certificate's
+  // x509 id), held for ACL checks beside ip:<address> and addAuth ids.
+  void OpenConnection(ConnId conn, const std::string& peer, std::vector<proto::Id> identities = {});
   void ClientRequest(ConnId conn, proto::Request request);
   // The client went away (or the runtime closed the stream).
   void CloseConnection(ConnId conn);

@@ -20,8 +20,11 @@ void NodeCore::CoreConnection::CloseStream() {
   core_->ready_.close.push_back(id_);
 }
 
-void NodeCore::OpenConnection(ConnId conn, const std::string& peer) {
-  conns_.emplace(conn, std::make_shared<CoreConnection>(this, conn, peer));
+void NodeCore::OpenConnection(ConnId conn, const std::string& peer,
+                              std::vector<proto::Id> identities) {
+  auto connection = std::make_shared<CoreConnection>(this, conn, peer);
+  for (proto::Id& id : identities) connection->AddAuth(std::move(id));
+  conns_.emplace(conn, std::move(connection));
 }
 
 void NodeCore::CloseConnection(ConnId conn) { DropConnection(conn); }

@@ -142,7 +142,7 @@ bool NodeRuntime::Call(std::function<void()> fn) {
 }
 
 ConnId NodeRuntime::Connect(std::shared_ptr<ClientStream> stream, const std::string& peer,
-                            const std::string& peer_ip) {
+                            const std::string& peer_ip, std::vector<proto::Id> identities) {
   {
     std::lock_guard<std::mutex> lock(conns_mu_);
     if (config_.max_cnxns > 0 && connection_count_ >= static_cast<size_t>(config_.max_cnxns)) {
@@ -160,6 +160,7 @@ ConnId NodeRuntime::Connect(std::shared_ptr<ClientStream> stream, const std::str
   Input in{Input::kOpen, id};
   in.stream = std::move(stream);
   in.peer = peer;
+  in.identities = std::move(identities);
   Post(std::move(in), false);
   return id;
 }
@@ -245,7 +246,7 @@ void NodeRuntime::Dispatch(Input& in) {
       break;
     case Input::kOpen:
       streams_[in.id] = std::move(in.stream);
-      core_->OpenConnection(in.id, in.peer);
+      core_->OpenConnection(in.id, in.peer, std::move(in.identities));
       break;
     case Input::kRequest:
       ZK_TRACE("core.request", in.request.xid());

@@ -3,7 +3,7 @@
 // the clock, RocksDB and the sockets live. Data flows one way:
 //
 //   gRPC stream reads ─┐                       ┌─> StorageWriter thread
-//   peer link readers ─┼─> inbox ─> core thread┼─> peer link writers
+//   peer link reads ───┼─> inbox ─> core thread┼─> peer sockets (written in place)
 //   storage reports ───┘   (bounded)           └─> gRPC stream writes
 //
 // Threads, one job each:
@@ -11,8 +11,8 @@
 //              and carries out its NodeReady batches (node_core.h);
 //   storage    StorageWriter: every blocking disk write, group-committed
 //              (a follower's ACKs leave from here, once synced);
-//   transport  PeerTransport: per link one reader and one writer, plus a
-//              dialer per higher-id peer;
+//   transport  PeerTransport: one event loop for every link's reads, the
+//              dials and the writes a sender could not finish itself;
 //   gRPC       the client front end's callback threads (ClientService);
 //   admin      the HTTP admin endpoint (AdminServer).
 // The inbox bounds client requests (a stream that finds it full waits:
@@ -75,7 +75,7 @@ class NodeRuntime {
   // 0 when the address already has maxClientCnxns streams, or the server
   // maxCnxns (ZooKeeper refuses both the same way: it closes the socket).
   ConnId Connect(std::shared_ptr<ClientStream> stream, const std::string& peer,
-                 const std::string& peer_ip);
+                 const std::string& peer_ip, std::vector<proto::Id> identities = {});
   // Requests of one stream, in stream order; waits while the inbox is full.
   void Request(ConnId conn, proto::Request request);
   void Disconnect(ConnId conn, const std::string& peer_ip);
@@ -112,6 +112,7 @@ class NodeRuntime {
     proto::Request request;
     std::shared_ptr<ClientStream> stream;
     std::string peer;
+    std::vector<proto::Id> identities;  // kOpen
     std::function<void()> call;
   };
 

@@ -18,7 +18,6 @@ constexpr const char* kVersion = "3.8.0-zabkeeper-0.1.0";
 constexpr const char* kWords[] = {"ruok", "srvr", "stat", "mntr", "conf",
                                   "cons", "envi", "wchs", "dump", "isro"};
 
-
 std::string Mode(const server::ServerStats& s, bool ensemble) {
   if (!ensemble && s.state == "leader") return "standalone";
   return s.state;

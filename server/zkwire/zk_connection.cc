@@ -49,19 +49,19 @@ int64_t NowMs() {
 
 }  // namespace
 
-ZkConnection::ZkConnection(asio::ip::tcp::socket socket, server::NodeRuntime* runtime,
-                           int32_t max_frame, size_t max_outstanding,
+ZkConnection::ZkConnection(std::unique_ptr<ZkStream> stream, ZkStream::Strand strand,
+                           server::NodeRuntime* runtime, int32_t max_frame, size_t max_outstanding,
                            const std::set<std::string>* four_letter_words,
                            ConnectionRegistry* registry)
-    : strand_(asio::make_strand(socket.get_executor())),
-      socket_(std::move(socket)),
+    : strand_(std::move(strand)),
+      stream_(std::move(stream)),
       runtime_(runtime),
       max_frame_(max_frame),
       max_outstanding_(max_outstanding),
       four_letter_words_(four_letter_words),
       registry_(registry) {
   asio::error_code ec;
-  const auto remote = socket_.remote_endpoint(ec);
+  const auto remote = stream_->socket().remote_endpoint(ec);
   if (!ec) {
     peer_ip_ = remote.address().to_string();
     peer_ = absl::StrCat(remote.address().is_v6() ? "ipv6:[" : "ipv4:", peer_ip_,
@@ -75,9 +75,13 @@ ZkConnection::ZkConnection(asio::ip::tcp::socket socket, server::NodeRuntime* ru
 ZkConnection::~ZkConnection() { registry_->Remove(stats_.get()); }
 
 void ZkConnection::Start() {
-  asio::post(strand_, [self = shared_from_this()] {
+  stream_->Handshake([self = shared_from_this()](const asio::error_code& ec) {
+    if (ec) {
+      self->Drop("TLS handshake failed: " + ec.message());
+      return;
+    }
     self->conn_ = self->runtime_->Connect(std::make_shared<StreamToConnection>(self), self->peer_,
-                                          self->peer_ip_);
+                                          self->peer_ip_, self->stream_->Identities());
     if (self->conn_ == 0) {
       self->Drop("too many connections: refused " + self->peer_ip_ + " (maxClientCnxns/maxCnxns)");
       return;
@@ -93,46 +97,42 @@ void ZkConnection::ReadLength() {
     return;
   }
   reading_ = true;
-  asio::async_read(
-      socket_, asio::buffer(length_),
-      asio::bind_executor(strand_, [self = shared_from_this()](const asio::error_code& ec, size_t) {
-        self->reading_ = false;
-        if (ec) {
-          self->Shutdown();
-          return;
-        }
-        const absl::string_view first4(self->length_.data(), 4);
-        if (!self->handshake_sent_ && IsFourLetterWord(first4)) {
-          self->stats_->PacketReceived();
-          self->Send(FourLetterReply(first4, *self->four_letter_words_, *self->runtime_,
-                                     *self->registry_));
-          self->closing_ = true;
-          if (!self->writing_) self->WriteNext();
-          return;
-        }
-        const int32_t length = BigEndian(self->length_);
-        if (length < 0 || length > self->max_frame_) {
-          self->Drop(absl::StrCat("frame length ", length, " outside 0..", self->max_frame_,
-                                  " (jute.maxbuffer)"));
-          return;
-        }
-        self->ReadPayload(static_cast<size_t>(length));
-      }));
+  stream_->Read(asio::buffer(length_), [self = shared_from_this()](const asio::error_code& ec) {
+    self->reading_ = false;
+    if (ec) {
+      self->Shutdown();
+      return;
+    }
+    const absl::string_view first4(self->length_.data(), 4);
+    if (!self->handshake_sent_ && IsFourLetterWord(first4)) {
+      self->stats_->PacketReceived();
+      self->Send(
+          FourLetterReply(first4, *self->four_letter_words_, *self->runtime_, *self->registry_));
+      self->closing_ = true;
+      if (!self->writing_) self->WriteNext();
+      return;
+    }
+    const int32_t length = BigEndian(self->length_);
+    if (length < 0 || length > self->max_frame_) {
+      self->Drop(absl::StrCat("frame length ", length, " outside 0..", self->max_frame_,
+                              " (jute.maxbuffer)"));
+      return;
+    }
+    self->ReadPayload(static_cast<size_t>(length));
+  });
 }
 
 void ZkConnection::ReadPayload(size_t length) {
   payload_.resize(length);
   reading_ = true;
-  asio::async_read(
-      socket_, asio::buffer(payload_),
-      asio::bind_executor(strand_, [self = shared_from_this()](const asio::error_code& ec, size_t) {
-        self->reading_ = false;
-        if (ec) {
-          self->Shutdown();
-          return;
-        }
-        self->OnFrame();
-      }));
+  stream_->Read(asio::buffer(payload_), [self = shared_from_this()](const asio::error_code& ec) {
+    self->reading_ = false;
+    if (ec) {
+      self->Shutdown();
+      return;
+    }
+    self->OnFrame();
+  });
 }
 
 void ZkConnection::OnFrame() {
@@ -281,18 +281,17 @@ void ZkConnection::WriteNext() {
     return;
   }
   writing_ = true;
-  asio::async_write(
-      socket_, asio::buffer(outbox_.front()),
-      asio::bind_executor(strand_, [self = shared_from_this()](const asio::error_code& ec, size_t) {
-        if (ec) {
-          self->outbox_.clear();
-          self->writing_ = false;
-          self->Shutdown();
-          return;
-        }
-        self->outbox_.pop_front();
-        self->WriteNext();
-      }));
+  stream_->Write(asio::buffer(outbox_.front()),
+                 [self = shared_from_this()](const asio::error_code& ec) {
+                   if (ec) {
+                     self->outbox_.clear();
+                     self->writing_ = false;
+                     self->Shutdown();
+                     return;
+                   }
+                   self->outbox_.pop_front();
+                   self->WriteNext();
+                 });
 }
 
 void ZkConnection::CloseAfterFlush() {
@@ -311,9 +310,7 @@ void ZkConnection::Drop(const std::string& why) {
 void ZkConnection::Shutdown() {
   if (closed_) return;
   closed_ = true;
-  asio::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_->Close();
   registry_->Remove(stats_.get());
   if (conn_ != 0) runtime_->Disconnect(conn_, peer_ip_);
 }

@@ -13,22 +13,24 @@
 #include <string>
 #include <vector>
 
-#include "asio/ip/tcp.hpp"
 #include "asio/strand.hpp"
 #include "server/node_runtime.h"
 #include "server/zkwire/connection_stats.h"
 #include "server/zkwire/zk_codec.h"
+#include "server/zkwire/zk_stream.h"
 
 namespace zabkeeper::zkwire {
 
 class ZkConnection : public std::enable_shared_from_this<ZkConnection> {
  public:
-  ZkConnection(asio::ip::tcp::socket socket, server::NodeRuntime* runtime, int32_t max_frame,
-               size_t max_outstanding, const std::set<std::string>* four_letter_words,
-               ConnectionRegistry* registry);
+  // `stream` completes on `strand`.
+  ZkConnection(std::unique_ptr<ZkStream> stream, ZkStream::Strand strand,
+               server::NodeRuntime* runtime, int32_t max_frame, size_t max_outstanding,
+               const std::set<std::string>* four_letter_words, ConnectionRegistry* registry);
   ~ZkConnection();
 
-  // Registers with the runtime (which may refuse: maxClientCnxns) and reads.
+  // Shakes hands (TLS), registers with the runtime (which may refuse:
+  // maxClientCnxns, maxCnxns) and reads.
   void Start();
 
   // From the core thread, through the registered ClientStream.
@@ -61,8 +63,8 @@ class ZkConnection : public std::enable_shared_from_this<ZkConnection> {
   void Shutdown();
   void MaybeResumeReading();
 
-  asio::strand<asio::any_io_executor> strand_;
-  asio::ip::tcp::socket socket_;
+  ZkStream::Strand strand_;
+  std::unique_ptr<ZkStream> stream_;
   server::NodeRuntime* const runtime_;
   const int32_t max_frame_;
   const size_t max_outstanding_;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "server/zkwire/zk_connection.h"
+#include "server/zkwire/zk_stream.h"
 
 namespace zabkeeper::zkwire {
 
@@ -15,41 +16,71 @@ ZkFrontEnd::ZkFrontEnd(server::NodeRuntime* runtime, int32_t max_frame,
 ZkFrontEnd::~ZkFrontEnd() { Stop(); }
 
 absl::Status ZkFrontEnd::Start(const std::string& address, int port) {
-  asio::error_code ec;
-  const asio::ip::address ip = asio::ip::make_address(address, ec);
-  if (ec) return absl::InvalidArgumentError(absl::StrCat("bad address ", address));
-  acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(io_);
-  const asio::ip::tcp::endpoint endpoint(ip, static_cast<uint16_t>(port));
-  acceptor_->open(endpoint.protocol(), ec);
-  if (!ec) acceptor_->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_->bind(endpoint, ec);
-  if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", address, ":", port,
-                                               " for ZooKeeper clients: ", ec.message()));
-  }
-  port_ = acceptor_->local_endpoint().port();
-  work_.emplace(io_.get_executor());
-  Accept();
-  // One event loop per core: each connection's work stays on its strand.
-  const unsigned loops = std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < loops; ++i) loops_.emplace_back([this] { io_.run(); });
+  absl::StatusOr<int> bound = Listen(address, port, nullptr);
+  if (!bound.ok()) return bound.status();
+  port_ = *bound;
+  RunLoops();
   return absl::OkStatus();
 }
 
-void ZkFrontEnd::Accept() {
-  acceptor_->async_accept(
-      asio::make_strand(io_), [this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+absl::Status ZkFrontEnd::StartTls(const std::string& address, int port,
+                                  std::shared_ptr<TlsContextSource> tls) {
+  absl::StatusOr<int> bound = Listen(address, port, std::move(tls));
+  if (!bound.ok()) return bound.status();
+  tls_port_ = *bound;
+  RunLoops();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> ZkFrontEnd::Listen(const std::string& address, int port,
+                                       std::shared_ptr<TlsContextSource> tls) {
+  asio::error_code ec;
+  const asio::ip::address ip = asio::ip::make_address(address, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("bad address ", address));
+  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+  const asio::ip::tcp::endpoint endpoint(ip, static_cast<uint16_t>(port));
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", address, ":", port,
+                                               " for ZooKeeper clients", tls ? " (TLS)" : "", ": ",
+                                               ec.message()));
+  }
+  const int bound = acceptor->local_endpoint().port();
+  Accept(acceptor.get(), std::move(tls));
+  acceptors_.push_back(std::move(acceptor));
+  return bound;
+}
+
+void ZkFrontEnd::RunLoops() {
+  if (!loops_.empty()) return;
+  work_.emplace(io_.get_executor());
+  // One event loop per core: each connection's work stays on its strand.
+  const unsigned loops = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < loops; ++i) loops_.emplace_back([this] { io_.run(); });
+}
+
+void ZkFrontEnd::Accept(asio::ip::tcp::acceptor* acceptor, std::shared_ptr<TlsContextSource> tls) {
+  acceptor->async_accept(
+      asio::make_strand(io_),
+      [this, acceptor, tls](const asio::error_code& ec, asio::ip::tcp::socket socket) {
         if (ec) {
           if (ec != asio::error::operation_aborted) LOG(WARNING) << "zk accept: " << ec.message();
-          if (!acceptor_->is_open()) return;
+          if (!acceptor->is_open()) return;
         } else {
-          socket.set_option(asio::ip::tcp::no_delay(true));
-          std::make_shared<ZkConnection>(std::move(socket), runtime_, max_frame_, kMaxOutstanding,
-                                         &four_letter_words_, &registry_)
+          asio::error_code ignored;
+          socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+          ZkStream::Strand strand = asio::make_strand(socket.get_executor());
+          std::unique_ptr<ZkStream> stream =
+              tls ? TlsStream(std::move(socket), tls->Current(), strand)
+                  : PlainStream(std::move(socket), strand);
+          std::make_shared<ZkConnection>(std::move(stream), strand, runtime_, max_frame_,
+                                         kMaxOutstanding, &four_letter_words_, &registry_)
               ->Start();
         }
-        Accept();
+        Accept(acceptor, tls);
       });
 }
 
@@ -57,7 +88,7 @@ void ZkFrontEnd::Stop() {
   if (loops_.empty()) return;
   asio::post(io_, [this] {
     asio::error_code ignored;
-    acceptor_->close(ignored);
+    for (auto& acceptor : acceptors_) acceptor->close(ignored);
   });
   work_.reset();
   io_.stop();

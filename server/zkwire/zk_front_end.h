@@ -13,6 +13,12 @@
 // connection wait for replies; past that the connection is not read until
 // replies drain (back-pressure on that client alone). A first frame that
 // spells a four-letter word is answered as one (four_letter.h).
+//
+// The same connections can also run over TLS (secureZkClientPort, as
+// ZooKeeper's secureClientPort): StartTls listens on a second port whose
+// connections shake hands first, with the certificates of a
+// TlsContextSource (reloaded when their files change). A verified client
+// certificate gives the session an `x509` identity for ACL checks.
 #ifndef ZABKEEPER_SERVER_ZKWIRE_ZK_FRONT_END_H_
 #define ZABKEEPER_SERVER_ZKWIRE_ZK_FRONT_END_H_
 
@@ -24,11 +30,13 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "asio/executor_work_guard.hpp"
 #include "asio/io_context.hpp"
 #include "asio/ip/tcp.hpp"
 #include "server/node_runtime.h"
 #include "server/zkwire/connection_stats.h"
+#include "server/zkwire/tls_context.h"
 
 namespace zabkeeper::zkwire {
 
@@ -44,11 +52,19 @@ class ZkFrontEnd {
 
   // Listens on address:port (port 0: any free port) and starts the loops.
   absl::Status Start(const std::string& address, int port);
+  // The same over TLS; may be the only port or come beside Start's.
+  absl::Status StartTls(const std::string& address, int port,
+                        std::shared_ptr<TlsContextSource> tls);
   void Stop();
   int port() const { return port_; }
+  int tls_port() const { return tls_port_; }
 
  private:
-  void Accept();
+  // Adds a listener (tls null: plain) and returns its port.
+  absl::StatusOr<int> Listen(const std::string& address, int port,
+                             std::shared_ptr<TlsContextSource> tls);
+  void Accept(asio::ip::tcp::acceptor* acceptor, std::shared_ptr<TlsContextSource> tls);
+  void RunLoops();
 
   server::NodeRuntime* const runtime_;
   const int32_t max_frame_;
@@ -56,9 +72,10 @@ class ZkFrontEnd {
   ConnectionRegistry registry_;
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   std::vector<std::thread> loops_;
   int port_ = 0;
+  int tls_port_ = 0;
 };
 
 }  // namespace zabkeeper::zkwire

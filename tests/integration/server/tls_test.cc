@@ -85,6 +85,34 @@ TEST_F(TlsTest, NoClientAuth_TakesAClientWithoutACertificate) {
   EXPECT_TRUE((*tls)->Create("/anon").ok());
 }
 
+// A verified client certificate is the session's x509 identity (its subject,
+// RFC 2253), as ZooKeeper's X509AuthenticationProvider makes it: whoAmI
+// shows it and an x509 ACL admits it alone.
+TEST_F(TlsTest, WantClientAuth_ACertificateIsAnX509Identity) {
+  StartServer("want");
+  absl::StatusOr<std::unique_ptr<zk::ZkClient>> owner = TlsClient(certs_ + "/ca.pem", "client");
+  ASSERT_TRUE(owner.ok()) << owner.status();
+  absl::StatusOr<std::vector<proto::Id>> ids = (*owner)->WhoAmI();
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  bool x509 = false;
+  for (const proto::Id& id : *ids) x509 |= id.scheme() == "x509" && id.id() == "CN=zkclient";
+  EXPECT_TRUE(x509) << "whoAmI has no x509:CN=zkclient";
+  zk::CreateOptions only_owner;
+  proto::Acl& acl = only_owner.acl.emplace_back();
+  acl.set_perms(0x1f);
+  acl.mutable_id()->set_scheme("x509");
+  acl.mutable_id()->set_id("CN=zkclient");
+  ASSERT_TRUE((*owner)->Create("/x509-only", "secret", only_owner).ok());
+  absl::StatusOr<zk::DataResult> data = (*owner)->GetData("/x509-only");
+  ASSERT_TRUE(data.ok()) << data.status();
+  EXPECT_EQ(data->data, "secret");
+  // No certificate (want allows that): no identity, no access.
+  absl::StatusOr<std::unique_ptr<zk::ZkClient>> anonymous = TlsClient(certs_ + "/ca.pem", "");
+  ASSERT_TRUE(anonymous.ok()) << anonymous.status();
+  EXPECT_EQ((*anonymous)->GetData("/x509-only").status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
 TEST_F(TlsTest, AClientThatDoesNotTrustTheServersCaGetsNoSession) {
   StartServer("none");
   // Another CA: the server's certificate does not verify.

@@ -62,7 +62,7 @@ TEST(Config, ReadOnlyLocalSessionsAndTls_Parse) {
   EXPECT_EQ(c->ssl_client_auth, "need");
 }
 
-TEST(Config, EnforceAuthAndMaxCnxns_Parse) {
+TEST(Config, EnforceAuthMaxCnxnsAndSecureZkPort_Parse) {
   absl::StatusOr<ServerConfig> c =
       ParseConfig(std::string(kMinimal) +
                   "enforce.auth.enabled=true\nenforce.auth.schemes=digest, x509\nmaxCnxns=500\n");
@@ -70,6 +70,10 @@ TEST(Config, EnforceAuthAndMaxCnxns_Parse) {
   EXPECT_TRUE(c->enforce_auth);
   EXPECT_EQ(c->enforce_auth_schemes, (std::set<std::string>{"digest", "x509"}));
   EXPECT_EQ(c->max_cnxns, 500);
+  c = ParseConfig(std::string(kMinimal) +
+                  "secureZkClientPort=2282\nssl.certFile=c\nssl.keyFile=k\nssl.caFile=ca\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->secure_zk_client_port, 2282);
   // ZooKeeper's names for them as system properties work too.
   c = ParseConfig(std::string(kMinimal) +
                   "zookeeper.enforce.auth.enabled=true\nzookeeper.enforce.auth.schemes=ip\n");
@@ -187,6 +191,11 @@ std::vector<BadCase> BadCases() {
        "secureClientPort=2181\nssl.certFile=c\nssl.keyFile=k\nssl.clientAuth=none\n",
        "secureClientPort"},
       {"ClientAuthUnknown", "ssl.clientAuth=sometimes\n", "ssl.clientAuth"},
+      {"SecureZkPortWithoutCert", "secureZkClientPort=2283\n", "secureZkClientPort needs"},
+      {"SecurePortsEqual",
+       "secureClientPort=2283\nsecureZkClientPort=2283\nssl.certFile=c\nssl.keyFile=k\n"
+       "ssl.clientAuth=none\n",
+       "must differ"},
       {"EnforceAuthWithoutSchemes", "enforce.auth.enabled=true\n", "enforce.auth.schemes"},
       {"EnforceAuthUnknownScheme", "enforce.auth.schemes=kerberos\n", "kerberos"},
       {"EnforceAuthNotBool", "enforce.auth.enabled=maybe\n", "enforce.auth.enabled"},
