@@ -129,6 +129,14 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
       config.ssl_key_file = value;
     } else if (key == "ssl.caFile") {
       config.ssl_ca_file = value;
+    } else if (key == "sslQuorum") {
+      s = ParseBool(key, value, &config.ssl_quorum);
+    } else if (key == "ssl.quorum.certFile") {
+      config.ssl_quorum_cert_file = value;
+    } else if (key == "ssl.quorum.keyFile") {
+      config.ssl_quorum_key_file = value;
+    } else if (key == "ssl.quorum.caFile") {
+      config.ssl_quorum_ca_file = value;
     } else if (key == "ssl.clientAuth") {
       if (value != "none" && value != "want" && value != "need") {
         s = Invalid("ssl.clientAuth must be none, want or need, got '" + value + "'");
@@ -233,6 +241,13 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
   if (config.enforce_auth && config.enforce_auth_schemes.empty()) {
     // ZooKeeper refuses to start the same way.
     return Invalid("enforce.auth.enabled=true needs enforce.auth.schemes (e.g. digest)");
+  }
+  if (config.ssl_quorum &&
+      (config.ssl_quorum_cert_file.empty() || config.ssl_quorum_key_file.empty() ||
+       config.ssl_quorum_ca_file.empty())) {
+    return Invalid(
+        "sslQuorum=true needs ssl.quorum.certFile, ssl.quorum.keyFile and "
+        "ssl.quorum.caFile");
   }
   if (config.servers.size() == 2) {
     return Invalid("an ensemble of 2 servers cannot survive any failure; use 1, 3 or 5");

@@ -34,6 +34,9 @@ struct ServerConfig {
   int secure_zk_client_port = 0;
   std::string ssl_cert_file, ssl_key_file, ssl_ca_file;
   std::string ssl_client_auth = "need";
+  // sslQuorum: TLS between servers, with these files (all three needed).
+  bool ssl_quorum = false;
+  std::string ssl_quorum_cert_file, ssl_quorum_key_file, ssl_quorum_ca_file;
   // Four-letter words answered on zkClientPort (4lw.commands.whitelist; "*" = all).
   std::set<std::string> four_letter_words = {"srvr"};
   bool admin_enabled = true;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "server/failpoints.h"
+#include "server/quorum_tls.h"
 #include "server/request_util.h"
 #include "server/write_trace.h"
 
@@ -86,7 +87,13 @@ absl::Status NodeRuntime::Start() {
       in.frame = std::move(frame);
       Post(std::move(in), false);
     };
-    transport_ = std::make_unique<PeerTransport>(config_.my_id, config_.servers, callbacks);
+    std::shared_ptr<asio::ssl::context> tls;
+    if (config_.ssl_quorum) {
+      absl::StatusOr<std::shared_ptr<asio::ssl::context>> context = QuorumTlsContext(config_);
+      if (!context.ok()) return context.status();
+      tls = std::move(*context);
+    }
+    transport_ = std::make_unique<PeerTransport>(config_.my_id, config_.servers, callbacks, tls);
     if (absl::Status s = transport_->Start(); !s.ok()) return s;
   }
   core_thread_ = std::thread([this] { CoreLoop(); });

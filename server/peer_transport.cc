@@ -12,6 +12,7 @@
 #include "asio/connect.hpp"
 #include "asio/post.hpp"
 #include "asio/read.hpp"
+#include "asio/ssl/stream.hpp"
 #include "asio/steady_timer.hpp"
 #include "asio/write.hpp"
 #include "glog/logging.h"
@@ -62,10 +63,28 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   // sid 0: accepted, the peer names itself in its first frame.
   PeerLink(PeerTransport* transport, asio::ip::tcp::socket socket, uint64_t sid,
            std::function<void()> on_down)
-      : transport_(transport),
-        socket_(std::move(socket)),
-        sid_(sid),
-        on_down_(std::move(on_down)) {}
+      : transport_(transport), socket_(std::move(socket)), sid_(sid), on_down_(std::move(on_down)) {
+    if (transport_->tls()) {
+      tls_ =
+          std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *transport_->tls());
+    }
+  }
+
+  // On the event loop: TLS shakes hands (as `type`) before `then`; a
+  // failed handshake ends the link. Plain TCP goes on at once.
+  void Handshake(asio::ssl::stream_base::handshake_type type, std::function<void()> then) {
+    if (!tls_) return then();
+    tls_->async_handshake(
+        type, [self = shared_from_this(), then = std::move(then)](const asio::error_code& ec) {
+          if (ec) {
+            LOG(WARNING) << "peer link "
+                         << (self->sid_ == 0 ? "(accepted)" : std::to_string(self->sid_))
+                         << ": TLS handshake failed: " << ec.message();
+            return self->Fail();
+          }
+          then();
+        });
+  }
 
   uint64_t sid() const { return sid_; }
 
@@ -77,7 +96,8 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
     if (closed_) return false;
     if (!writing_) {
       size_t off = 0;
-      while (off < bytes.size()) {
+      // TLS writes stay on the event loop: an OpenSSL session is not shared.
+      while (!tls_ && off < bytes.size()) {
         const ssize_t n = ::send(socket_.native_handle(), bytes.data() + off, bytes.size() - off,
                                  MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n > 0) {
@@ -92,7 +112,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
           return false;
         }
       }
-      if (off == bytes.size()) {
+      if (!tls_ && off == bytes.size()) {
         ZK_TRACE("link.written", frame.zab_size());
         lock.unlock();
         if (crash) ZK_FAILPOINT_CRASH("zab.after_newleader_ack");
@@ -140,6 +160,23 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   }
 
  private:
+  template <typename Buffers, typename Handler>
+  void AsyncRead(const Buffers& buffers, Handler&& handler) {
+    if (tls_) {
+      asio::async_read(*tls_, buffers, std::forward<Handler>(handler));
+    } else {
+      asio::async_read(socket_, buffers, std::forward<Handler>(handler));
+    }
+  }
+  template <typename Buffers, typename Handler>
+  void AsyncWrite(const Buffers& buffers, Handler&& handler) {
+    if (tls_) {
+      asio::async_write(*tls_, buffers, std::forward<Handler>(handler));
+    } else {
+      asio::async_write(socket_, buffers, std::forward<Handler>(handler));
+    }
+  }
+
   void WriteQueued() {
     bool crash = false;
     {
@@ -154,53 +191,50 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
     std::vector<asio::const_buffer> buffers;
     buffers.reserve(in_flight_.size());
     for (const std::string& b : in_flight_) buffers.emplace_back(asio::buffer(b));
-    asio::async_write(socket_, buffers,
-                      [self = shared_from_this(), crash](const asio::error_code& ec, size_t) {
-                        if (ec) return self->Fail();
-                        ZK_TRACE("link.written", self->in_flight_.size());
-                        if (crash) ZK_FAILPOINT_CRASH("zab.after_newleader_ack");
-                        self->in_flight_.clear();
-                        bool more = false;
-                        {
-                          std::lock_guard<std::mutex> lock(self->mu_);
-                          more = !self->queue_.empty();
-                          if (!more) self->writing_ = false;
-                        }
-                        if (more) self->WriteQueued();
-                      });
+    AsyncWrite(buffers, [self = shared_from_this(), crash](const asio::error_code& ec, size_t) {
+      if (ec) return self->Fail();
+      ZK_TRACE("link.written", self->in_flight_.size());
+      if (crash) ZK_FAILPOINT_CRASH("zab.after_newleader_ack");
+      self->in_flight_.clear();
+      bool more = false;
+      {
+        std::lock_guard<std::mutex> lock(self->mu_);
+        more = !self->queue_.empty();
+        if (!more) self->writing_ = false;
+      }
+      if (more) self->WriteQueued();
+    });
   }
 
   void ReadHeader() {
-    asio::async_read(socket_, asio::buffer(header_),
-                     [self = shared_from_this()](const asio::error_code& ec, size_t) {
-                       if (ec) return self->Fail();
-                       const uint32_t n = DecodeLength(self->header_);
-                       // Until it names itself, a peer gets no room for more
-                       // than a hello.
-                       if (n > (self->up_ ? PeerTransport::kMaxFrameBytes : 1024u)) {
-                         LOG(WARNING) << "peer link " << self->sid_ << ": frame of " << n
-                                      << " bytes, over the limit; closing";
-                         return self->Fail();
-                       }
-                       self->body_.resize(n);
-                       self->ReadBody();
-                     });
+    AsyncRead(asio::buffer(header_),
+              [self = shared_from_this()](const asio::error_code& ec, size_t) {
+                if (ec) return self->Fail();
+                const uint32_t n = DecodeLength(self->header_);
+                // Until it names itself, a peer gets no room for more
+                // than a hello.
+                if (n > (self->up_ ? PeerTransport::kMaxFrameBytes : 1024u)) {
+                  LOG(WARNING) << "peer link " << self->sid_ << ": frame of " << n
+                               << " bytes, over the limit; closing";
+                  return self->Fail();
+                }
+                self->body_.resize(n);
+                self->ReadBody();
+              });
   }
 
   void ReadBody() {
-    asio::async_read(socket_, asio::buffer(body_),
-                     [self = shared_from_this()](const asio::error_code& ec, size_t) {
-                       if (ec) return self->Fail();
-                       proto::PeerFrame frame;
-                       if (!frame.ParseFromString(self->body_)) {
-                         LOG(WARNING) << "peer link " << self->sid_
-                                      << ": a frame that does not parse; closing";
-                         return self->Fail();
-                       }
-                       self->body_.clear();
-                       if (!self->OnFrame(std::move(frame))) return self->Fail();
-                       self->ReadHeader();
-                     });
+    AsyncRead(asio::buffer(body_), [self = shared_from_this()](const asio::error_code& ec, size_t) {
+      if (ec) return self->Fail();
+      proto::PeerFrame frame;
+      if (!frame.ParseFromString(self->body_)) {
+        LOG(WARNING) << "peer link " << self->sid_ << ": a frame that does not parse; closing";
+        return self->Fail();
+      }
+      self->body_.clear();
+      if (!self->OnFrame(std::move(frame))) return self->Fail();
+      self->ReadHeader();
+    });
   }
 
   // False ends the link.
@@ -231,6 +265,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
  private:
   PeerTransport* const transport_;
   asio::ip::tcp::socket socket_;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;  // sslQuorum
   uint64_t sid_;
   const std::function<void()> on_down_;  // the dialer's redial
   bool up_ = false;                      // event loop only
@@ -247,8 +282,11 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
 };
 
 PeerTransport::PeerTransport(uint64_t my_sid, std::map<int64_t, PeerAddress> servers,
-                             Callbacks callbacks)
-    : my_sid_(my_sid), servers_(std::move(servers)), callbacks_(std::move(callbacks)) {}
+                             Callbacks callbacks, std::shared_ptr<asio::ssl::context> tls)
+    : my_sid_(my_sid),
+      servers_(std::move(servers)),
+      callbacks_(std::move(callbacks)),
+      tls_(std::move(tls)) {}
 
 PeerTransport::~PeerTransport() { Stop(); }
 
@@ -317,7 +355,8 @@ void PeerTransport::Accept() {
     if (!ec) {
       asio::error_code ignored;
       socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-      std::make_shared<PeerLink>(this, std::move(socket), 0, nullptr)->StartReading();
+      auto link = std::make_shared<PeerLink>(this, std::move(socket), 0, nullptr);
+      link->Handshake(asio::ssl::stream_base::server, [link] { link->StartReading(); });
     } else {
       LOG(WARNING) << "peer accept: " << ec.message();
     }
@@ -355,11 +394,13 @@ void PeerTransport::Dial(uint64_t sid, std::chrono::milliseconds backoff) {
                 timer->async_wait(
                     [this, sid, timer](const asio::error_code&) { Dial(sid, kFirstBackoff); });
               });
-              proto::PeerFrame hello;
-              hello.set_from(my_sid_);
-              if (!link->Send(hello)) return;  // its Fail redials
-              link->MarkUp();
-              link->StartReading();
+              link->Handshake(asio::ssl::stream_base::client, [this, link] {
+                proto::PeerFrame hello;
+                hello.set_from(my_sid_);
+                if (!link->Send(hello)) return;  // its Fail redials
+                link->MarkUp();
+                link->StartReading();
+              });
             });
       });
 }

@@ -14,9 +14,14 @@
 // Down and drops what was queued (the consensus core treats messages to a
 // down peer as lost). A link whose queue grows past kMaxQueuedFrames is cut.
 //
-// One thread runs the event loop: accepts, dials, reads (each frame is
-// handed to the `frame` callback) and the queued writes. Callbacks run on it
-// and must not block for long.
+// With sslQuorum every link is TLS (OpenSSL through asio::ssl), both sides
+// showing a certificate signed by ssl.quorum.caFile: a peer without one gets
+// no link. TLS writes always go through the event loop (an OpenSSL session
+// is not shared between threads), which costs the sender's shortcut.
+//
+// One thread runs the event loop: accepts, dials, handshakes, reads (each
+// frame is handed to the `frame` callback) and the queued writes. Callbacks
+// run on it and must not block for long.
 #ifndef ZABKEEPER_SERVER_PEER_TRANSPORT_H_
 #define ZABKEEPER_SERVER_PEER_TRANSPORT_H_
 
@@ -34,6 +39,7 @@
 #include "asio/executor_work_guard.hpp"
 #include "asio/io_context.hpp"
 #include "asio/ip/tcp.hpp"
+#include "asio/ssl/context.hpp"
 #include "server/config.h"
 #include "zabkeeper/peer.pb.h"
 
@@ -54,7 +60,10 @@ class PeerTransport {
   // A SNAP of a large tree travels as one frame; allow up to 1 GiB.
   static constexpr uint32_t kMaxFrameBytes = 1u << 30;
 
-  PeerTransport(uint64_t my_sid, std::map<int64_t, PeerAddress> servers, Callbacks callbacks);
+  // `tls` (sslQuorum): the context every link shakes hands with, in both
+  // roles; null for plain TCP.
+  PeerTransport(uint64_t my_sid, std::map<int64_t, PeerAddress> servers, Callbacks callbacks,
+                std::shared_ptr<asio::ssl::context> tls = nullptr);
   ~PeerTransport();
 
   // Listens on this server's peer address and starts dialing the peers with
@@ -71,6 +80,7 @@ class PeerTransport {
   void LinkUp(uint64_t sid, const std::shared_ptr<PeerLink>& link);
   void LinkDown(uint64_t sid, const PeerLink* link);
   void Deliver(uint64_t sid, const PeerLink* link, proto::PeerFrame frame);
+  const std::shared_ptr<asio::ssl::context>& tls() const { return tls_; }
 
  private:
   void Accept();
@@ -81,6 +91,7 @@ class PeerTransport {
   const uint64_t my_sid_;
   const std::map<int64_t, PeerAddress> servers_;
   Callbacks callbacks_;
+  const std::shared_ptr<asio::ssl::context> tls_;
   std::atomic<bool> stopping_{false};
 
   mutable std::mutex mu_;

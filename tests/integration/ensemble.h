@@ -20,7 +20,9 @@ class Ensemble {
  public:
   // tick_ms small so elections and expiry happen within test time.
   // zk_client_ports: each node also serves ZooKeeper's protocol (zk_port).
-  Ensemble(const std::string& dir, int n, int tick_ms = 100, bool zk_client_ports = false) {
+  // extra: more zoo.cfg keys, the same for every node.
+  Ensemble(const std::string& dir, int n, int tick_ms = 100, bool zk_client_ports = false,
+           const std::map<std::string, std::string>& extra = {}) {
     std::vector<int> peer_ports;
     for (int i = 0; i < n; ++i) peer_ports.push_back(FreePort());
     for (int i = 1; i <= n; ++i) {
@@ -28,6 +30,7 @@ class Ensemble {
                                                 {"initLimit", "10"},
                                                 {"syncLimit", "5"},
                                                 {"minSessionTimeout", "300"}};
+      cfg.insert(extra.begin(), extra.end());
       if (zk_client_ports) {
         zk_ports_.push_back(FreePort());
         cfg["zkClientPort"] = std::to_string(zk_ports_.back());

@@ -84,6 +84,8 @@ class ServerProcess {
         {"maxSessionTimeout", "30000"},
     };
     for (const auto& [k, v] : extra) cfg[k] = v;
+    admin_enabled_ =
+        cfg.find("admin.enableServer") == cfg.end() || cfg["admin.enableServer"] != "false";
     std::ofstream out(config_path());
     for (const auto& [k, v] : cfg) out << k << "=" << v << "\n";
   }
@@ -99,7 +101,9 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   bool running() const { return pid_ > 0; }
 
-  // Starts the process; waits (up to timeout) until the client port accepts.
+  // Starts the process; waits (up to timeout) until the client port accepts,
+  // and the admin port too when it is on (it opens a little later: a test
+  // asking it at once would see a refused connection).
   void Start(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
     if (pid_ > 0) return;
     pid_t pid = fork();
@@ -121,7 +125,7 @@ class ServerProcess {
         pid_ = -1;
         throw std::runtime_error("zabkeeper-server exited during start; see " + log_path());
       }
-      if (PortAccepts(client_port_)) return;
+      if (PortAccepts(client_port_) && (!admin_enabled_ || PortAccepts(admin_port_))) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     throw std::runtime_error("zabkeeper-server did not start listening; see " + log_path());
@@ -175,6 +179,7 @@ class ServerProcess {
   std::string dir_;
   int client_port_;
   int admin_port_;
+  bool admin_enabled_ = true;
   pid_t pid_ = -1;
 };
 

@@ -74,6 +74,12 @@ TEST(Config, EnforceAuthMaxCnxnsAndSecureZkPort_Parse) {
                   "secureZkClientPort=2282\nssl.certFile=c\nssl.keyFile=k\nssl.caFile=ca\n");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->secure_zk_client_port, 2282);
+  c = ParseConfig(std::string(kMinimal) +
+                  "sslQuorum=true\nssl.quorum.certFile=c\nssl.quorum.keyFile=k\n"
+                  "ssl.quorum.caFile=ca\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->ssl_quorum);
+  EXPECT_EQ(c->ssl_quorum_ca_file, "ca");
   // ZooKeeper's names for them as system properties work too.
   c = ParseConfig(std::string(kMinimal) +
                   "zookeeper.enforce.auth.enabled=true\nzookeeper.enforce.auth.schemes=ip\n");
@@ -196,6 +202,7 @@ std::vector<BadCase> BadCases() {
        "secureClientPort=2283\nsecureZkClientPort=2283\nssl.certFile=c\nssl.keyFile=k\n"
        "ssl.clientAuth=none\n",
        "must differ"},
+      {"SslQuorumWithoutFiles", "sslQuorum=true\nssl.quorum.certFile=c\n", "ssl.quorum.keyFile"},
       {"EnforceAuthWithoutSchemes", "enforce.auth.enabled=true\n", "enforce.auth.schemes"},
       {"EnforceAuthUnknownScheme", "enforce.auth.schemes=kerberos\n", "kerberos"},
       {"EnforceAuthNotBool", "enforce.auth.enabled=maybe\n", "enforce.auth.enabled"},
