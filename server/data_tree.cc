@@ -128,6 +128,7 @@ absl::Status DataTree::CreateNode(const proto::CreateTxn& txn, int64_t zxid, int
   node->acl_id = acls_.Intern(txn.acl());
   node->container = txn.container();
   node->ttl_ms = txn.ttl_ms();
+  const uint32_t acl_id = node->acl_id;
 
   Unhash(parent_path, *parent);
   Rehash(path, *Insert(std::move(node), parent));
@@ -140,8 +141,9 @@ absl::Status DataTree::CreateNode(const proto::CreateTxn& txn, int64_t zxid, int
   if (txn.ephemeral_owner() != 0) ephemerals_[txn.ephemeral_owner()].insert(path);
   if (txn.container() || txn.ttl_ms() > 0) expirable_.insert(path);
 
-  changes->events.push_back({proto::NODE_CREATED, path});
-  changes->events.push_back({proto::NODE_CHILDREN_CHANGED, std::string(parent_path)});
+  changes->events.push_back({proto::NODE_CREATED, path, acl_id});
+  changes->events.push_back(
+      {proto::NODE_CHILDREN_CHANGED, std::string(parent_path), parent->acl_id});
   changes->dirty_paths.insert(path);
   changes->dirty_paths.insert(std::string(parent_path));
   QuotaAfterCreate(path, static_cast<int64_t>(txn.data().size()), changes);
@@ -160,6 +162,7 @@ absl::Status DataTree::DeleteNode(absl::string_view path_view, int64_t zxid, Cha
 
   const Znode& node = **it;
   const int64_t bytes = static_cast<int64_t>(node.data.size());
+  const uint32_t acl_id = node.acl_id;
   Unhash(path, node);
   if (node.stat.ephemeral_owner != 0) {
     auto eph = ephemerals_.find(node.stat.ephemeral_owner);
@@ -179,8 +182,8 @@ absl::Status DataTree::DeleteNode(absl::string_view path_view, int64_t zxid, Cha
   std::string owned_parent(parent_path);
   if (node.container || node.ttl_ms > 0) expirable_.erase(owned_path);
   nodes_.erase(it);
-  changes->events.push_back({proto::NODE_DELETED, owned_path});
-  changes->events.push_back({proto::NODE_CHILDREN_CHANGED, owned_parent});
+  changes->events.push_back({proto::NODE_DELETED, owned_path, acl_id});
+  changes->events.push_back({proto::NODE_CHILDREN_CHANGED, owned_parent, parent->acl_id});
   changes->dirty_paths.insert(owned_path);
   changes->dirty_paths.insert(std::move(owned_parent));
   QuotaAfterDelete(owned_path, bytes, changes);
@@ -199,7 +202,7 @@ absl::Status DataTree::SetData(const proto::SetDataTxn& txn, int64_t zxid, int64
   node->stat.mzxid = zxid;
   node->stat.mtime = time_ms;
   Rehash(txn.path(), *node);
-  changes->events.push_back({proto::NODE_DATA_CHANGED, txn.path()});
+  changes->events.push_back({proto::NODE_DATA_CHANGED, txn.path(), node->acl_id});
   changes->dirty_paths.insert(txn.path());
   if (bytes_diff != 0) {
     if (std::string quota_path = QuotaPathOf(txn.path()); !quota_path.empty()) {

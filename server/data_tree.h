@@ -33,6 +33,10 @@ namespace zabkeeper::server {
 struct TreeEvent {
   proto::EventType type;
   std::string path;
+  // The ACL of the node the event is about (a deleted node's last ACL; the
+  // parent's for NodeChildrenChanged): watchers without READ on it are not
+  // told (ZooKeeper's fix of CVE-2024-23944).
+  uint32_t acl_id = AclTable::kOpenAclId;
 };
 
 // What a sequence of mutations touched.

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "glog/logging.h"
+#include "server/auth.h"
 #include "server/node_core.h"
 #include "server/node_reaper.h"
 #include "server/request_util.h"
@@ -58,9 +59,15 @@ void NodeCore::ApplyOne(int64_t zxid, const proto::Txn& txn) {
   for (const TreeEvent& ev : changes.events) {
     if (ev.type == proto::NODE_DELETED) recent_deletes_.Add(zxid, ev.path);
     for (int64_t watcher : watches_.Trigger(ev.type, ev.path)) {
-      if (CoreConnection* c = ConnOfSession(watcher)) {
-        c->Event(WatchEventResponse(ev.type, ev.path, zxid));
+      CoreConnection* c = ConnOfSession(watcher);
+      // Only watchers that may read the node hear of it (CVE-2024-23944: a
+      // recursive watch on / must not list paths it cannot read). The
+      // one-shot watch is used up all the same, as in ZooKeeper.
+      if (c == nullptr || !CheckAcl(state_.tree().acls().Get(ev.acl_id), kPermRead, c->auth(),
+                                    config_.super_digest)) {
+        continue;
       }
+      c->Event(WatchEventResponse(ev.type, ev.path, zxid));
     }
   }
   if (!conn) return;  // the session is attached to another server (or none)
