@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -360,46 +361,43 @@ TEST_F(ZkWireCClientTest, ConsAndStatListEachConnection) {
                         std::chrono::seconds(5)));
 }
 
-// maxClientCnxns counts ZooKeeper-protocol connections per client address,
-// as ZooKeeper does: past it a new connection is closed at once.
-TEST_F(ZkWireCClientTest, MaxClientCnxnsPerAddressIsEnforced) {
-  server_->Kill();
-  std::ofstream(server_->config_path(), std::ios::app) << "maxClientCnxns=2\n";
-  server_->Start();
-  ASSERT_TRUE(WaitUntil([&] { return PortAccepts(zk_port_); }, std::chrono::seconds(10)));
+// With `limit_line` in zoo.cfg the server holds two connections: a third is
+// closed at once, logged with `logged`, and once one closes a slot is free.
+void ExpectTwoConnectionsAllowed(ServerProcess& server, int zk_port, const std::string& limit_line,
+                                 const std::string& logged, std::function<std::string()> log,
+                                 std::function<zhandle_t*(Events*)> open) {
+  server.Kill();
+  std::ofstream(server.config_path(), std::ios::app) << limit_line << "\n";
+  server.Start();
+  ASSERT_TRUE(WaitUntil([&] { return PortAccepts(zk_port); }, std::chrono::seconds(10)));
   Events e1, e2, e3;
-  zhandle_t* z1 = Open(&e1);
-  zhandle_t* z2 = Open(&e2);
+  zhandle_t* z1 = open(&e1);
+  zhandle_t* z2 = open(&e2);
   ASSERT_NE(z1, nullptr);
   ASSERT_NE(z2, nullptr);
-  EXPECT_TRUE(ServerCloses(zk_port_, ValidConnect()));  // the third
-  EXPECT_NE(Log().find("too many connections: refused 127.0.0.1"), std::string::npos);
+  EXPECT_TRUE(ServerCloses(zk_port, ValidConnect()));  // the third
+  EXPECT_NE(log().find(logged), std::string::npos);
   zookeeper_close(z2);
-  zhandle_t* z3 = Open(&e3);  // a slot is free again
+  zhandle_t* z3 = open(&e3);  // a slot is free again
   EXPECT_NE(z3, nullptr);
   if (z3 != nullptr) zookeeper_close(z3);
   zookeeper_close(z1);
 }
 
+// maxClientCnxns counts ZooKeeper-protocol connections per client address,
+// as ZooKeeper does: past it a new connection is closed at once.
+TEST_F(ZkWireCClientTest, MaxClientCnxnsPerAddressIsEnforced) {
+  ExpectTwoConnectionsAllowed(
+      *server_, zk_port_, "maxClientCnxns=2", "too many connections: refused 127.0.0.1",
+      [&] { return Log(); }, [&](Events* e) { return Open(e); });
+}
+
 // maxCnxns (ZooKeeper 3.6+) bounds the server's client connections from all
-// addresses together: past it a new connection is closed at once.
+// addresses together.
 TEST_F(ZkWireCClientTest, MaxCnxnsBoundsAllConnections) {
-  server_->Kill();
-  std::ofstream(server_->config_path(), std::ios::app) << "maxCnxns=2\n";
-  server_->Start();
-  ASSERT_TRUE(WaitUntil([&] { return PortAccepts(zk_port_); }, std::chrono::seconds(10)));
-  Events e1, e2, e3;
-  zhandle_t* z1 = Open(&e1);
-  zhandle_t* z2 = Open(&e2);
-  ASSERT_NE(z1, nullptr);
-  ASSERT_NE(z2, nullptr);
-  EXPECT_TRUE(ServerCloses(zk_port_, ValidConnect()));  // the third
-  EXPECT_NE(Log().find("(maxClientCnxns/maxCnxns)"), std::string::npos);
-  zookeeper_close(z2);
-  zhandle_t* z3 = Open(&e3);
-  EXPECT_NE(z3, nullptr);
-  if (z3 != nullptr) zookeeper_close(z3);
-  zookeeper_close(z1);
+  ExpectTwoConnectionsAllowed(
+      *server_, zk_port_, "maxCnxns=2", "(maxClientCnxns/maxCnxns)", [&] { return Log(); },
+      [&](Events* e) { return Open(e); });
 }
 
 // enforce.auth.enabled with enforce.auth.schemes=digest, seen through

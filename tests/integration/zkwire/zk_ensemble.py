@@ -98,3 +98,62 @@ class Ensemble:
                 pass
         subprocess.run([self.script, "stop", "--dir", self.dir], stdout=subprocess.DEVNULL)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+class Standalone:
+    """One zabkeeper server in directory d serving ZooKeeper's protocol on
+    self.plain (and with tls=True over TLS on self.tls); cfg: more zoo.cfg
+    lines. Stopped by stop(), by its PID."""
+
+    def __init__(self, binary, d, cfg=(), tls=False):
+        self.dir = d
+        os.makedirs(d, exist_ok=True)
+        self.plain, self.grpc = free_port(), free_port()
+        self.tls = free_port() if tls else 0
+        lines = ["tickTime=500", f"dataDir={d}/data", f"clientPort={self.grpc}",
+                 "clientPortAddress=127.0.0.1", "admin.enableServer=false",
+                 f"zkClientPort={self.plain}"]
+        if tls:
+            lines.append(f"secureZkClientPort={self.tls}")
+        with open(os.path.join(d, "zoo.cfg"), "w") as f:
+            f.write("\n".join(lines + list(cfg)) + "\n")
+        self.log = open(os.path.join(d, "server.log"), "ab")
+        self.proc = subprocess.Popen([binary, os.path.join(d, "zoo.cfg")], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        wait(lambda: port_open(self.plain) and (not tls or port_open(self.tls)),
+             "the server's ports")
+
+    def rss_kb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+    def print_log(self):
+        with open(os.path.join(self.dir, "server.log"), "rb") as f:
+            sys.stdout.write(f.read().decode(errors="replace")[-4000:])
