@@ -16,7 +16,8 @@ namespace zabkeeper::server {
 absl::StatusOr<std::string> ReadPemFile(const std::string& key, const std::string& path);
 
 // ssl.certFile + ssl.keyFile, and with ssl.clientAuth want/need the client
-// certificates are checked against ssl.caFile (need: required).
+// certificates are checked against ssl.caFile (need: required). gRPC watches
+// the files (every second): replaced ones serve new connections, no restart.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerTlsCredentials(
     const ServerConfig& config);
 

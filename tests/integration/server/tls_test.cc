@@ -4,6 +4,7 @@
 // client that does not trust the server's CA, or (ssl.clientAuth=need) has
 // no certificate of its own, gets no session.
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "tests/free_port.h"
 #include "tests/integration/server_process.h"
+#include "tests/wait_until.h"
 
 namespace zabkeeper::testing {
 namespace {
@@ -111,6 +113,32 @@ TEST_F(TlsTest, WantClientAuth_ACertificateIsAnX509Identity) {
   ASSERT_TRUE(anonymous.ok()) << anonymous.status();
   EXPECT_EQ((*anonymous)->GetData("/x509-only").status().code(),
             absl::StatusCode::kPermissionDenied);
+}
+
+// Certificate rotation without a restart: the server's key and certificate
+// are replaced on disk by ones of another CA. New connections get the new
+// certificate (a client trusting only the new CA connects), and a session
+// opened before goes on working.
+TEST_F(TlsTest, RotatedCertificateServesNewConnections_OpenSessionsLive) {
+  StartServer("none");
+  absl::StatusOr<std::unique_ptr<zk::ZkClient>> before = TlsClient(certs_ + "/ca.pem", "");
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_TRUE((*before)->Create("/before-rotation", "v").ok());
+  const std::string next = dir_.path() + "/next";
+  ASSERT_EQ(
+      std::system(("bash " + std::string(MAKE_CERTS_SH) + " " + next + " > /dev/null").c_str()), 0);
+  ASSERT_FALSE(TlsClient(next + "/ca.pem", "").ok()) << "the new CA is not served yet";
+  // Renamed into place, key first: each file changes atomically.
+  std::filesystem::copy_file(next + "/server.key", certs_ + "/server.key.new");
+  std::filesystem::copy_file(next + "/server.pem", certs_ + "/server.pem.new");
+  std::filesystem::rename(certs_ + "/server.key.new", certs_ + "/server.key");
+  std::filesystem::rename(certs_ + "/server.pem.new", certs_ + "/server.pem");
+  ASSERT_TRUE(
+      WaitUntil([&] { return TlsClient(next + "/ca.pem", "").ok(); }, std::chrono::seconds(15)))
+      << "the rotated certificate is never served";
+  absl::StatusOr<zk::DataResult> data = (*before)->GetData("/before-rotation");
+  ASSERT_TRUE(data.ok()) << "the open session broke: " << data.status();
+  EXPECT_EQ(data->data, "v");
 }
 
 TEST_F(TlsTest, AClientThatDoesNotTrustTheServersCaGetsNoSession) {
