@@ -147,7 +147,7 @@ def main():
             addr = f"127.0.0.1:{server.port}"
             return run_java(source, classes, addr, addr, lambda: "none", lambda: None)
         server = Ensemble(sys.argv[1], sys.argv[2], FIRST_OFFSET, tick=500)
-        wait(lambda: server.leader() != 0, "a leader")
+        wait(server.all_serving, "a leader and two followers")
         return run_java(source, classes, server.hosts, server.host(server.leader()),
                         lambda: kill_leader(server), server.print_logs)
     finally:

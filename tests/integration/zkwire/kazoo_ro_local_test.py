@@ -46,7 +46,7 @@ def main():
     ens = Ensemble(sys.argv[1], sys.argv[2], OFFSET, CFG)
     clients = []
     try:
-        wait(lambda: ens.leader() != 0, "a leader")
+        wait(ens.all_serving, "a leader and two followers")
         leader = ens.leader()
         x, y = [i for i in (1, 2, 3) if i != leader]
 

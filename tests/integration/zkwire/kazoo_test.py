@@ -29,7 +29,7 @@ def main():
     ens = Ensemble(sys.argv[1], sys.argv[2], OFFSET)
     clients = []
     try:
-        wait(lambda: ens.leader() != 0, "a leader")
+        wait(ens.all_serving, "a leader and two followers")
         a, b = client(ens.hosts), client(ens.hosts)
         clients += [a, b]
 

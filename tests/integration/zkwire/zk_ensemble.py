@@ -72,6 +72,12 @@ class Ensemble:
                 return i
         return 0
 
+    def all_serving(self):
+        """One leader and two followers: no node is still settling its
+        election (such a node refuses clients for a moment)."""
+        states = sorted(self.state(i) for i in (1, 2, 3))
+        return states == ["follower", "follower", "leader"]
+
     def four_letter(self, i, word):
         with socket.create_connection(("127.0.0.1", 2180 + self.offset + i), timeout=2) as s:
             s.sendall(word.encode())

@@ -29,15 +29,21 @@ fail() {
 offset=$((20000 + 5 * ($$ % 100)))
 ens start --nodes 3 --tick 200 --port-offset "$offset"
 hosts="127.0.0.1:$((2181 + offset)),127.0.0.1:$((2182 + offset)),127.0.0.1:$((2183 + offset))"
-leader=""
-for _ in $(seq 200); do
+# Every node must serve before zkCli.sh starts: in script mode it runs the
+# first command without waiting to connect, so a node still settling its
+# election (it refuses clients) would turn that command into ConnectionLoss.
+serving=0
+for _ in $(seq 300); do
+  leaders=0 followers=0
   for i in 1 2 3; do
-    curl -s --max-time 1 "http://127.0.0.1:$((8080 + offset + i))/commands/srvr" | grep -q '"leader"' && leader=$i
+    state=$(curl -s --max-time 1 "http://127.0.0.1:$((8080 + offset + i))/commands/srvr" || true)
+    [[ $state == *'"server_state":"leader"'* ]] && leaders=$((leaders + 1))
+    [[ $state == *'"server_state":"follower"'* ]] && followers=$((followers + 1))
   done
-  [[ -n $leader ]] && break
+  if ((leaders == 1 && followers == 2)); then serving=1; break; fi
   sleep 0.1
 done
-[[ -n $leader ]] || fail "no leader"
+((serving)) || fail "the ensemble never had a leader and two followers"
 
 cat > "$dir/script" <<'CMDS'
 create /app hello
