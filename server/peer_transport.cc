@@ -86,8 +86,6 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
         });
   }
 
-  uint64_t sid() const { return sid_; }
-
   // False when the link is closed or over its bound (then it is cut).
   bool Send(const proto::PeerFrame& frame) {
     std::string bytes = Encode(frame);
