@@ -509,6 +509,33 @@ public final class JavaClientTest {
           () -> a.create("/jct/mine", b(""), Ids.CREATOR_ALL_ACL, CreateMode.PERSISTENT));
       c.create("/jct/mine", b(""), Ids.CREATOR_ALL_ACL, CreateMode.PERSISTENT);
       checkEq(alice, c.getACL("/jct/mine", null), "CREATOR_ALL_ACL becomes the creator's digest");
+
+      step = "READ on listings";
+      // FinalRequestProcessor checks READ on the node for getChildren,
+      // getChildren2 and getAllChildrenNumber, before it sets any watch;
+      // exists is not checked; getEphemerals lists only the caller's own
+      // ephemerals, so it needs no check.
+      c.create("/jct/priv", b(""), alice, CreateMode.PERSISTENT);
+      c.create("/jct/priv/k", b(""), OPEN, CreateMode.PERSISTENT);
+      c.create("/jct/priv/e", b(""), OPEN, CreateMode.EPHEMERAL);
+      Events kids = new Events();
+      expect(KeeperException.NoAuthException.class, "getChildren without READ",
+          () -> a.getChildren("/jct/priv", kids));
+      expect(KeeperException.NoAuthException.class, "getChildren2 without READ",
+          () -> a.getChildren("/jct/priv", false, new Stat()));
+      expect(KeeperException.NoAuthException.class, "getAllChildrenNumber without READ",
+          () -> a.getAllChildrenNumber("/jct/priv"));
+      checkEq(2, a.exists("/jct/priv", false).getNumChildren(), "exists without READ");
+      checkEq(Collections.emptyList(), a.getEphemerals("/jct/priv"),
+          "getEphemerals: not another session's");
+      checkEq(Collections.singletonList("/jct/priv/e"), c.getEphemerals("/jct/priv"),
+          "getEphemerals: the caller's own");
+      checkEq(2, c.getAllChildrenNumber("/jct/priv"), "getAllChildrenNumber with READ");
+      checkEq(Arrays.asList("e", "k"), sorted(c.getChildren("/jct/priv", false)),
+          "getChildren with READ");
+      checkEq("", s(a.getData("/jct/priv/k", false, null)), "a readable child of an unreadable node");
+      c.create("/jct/priv/k2", b(""), OPEN, CreateMode.PERSISTENT);
+      kids.expectNone(a, "a getChildren refused for NoAuth left no watch");
     } finally {
       c.close();
     }
