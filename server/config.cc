@@ -156,6 +156,10 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
       s = ParseIntInto(key, value, 0, 1000000, &config.max_client_cnxns);
     } else if (key == "maxCnxns") {
       s = ParseIntInto(key, value, 0, 10000000, &config.max_cnxns);
+    } else if (key == "maxWatchesPerSession") {
+      s = ParseIntInto(key, value, 0, 1000000000, &config.max_watches_per_session);
+    } else if (key == "maxChildrenPerReply") {
+      s = ParseIntInto(key, value, 0, 1000000000, &config.max_children_per_reply);
     } else if (key == "enforce.auth.enabled" || key == "zookeeper.enforce.auth.enabled") {
       s = ParseBool(key, value, &config.enforce_auth);
     } else if (key == "enforce.auth.schemes" || key == "zookeeper.enforce.auth.schemes") {

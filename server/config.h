@@ -44,6 +44,13 @@ struct ServerConfig {
   int admin_port = 8080;
   int max_client_cnxns = 60;                // per client IP; 0 = unlimited
   int max_cnxns = 0;                        // maxCnxns: all clients together; 0 = unlimited
+  // maxWatchesPerSession: watches one session may hold on this server (a
+  // watch past it refuses its request with THROTTLED_OP); 0 = unlimited.
+  int max_watches_per_session = 1000000;
+  // maxChildrenPerReply: a getChildren of a node with more children is
+  // refused with THROTTLED_OP instead of building a reply ZooKeeper's
+  // clients cannot read (jute.maxbuffer); 0 = unlimited.
+  int max_children_per_reply = 0;
   int min_session_timeout_ms = 0;           // 0: 2 x tickTime
   int max_session_timeout_ms = 0;           // 0: 20 x tickTime
   int init_limit = 10;                      // ticks

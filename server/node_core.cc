@@ -37,6 +37,8 @@ NodeCoreConfig NodeCoreConfig::From(const ServerConfig& config, uint64_t random_
   c.limits =
       PreparerLimits{static_cast<size_t>(config.max_data_bytes), config.extended_types_enabled,
                      (int64_t{1} << 40) - 1, config.super_digest, config.enforce_quota};
+  c.read_limits = ReadLimits{static_cast<size_t>(config.max_watches_per_session),
+                             static_cast<size_t>(config.max_children_per_reply)};
   c.super_digest = config.super_digest;
   c.enforce_auth = config.enforce_auth;
   c.enforce_auth_schemes = config.enforce_auth_schemes;

@@ -87,6 +87,7 @@ struct NodeCoreConfig {
   int container_check_interval_ms = 60000;
   int container_max_per_minute = 10000;
   PreparerLimits limits;
+  ReadLimits read_limits;  // maxWatchesPerSession, maxChildrenPerReply
   std::string super_digest;
   bool enforce_auth = false;  // enforce.auth.enabled / enforce.auth.schemes
   std::set<std::string> enforce_auth_schemes;
@@ -260,7 +261,8 @@ class NodeCore {
   WatchManager watches_;
   SessionTracker tracker_;
   LocalSessions local_;
-  ReadExecutor reads_{state_, watches_, recent_deletes_, config_.super_digest};
+  ReadExecutor reads_{state_, watches_, recent_deletes_, config_.super_digest,
+                     config_.read_limits};
 
   // The node's clock, ms: monotonic (sessions expire by it, and a wall-clock
   // jump moves no deadline).

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "glog/logging.h"
 #include "server/auth.h"
 #include "server/errors.h"
 #include "server/path_util.h"
@@ -58,12 +59,25 @@ void ReadExecutor::FillRead(int64_t session_id, Connection& conn, const proto::R
     fail(ZkError(proto::NO_AUTH, absl::StrCat("not authorized to read ", path)));
     return false;
   };
+  // Sets a watch the request asked for; a request whose watch is over the
+  // session's limit fails whole, with nothing done.
+  auto watch = [&](const std::string& path, WatchKind kind) {
+    if (MayWatch(path, session_id, kind)) {
+      watches_.Add(path, session_id, kind);
+      return true;
+    }
+    fail(ZkError(proto::THROTTLED_OP,
+                 absl::StrCat("session 0x", absl::Hex(session_id), " holds ",
+                              watches_.SessionWatchCount(session_id),
+                              " watches, the most maxWatchesPerSession allows")));
+    return false;
+  };
   switch (request.body_case()) {
     case proto::Request::kExists: {
       const std::string& path = request.exists().path();
       if (absl::Status s = ValidatePath(path); !s.ok()) return fail(s);
       // exists on a missing node watches for its creation.
-      if (request.exists().watch()) watches_.Add(path, session_id, WatchKind::kData);
+      if (request.exists().watch() && !watch(path, WatchKind::kData)) return;
       const Znode* node = tree.Find(path);
       if (node == nullptr) return fail(ZkError(proto::NO_NODE, path));
       node->FillStat(response->mutable_stat()->mutable_stat());
@@ -72,8 +86,8 @@ void ReadExecutor::FillRead(int64_t session_id, Connection& conn, const proto::R
     case proto::Request::kGetData: {
       const Znode* node = lookup(request.get_data().path());
       if (node == nullptr || !allowed(node, kPermRead, request.get_data().path())) return;
-      if (request.get_data().watch()) {
-        watches_.Add(request.get_data().path(), session_id, WatchKind::kData);
+      if (request.get_data().watch() && !watch(request.get_data().path(), WatchKind::kData)) {
+        return;
       }
       response->mutable_get_data()->set_data(node->data);
       node->FillStat(response->mutable_get_data()->mutable_stat());
@@ -82,8 +96,17 @@ void ReadExecutor::FillRead(int64_t session_id, Connection& conn, const proto::R
     case proto::Request::kGetChildren: {
       const Znode* node = lookup(request.get_children().path());
       if (node == nullptr || !allowed(node, kPermRead, request.get_children().path())) return;
-      if (request.get_children().watch()) {
-        watches_.Add(request.get_children().path(), session_id, WatchKind::kChild);
+      if (limits_.max_children_per_reply > 0 &&
+          node->children.size() > limits_.max_children_per_reply) {
+        return fail(
+            ZkError(proto::THROTTLED_OP,
+                    absl::StrCat(request.get_children().path(), " has ", node->children.size(),
+                                 " children, more than maxChildrenPerReply (",
+                                 limits_.max_children_per_reply, ") lets one reply list")));
+      }
+      if (request.get_children().watch() &&
+          !watch(request.get_children().path(), WatchKind::kChild)) {
+        return;
       }
       proto::GetChildrenResponse* out = response->mutable_get_children();
       for (absl::string_view child : node->children) out->add_children(std::string(child));
@@ -174,10 +197,10 @@ void ReadExecutor::FillRead(int64_t session_id, Connection& conn, const proto::R
       if (absl::Status s = ValidatePath(path); !s.ok()) return fail(s);
       switch (request.add_watch().mode()) {
         case proto::PERSISTENT_WATCH:
-          watches_.Add(path, session_id, WatchKind::kPersistent);
+          watch(path, WatchKind::kPersistent);
           return;
         case proto::PERSISTENT_RECURSIVE_WATCH:
-          watches_.Add(path, session_id, WatchKind::kPersistentRecursive);
+          watch(path, WatchKind::kPersistentRecursive);
           return;
         default:
           return fail(ZkError(proto::BAD_ARGUMENTS,
@@ -265,6 +288,12 @@ void ReadExecutor::CatchUpSubtree(const std::string& root, int64_t rel,
   }
 }
 
+bool ReadExecutor::MayWatch(const std::string& path, int64_t session_id, WatchKind kind) const {
+  return limits_.max_watches_per_session == 0 ||
+         watches_.SessionWatchCount(session_id) < limits_.max_watches_per_session ||
+         watches_.Has(path, session_id, kind);
+}
+
 void ReadExecutor::SetWatches(int64_t session_id, const proto::SetWatchesRequest& req,
                               std::vector<proto::Response>* events) {
   // ZooKeeper's DataTree.setWatches: anything that changed after the zxid the
@@ -273,6 +302,17 @@ void ReadExecutor::SetWatches(int64_t session_id, const proto::SetWatchesRequest
   const int64_t rel = req.relative_zxid();
   const int64_t now = static_cast<int64_t>(state_.last_applied());
   const size_t first_event = events->size();
+  // A reconnecting client re-registers what it held, so it is over
+  // maxWatchesPerSession only if the limit shrank; the excess is dropped
+  // and logged (setWatches has no per-watch error to give).
+  size_t dropped = 0;
+  auto rewatch = [&](const std::string& path, WatchKind kind) {
+    if (MayWatch(path, session_id, kind)) {
+      watches_.Add(path, session_id, kind);
+    } else {
+      ++dropped;
+    }
+  };
   for (const std::string& path : req.data_watches()) {
     const Znode* node = tree.Find(path);
     if (node == nullptr) {
@@ -280,7 +320,7 @@ void ReadExecutor::SetWatches(int64_t session_id, const proto::SetWatchesRequest
     } else if (node->stat.mzxid > rel) {
       events->push_back(WatchEventResponse(proto::NODE_DATA_CHANGED, path, node->stat.mzxid));
     } else {
-      watches_.Add(path, session_id, WatchKind::kData);
+      rewatch(path, WatchKind::kData);
     }
   }
   for (const std::string& path : req.exist_watches()) {
@@ -288,7 +328,7 @@ void ReadExecutor::SetWatches(int64_t session_id, const proto::SetWatchesRequest
     if (node != nullptr) {
       events->push_back(WatchEventResponse(proto::NODE_CREATED, path, node->stat.czxid));
     } else {
-      watches_.Add(path, session_id, WatchKind::kData);
+      rewatch(path, WatchKind::kData);
     }
   }
   for (const std::string& path : req.child_watches()) {
@@ -298,7 +338,7 @@ void ReadExecutor::SetWatches(int64_t session_id, const proto::SetWatchesRequest
     } else if (node->stat.pzxid > rel) {
       events->push_back(WatchEventResponse(proto::NODE_CHILDREN_CHANGED, path, node->stat.pzxid));
     } else {
-      watches_.Add(path, session_id, WatchKind::kChild);
+      rewatch(path, WatchKind::kChild);
     }
   }
   // Persistent and recursive watches are re-registered whatever happened (as
@@ -342,11 +382,11 @@ void ReadExecutor::SetWatches(int64_t session_id, const proto::SetWatchesRequest
     }
   };
   for (const std::string& path : req.persistent_watches()) {
-    watches_.Add(path, session_id, WatchKind::kPersistent);
+    rewatch(path, WatchKind::kPersistent);
     catch_up(path, true);
   }
   for (const std::string& path : req.persistent_recursive_watches()) {
-    watches_.Add(path, session_id, WatchKind::kPersistentRecursive);
+    rewatch(path, WatchKind::kPersistentRecursive);
     catch_up(path, false);
     if (ValidatePath(path).ok()) CatchUpSubtree(path, rel, events);
   }
@@ -363,6 +403,11 @@ void ReadExecutor::SetWatches(int64_t session_id, const proto::SetWatchesRequest
     if (seen.insert({r.watch_event().type(), r.watch_event().path()}).second) {
       events->push_back(std::move(r));
     }
+  }
+  if (dropped > 0) {
+    LOG(WARNING) << "setWatches of session 0x" << std::hex << session_id << std::dec << ": dropped "
+                 << dropped << " watches over maxWatchesPerSession ("
+                 << limits_.max_watches_per_session << ")";
   }
 }
 

@@ -32,14 +32,22 @@ class RecentDeletes {
   std::deque<std::pair<int64_t, std::string>> entries_;
 };
 
+// Per-request limits (0 = unlimited): maxWatchesPerSession and
+// maxChildrenPerReply of zoo.cfg.
+struct ReadLimits {
+  size_t max_watches_per_session = 0;
+  size_t max_children_per_reply = 0;
+};
+
 class ReadExecutor {
  public:
   ReadExecutor(const StateMachine& state, WatchManager& watches, const RecentDeletes& deletes,
-               std::string super_digest)
+               std::string super_digest, ReadLimits limits = {})
       : state_(state),
         watches_(watches),
         deletes_(deletes),
-        super_digest_(std::move(super_digest)) {}
+        super_digest_(std::move(super_digest)),
+        limits_(limits) {}
 
   // Appends the reply to `out`, after the watch events SetWatches fires.
   void Execute(int64_t session_id, Connection& conn, const proto::Request& request,
@@ -51,11 +59,15 @@ class ReadExecutor {
   void CatchUpSubtree(const std::string& root, int64_t rel, std::vector<proto::Response>* events);
   void SetWatches(int64_t session_id, const proto::SetWatchesRequest& req,
                   std::vector<proto::Response>* events);
+  // Whether `session_id` may add this watch under maxWatchesPerSession (one
+  // it already holds is always fine).
+  bool MayWatch(const std::string& path, int64_t session_id, WatchKind kind) const;
 
   const StateMachine& state_;
   WatchManager& watches_;
   const RecentDeletes& deletes_;
   const std::string super_digest_;
+  const ReadLimits limits_;
 };
 
 }  // namespace zabkeeper::server

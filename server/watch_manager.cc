@@ -142,6 +142,11 @@ size_t WatchManager::watch_count() const {
   return n;
 }
 
+size_t WatchManager::SessionWatchCount(int64_t session_id) const {
+  auto s = by_session_.find(session_id);
+  return s == by_session_.end() ? 0 : s->second.size();
+}
+
 std::vector<std::pair<std::string, std::vector<int64_t>>> WatchManager::Snapshot(
     WatchKind kind) const {
   const Table& table = TableOf(kind);

@@ -59,6 +59,8 @@ class WatchManager {
   bool Has(const std::string& path, int64_t session_id, WatchKind kind) const;
 
   size_t watch_count() const;
+  // How many watches `session_id` holds (each path and kind once).
+  size_t SessionWatchCount(int64_t session_id) const;
   // path -> sessions, for the admin `wchs`/`wchp` views.
   std::vector<std::pair<std::string, std::vector<int64_t>>> Snapshot(WatchKind kind) const;
 

@@ -91,6 +91,17 @@ TEST(Config, EnforceAuthMaxCnxnsAndSecureZkPort_Parse) {
   EXPECT_EQ(c->max_cnxns, 0);  // unlimited, as ZooKeeper's default
 }
 
+TEST(Config, ReadLimits_ParseAndDefault) {
+  absl::StatusOr<ServerConfig> c = ParseConfig(kMinimal);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->max_watches_per_session, 1000000);
+  EXPECT_EQ(c->max_children_per_reply, 0);
+  c = ParseConfig(std::string(kMinimal) + "maxWatchesPerSession=0\nmaxChildrenPerReply=5000\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->max_watches_per_session, 0);
+  EXPECT_EQ(c->max_children_per_reply, 5000);
+}
+
 TEST(Config, Full_ParsesEveryKey) {
   absl::StatusOr<ServerConfig> c = ParseConfig(
       "# comment\n"
@@ -207,6 +218,8 @@ std::vector<BadCase> BadCases() {
       {"EnforceAuthUnknownScheme", "enforce.auth.schemes=kerberos\n", "kerberos"},
       {"EnforceAuthNotBool", "enforce.auth.enabled=maybe\n", "enforce.auth.enabled"},
       {"MaxTotalCnxnsNegative", "maxCnxns=-1\n", "maxCnxns"},
+      {"MaxWatchesNotANumber", "maxWatchesPerSession=lots\n", "maxWatchesPerSession"},
+      {"MaxChildrenNegative", "maxChildrenPerReply=-5\n", "maxChildrenPerReply"},
       {"ClientAuthNeedWithoutCa", "secureClientPort=2183\nssl.certFile=c\nssl.keyFile=k\n",
        "ssl.caFile"},
   };

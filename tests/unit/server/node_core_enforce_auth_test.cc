@@ -13,6 +13,7 @@ namespace zabkeeper::server {
 namespace {
 
 using coretest::Connect;
+using coretest::Exists;
 using coretest::OneNode;
 
 NodeCoreConfig Enforcing(std::set<std::string> schemes) {
@@ -20,13 +21,6 @@ NodeCoreConfig Enforcing(std::set<std::string> schemes) {
   c.enforce_auth = true;
   c.enforce_auth_schemes = std::move(schemes);
   return c;
-}
-
-proto::Request Exists(int64_t xid, const std::string& path) {
-  proto::Request r;
-  r.set_xid(xid);
-  r.mutable_exists()->set_path(path);
-  return r;
 }
 
 proto::Request Auth(int64_t xid, const std::string& scheme, const std::string& auth) {

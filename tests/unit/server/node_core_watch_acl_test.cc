@@ -13,24 +13,10 @@ namespace zabkeeper::server {
 namespace {
 
 using coretest::Connect;
+using coretest::Create;
+using coretest::Delete;
 using coretest::OneNode;
 using coretest::OpenAcl;
-
-proto::Request Create(int64_t xid, const std::string& path, const proto::Acl& acl) {
-  proto::Request r;
-  r.set_xid(xid);
-  r.mutable_create()->set_path(path);
-  *r.mutable_create()->add_acl() = acl;
-  return r;
-}
-
-proto::Request Delete(int64_t xid, const std::string& path) {
-  proto::Request r;
-  r.set_xid(xid);
-  r.mutable_delete_()->set_path(path);
-  r.mutable_delete_()->set_version(-1);
-  return r;
-}
 
 proto::Acl AliceOnly() {
   proto::Acl acl;

@@ -110,6 +110,48 @@ inline proto::Request Connect(int64_t xid) {
   return r;
 }
 
+// Request builders the node-core tests share.
+inline proto::Request Create(int64_t xid, const std::string& path,
+                             const proto::Acl& acl = OpenAcl()) {
+  proto::Request r;
+  r.set_xid(xid);
+  r.mutable_create()->set_path(path);
+  *r.mutable_create()->add_acl() = acl;
+  return r;
+}
+
+inline proto::Request Delete(int64_t xid, const std::string& path) {
+  proto::Request r;
+  r.set_xid(xid);
+  r.mutable_delete_()->set_path(path);
+  r.mutable_delete_()->set_version(-1);
+  return r;
+}
+
+inline proto::Request Exists(int64_t xid, const std::string& path, bool watch = false) {
+  proto::Request r;
+  r.set_xid(xid);
+  r.mutable_exists()->set_path(path);
+  r.mutable_exists()->set_watch(watch);
+  return r;
+}
+
+inline proto::Request GetData(int64_t xid, const std::string& path, bool watch = false) {
+  proto::Request r;
+  r.set_xid(xid);
+  r.mutable_get_data()->set_path(path);
+  r.mutable_get_data()->set_watch(watch);
+  return r;
+}
+
+inline proto::Request GetChildren(int64_t xid, const std::string& path, bool watch = false) {
+  proto::Request r;
+  r.set_xid(xid);
+  r.mutable_get_children()->set_path(path);
+  r.mutable_get_children()->set_watch(watch);
+  return r;
+}
+
 }  // namespace zabkeeper::server::coretest
 
 #endif  // ZABKEEPER_TESTS_UNIT_SERVER_ONE_NODE_H_
