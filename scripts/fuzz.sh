@@ -6,6 +6,9 @@
 # and fails the script.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
+#
+# FUZZ_BUILD_DIR and FUZZ_BUILD_TYPE (RelWithDebInfo) choose the build;
+# scripts/test-sanitize.sh runs its own Debug build's fuzzers this way.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SECONDS_EACH=${1:-30}
@@ -19,8 +22,8 @@ if ! command -v clang++-14 > /dev/null || [[ ! -e /usr/lib/llvm-14/lib/clang/14.
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang-14 libfuzzer-14-dev
 fi
-BUILD=$ROOT/build-fuzz
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUZZ=ON \
+BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE="${FUZZ_BUILD_TYPE:-RelWithDebInfo}" -DFUZZ=ON \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 > /dev/null
 cmake --build "$BUILD" -j"$(nproc)" --target "${TARGETS[@]}"
 mkdir -p "$BUILD/crashes"

@@ -25,9 +25,12 @@ BUILD_PACKAGES=(
 # daemon comes with either); default-jdk-headless for javac, which compiles
 # the Java-client test against zookeeper's jar (zookeeper brings only a JRE);
 # libcurator-recipes-java for the Curator test; openssl for
-# deploy/tls/make-certs.sh (the TLS test's certificates).
+# deploy/tls/make-certs.sh (the TLS test's certificates); clang-14 and
+# libfuzzer-14-dev for the sanitizer build, whose fuzz targets are real
+# libFuzzer binaries (scripts/test-sanitize.sh, scripts/fuzz.sh).
 TOOL_PACKAGES=(git curl procps iproute2 nftables libfaketime python3 python3-yaml docker-compose
-  tmux zookeeper python3-kazoo default-jdk-headless libcurator-recipes-java openssl)
+  tmux zookeeper python3-kazoo default-jdk-headless libcurator-recipes-java openssl
+  clang-14 libfuzzer-14-dev)
 # Not here: etcd-server, which only the benchmark scripts use
 # (scripts/bench-compare.py --install); its package also starts a
 # system etcd on 127.0.0.1:2379 on a systemd host. Nor docker.io:
