@@ -160,6 +160,10 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
       s = ParseIntInto(key, value, 0, 1000000000, &config.max_watches_per_session);
     } else if (key == "maxChildrenPerReply") {
       s = ParseIntInto(key, value, 0, 1000000000, &config.max_children_per_reply);
+    } else if (key == "audit.enable" || key == "zookeeper.audit.enable") {
+      s = ParseBool(key, value, &config.audit_enabled);
+    } else if (key == "audit.logFile") {
+      config.audit_log_file = value;
     } else if (key == "enforce.auth.enabled" || key == "zookeeper.enforce.auth.enabled") {
       s = ParseBool(key, value, &config.enforce_auth);
     } else if (key == "enforce.auth.schemes" || key == "zookeeper.enforce.auth.schemes") {

@@ -70,6 +70,10 @@ struct ServerConfig {
   // enforce.auth.schemes (ZooKeeper 3.8's AuthenticationHelper).
   bool enforce_auth = false;
   std::set<std::string> enforce_auth_schemes;
+  // audit.enable: the audit log (server/audit_log.h), written to
+  // audit.logFile (default <dataDir>/zookeeper_audit.log).
+  bool audit_enabled = false;
+  std::string audit_log_file;
   int64_t my_id = 0;                       // from <dataDir>/myid; 0 in standalone without one
   std::map<int64_t, PeerAddress> servers;  // server.N lines
 

@@ -42,6 +42,7 @@ NodeCoreConfig NodeCoreConfig::From(const ServerConfig& config, uint64_t random_
   c.super_digest = config.super_digest;
   c.enforce_auth = config.enforce_auth;
   c.enforce_auth_schemes = config.enforce_auth_schemes;
+  c.audit_enabled = config.audit_enabled;
   // ZooKeeper starts its read-only server max(2 s, tickTime) after losing
   // the quorum.
   c.read_only_enabled = config.read_only_enabled;
@@ -379,6 +380,7 @@ void NodeCore::FailWrite(const WriteRequest& write, uint64_t from, proto::ErrorC
     return;
   }
   if (from == 0) {
+    if (config_.audit_enabled) AuditWrite(write.session_id, write.request.xid(), nullptr);
     CompleteWrite(write.session_id,
                   ErrorResponse(write.request.xid(), proto::OP_ERROR, code, message));
     return;
@@ -396,6 +398,7 @@ void NodeCore::OnForwardReply(const proto::ForwardReply& reply) {
     return;
   }
   if (reply.err() != proto::OK) {
+    if (config_.audit_enabled) AuditWrite(reply.session_id(), reply.xid(), nullptr);
     CompleteWrite(reply.session_id(),
                   ErrorResponse(reply.xid(), proto::OP_ERROR, reply.err(), reply.error_message()));
   } else {

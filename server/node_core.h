@@ -58,6 +58,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "consensus/peer.h"
+#include "server/audit_log.h"
 #include "server/config.h"
 #include "server/connection.h"
 #include "server/local_sessions.h"
@@ -91,6 +92,8 @@ struct NodeCoreConfig {
   std::string super_digest;
   bool enforce_auth = false;  // enforce.auth.enabled / enforce.auth.schemes
   std::set<std::string> enforce_auth_schemes;
+  bool audit_enabled = false;                      // audit.enable: NodeReady::audit lines
+  std::string audit_server_user;                   // the "user" of the server's own audit lines
   size_t max_parked = 10000;                       // writes waiting for a new leader's catch-up
   size_t committed_log_window = 10000;             // committed txns kept for DIFF; older: SNAP
   size_t committed_log_bytes = size_t{256} << 20;  // ... and at most this many bytes of them
@@ -131,9 +134,10 @@ struct NodeReady {
   std::map<uint64_t, proto::PeerFrame> frames;
   std::vector<ClientOut> client;
   std::vector<ConnId> close;
+  std::vector<std::string> audit;  // audit log lines (audit.enable), in order
 
   bool empty() const {
-    return storage.empty() && frames.empty() && client.empty() && close.empty();
+    return storage.empty() && frames.empty() && client.empty() && close.empty() && audit.empty();
   }
 };
 
@@ -221,6 +225,9 @@ class NodeCore {
   void AddPendingSync(int64_t session_id, int64_t xid, uint64_t zxid);
   void CompletePendingSyncs();
   void CompleteWrite(int64_t session_id, proto::Response response);
+  // Audit lines for the write `xid` of `session_id` (attached here), applied
+  // as `txn` or failed before it (null).
+  void AuditWrite(int64_t session_id, int64_t xid, const proto::Txn* txn);
   void ExpireAndReap();
   void TrackAllSessions();
 
@@ -261,8 +268,7 @@ class NodeCore {
   WatchManager watches_;
   SessionTracker tracker_;
   LocalSessions local_;
-  ReadExecutor reads_{state_, watches_, recent_deletes_, config_.super_digest,
-                     config_.read_limits};
+  ReadExecutor reads_{state_, watches_, recent_deletes_, config_.super_digest, config_.read_limits};
 
   // The node's clock, ms: monotonic (sessions expire by it, and a wall-clock
   // jump moves no deadline).
@@ -300,6 +306,9 @@ class NodeCore::CoreConnection : public Connection {
   ConnId id() const { return id_; }
   bool closed() const { return closed_; }
   void CloseStream() override;
+  // Audit records of this connection's writes still in the pipeline
+  // (audit.enable), oldest first.
+  std::deque<AuditedWrite> audited;
 
  protected:
   void Send(proto::Response response) override;

@@ -70,7 +70,18 @@ void NodeCore::ApplyOne(int64_t zxid, const proto::Txn& txn) {
       c->Event(WatchEventResponse(ev.type, ev.path, zxid));
     }
   }
+  if (config_.audit_enabled && txn.has_close_session()) {
+    // Every server logs it (ZooKeeper's DataTree.killSession).
+    for (const std::string& path : txn.close_session().paths_to_delete()) {
+      ready_.audit.push_back(FormatAuditLine(AuditEntry{sid, config_.audit_server_user, "",
+                                                        "ephemeralZNodeDeleteOnSessionClose", path,
+                                                        "", "", "success"}));
+    }
+  }
   if (!conn) return;  // the session is attached to another server (or none)
+  if (config_.audit_enabled && !txn.has_create_session() && !txn.has_close_session()) {
+    AuditWrite(sid, txn.cxid(), &txn);
+  }
   if (txn.has_close_session() && txn.close_session().expired()) {
     TellExpired(*conn, zxid);
     return;
@@ -105,6 +116,21 @@ void NodeCore::CompleteWrite(int64_t session_id, proto::Response response) {
   CoreConnection* conn = ConnOfSession(session_id);
   if (conn == nullptr) return;
   conn->CompleteWrite(std::move(response), ReaderFor(session_id, *conn));
+}
+
+void NodeCore::AuditWrite(int64_t session_id, int64_t xid, const proto::Txn* txn) {
+  CoreConnection* conn = ConnOfSession(session_id);
+  if (conn == nullptr) return;
+  std::deque<AuditedWrite>& pending = conn->audited;
+  // Writes complete in request order; records before `xid` belong to writes
+  // whose completion was never seen here (none, normally).
+  auto it = std::find_if(pending.begin(), pending.end(),
+                         [&](const AuditedWrite& w) { return w.xid == xid; });
+  if (it == pending.end()) return;
+  for (const AuditEntry& e : AuditCompletedWrite(*it, session_id, txn)) {
+    ready_.audit.push_back(FormatAuditLine(e));
+  }
+  pending.erase(pending.begin(), it + 1);
 }
 
 void NodeCore::ExpireAndReap() {

@@ -162,6 +162,12 @@ void NodeCore::ClientRequest(ConnId id, proto::Request request) {
     }
   }
   if (IsTreeWrite(request)) {
+    if (config_.audit_enabled) {
+      AuditedWrite record;
+      if (AuditRecordOf(request, conn->auth(), conn->peer_ip(), &record)) {
+        conn->audited.push_back(std::move(record));
+      }
+    }
     // The payload moves on into the txn: no copy per stage.
     WriteRequest write{sid, std::move(request), false, conn->auth(), false};
     write.local_session = local_.IsLocal(sid);

@@ -49,6 +49,15 @@ absl::StatusOr<std::unique_ptr<NodeRuntime>> NodeRuntime::Open(const ServerConfi
   const uint64_t seed = static_cast<uint64_t>(config.my_id) * 7919 + std::random_device{}() +
                         static_cast<uint64_t>(start.time_since_epoch().count());
   rt->core_config_ = NodeCoreConfig::From(config, seed, WallMillis());
+  if (config.audit_enabled) {
+    const std::string path = config.audit_log_file.empty()
+                                 ? config.data_dir + "/zookeeper_audit.log"
+                                 : config.audit_log_file;
+    auto audit = AuditFile::Open(path);
+    if (!audit.ok()) return audit.status();
+    rt->audit_ = std::move(*audit);
+    rt->core_config_.audit_server_user = ServerUserName();
+  }
   auto core = NodeCore::Open(rt->core_config_, *rt->log_, *rt->state_store_, *rt->epoch_store_);
   if (!core.ok()) return core.status();
   rt->core_ = std::move(*core);
@@ -96,6 +105,10 @@ absl::Status NodeRuntime::Start() {
     transport_ = std::make_unique<PeerTransport>(config_.my_id, config_.servers, callbacks, tls);
     if (absl::Status s = transport_->Start(); !s.ok()) return s;
   }
+  if (audit_) {
+    audit_->Write({FormatAuditLine(
+        AuditEntry{0, core_config_.audit_server_user, "", "serverStart", "", "", "", "success"})});
+  }
   core_thread_ = std::thread([this] { CoreLoop(); });
   if (config_.standalone()) {
     // A one-voter ensemble elects itself at once: serve from the first
@@ -117,6 +130,11 @@ void NodeRuntime::Stop() {
   inbox_cv_.notify_all();
   not_full_.notify_all();
   if (core_thread_.joinable()) core_thread_.join();
+  // "invoked": logged before the server has finished stopping (ZooKeeper).
+  if (audit_) {
+    audit_->Write({FormatAuditLine(
+        AuditEntry{0, core_config_.audit_server_user, "", "serverStop", "", "", "", "invoked"})});
+  }
   if (transport_) transport_->Stop();
   if (storage_) storage_->Stop();  // writes what is queued
 }
@@ -310,6 +328,7 @@ void NodeRuntime::CarryOut() {
       auto it = streams_.find(conn);
       if (it != streams_.end()) it->second->Send(std::move(run));
     }
+    if (audit_) audit_->Write(ready.audit);
     for (ConnId conn : ready.close) {
       auto it = streams_.find(conn);
       if (it == streams_.end()) continue;

@@ -36,6 +36,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "server/audit_file.h"
 #include "server/config.h"
 #include "server/node_core.h"
 #include "server/node_status.h"
@@ -137,6 +138,7 @@ class NodeRuntime {
   std::unique_ptr<NodeCore> core_;  // the core thread's alone once started
   std::unique_ptr<StorageWriter> storage_;
   std::unique_ptr<PeerTransport> transport_;
+  std::unique_ptr<AuditFile> audit_;  // audit.enable; the core thread writes it
   const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 
   // The inbox.
