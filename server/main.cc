@@ -102,8 +102,8 @@ int main(int argc, char** argv) {
     }
   }
   if (config->secure_zk_client_port != 0) {
-    absl::StatusOr<std::unique_ptr<zabkeeper::zkwire::TlsContextSource>> tls =
-        zabkeeper::zkwire::TlsContextSource::Create(*config);
+    absl::StatusOr<std::unique_ptr<zabkeeper::server::TlsContextSource>> tls =
+        zabkeeper::zkwire::ZkTlsContextSource(*config);
     absl::Status s = tls.ok()
                          ? zk_front_end.StartTls(config->client_address,
                                                  config->secure_zk_client_port, std::move(*tls))

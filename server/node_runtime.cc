@@ -96,11 +96,12 @@ absl::Status NodeRuntime::Start() {
       in.frame = std::move(frame);
       Post(std::move(in), false);
     };
-    std::shared_ptr<asio::ssl::context> tls;
+    PeerTransport::TlsProvider tls;
     if (config_.ssl_quorum) {
-      absl::StatusOr<std::shared_ptr<asio::ssl::context>> context = QuorumTlsContext(config_);
-      if (!context.ok()) return context.status();
-      tls = std::move(*context);
+      absl::StatusOr<std::unique_ptr<TlsContextSource>> source = QuorumTlsContextSource(config_);
+      if (!source.ok()) return source.status();
+      std::shared_ptr<TlsContextSource> shared = std::move(*source);
+      tls = [shared] { return shared->Current(); };
     }
     transport_ = std::make_unique<PeerTransport>(config_.my_id, config_.servers, callbacks, tls);
     if (absl::Status s = transport_->Start(); !s.ok()) return s;

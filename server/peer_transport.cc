@@ -65,8 +65,8 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
            std::function<void()> on_down)
       : transport_(transport), socket_(std::move(socket)), sid_(sid), on_down_(std::move(on_down)) {
     if (transport_->tls()) {
-      tls_ =
-          std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *transport_->tls());
+      tls_context_ = transport_->tls()();
+      tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls_context_);
     }
   }
 
@@ -263,6 +263,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
  private:
   PeerTransport* const transport_;
   asio::ip::tcp::socket socket_;
+  std::shared_ptr<asio::ssl::context> tls_context_;  // sslQuorum: kept while the link lives
   std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;  // sslQuorum
   uint64_t sid_;
   const std::function<void()> on_down_;  // the dialer's redial
@@ -280,7 +281,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
 };
 
 PeerTransport::PeerTransport(uint64_t my_sid, std::map<int64_t, PeerAddress> servers,
-                             Callbacks callbacks, std::shared_ptr<asio::ssl::context> tls)
+                             Callbacks callbacks, TlsProvider tls)
     : my_sid_(my_sid),
       servers_(std::move(servers)),
       callbacks_(std::move(callbacks)),

@@ -60,10 +60,12 @@ class PeerTransport {
   // A SNAP of a large tree travels as one frame; allow up to 1 GiB.
   static constexpr uint32_t kMaxFrameBytes = 1u << 30;
 
-  // `tls` (sslQuorum): the context every link shakes hands with, in both
-  // roles; null for plain TCP.
+  // `tls` (sslQuorum): gives the context a new link shakes hands with, in
+  // both roles (a TlsContextSource's, so rotated files take effect on the
+  // next link); empty for plain TCP.
+  using TlsProvider = std::function<std::shared_ptr<asio::ssl::context>()>;
   PeerTransport(uint64_t my_sid, std::map<int64_t, PeerAddress> servers, Callbacks callbacks,
-                std::shared_ptr<asio::ssl::context> tls = nullptr);
+                TlsProvider tls = nullptr);
   ~PeerTransport();
 
   // Listens on this server's peer address and starts dialing the peers with
@@ -80,7 +82,7 @@ class PeerTransport {
   void LinkUp(uint64_t sid, const std::shared_ptr<PeerLink>& link);
   void LinkDown(uint64_t sid, const PeerLink* link);
   void Deliver(uint64_t sid, const PeerLink* link, proto::PeerFrame frame);
-  const std::shared_ptr<asio::ssl::context>& tls() const { return tls_; }
+  const TlsProvider& tls() const { return tls_; }
 
  private:
   void Accept();
@@ -91,7 +93,7 @@ class PeerTransport {
   const uint64_t my_sid_;
   const std::map<int64_t, PeerAddress> servers_;
   Callbacks callbacks_;
-  const std::shared_ptr<asio::ssl::context> tls_;
+  const TlsProvider tls_;
   std::atomic<bool> stopping_{false};
 
   mutable std::mutex mu_;

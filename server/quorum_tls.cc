@@ -35,4 +35,11 @@ absl::StatusOr<std::shared_ptr<asio::ssl::context>> QuorumTlsContext(const Serve
   return context;
 }
 
+absl::StatusOr<std::unique_ptr<TlsContextSource>> QuorumTlsContextSource(
+    const ServerConfig& config) {
+  return TlsContextSource::Create(
+      {config.ssl_quorum_cert_file, config.ssl_quorum_key_file, config.ssl_quorum_ca_file},
+      [config] { return QuorumTlsContext(config); }, "sslQuorum");
+}
+
 }  // namespace zabkeeper::server

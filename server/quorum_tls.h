@@ -11,11 +11,18 @@
 #include "absl/status/statusor.h"
 #include "asio/ssl/context.hpp"
 #include "server/config.h"
+#include "server/tls_context_source.h"
 
 namespace zabkeeper::server {
 
 // Fails naming the key and file that does not load.
 absl::StatusOr<std::shared_ptr<asio::ssl::context>> QuorumTlsContext(const ServerConfig& config);
+
+// QuorumTlsContext rebuilt when ssl.quorum.* files change: a new link (a
+// peer reconnecting, a restarted server) uses the rotated certificate;
+// links already up keep theirs.
+absl::StatusOr<std::unique_ptr<TlsContextSource>> QuorumTlsContextSource(
+    const ServerConfig& config);
 
 }  // namespace zabkeeper::server
 

@@ -9,44 +9,17 @@
 #include "server/tls_credentials.h"
 
 namespace zabkeeper::zkwire {
-namespace {
 
-constexpr auto kLookInterval = std::chrono::seconds(1);
-
-}  // namespace
-
-TlsContextSource::TlsContextSource(const server::ServerConfig& config)
-    : cert_file_(config.ssl_cert_file),
-      key_file_(config.ssl_key_file),
-      ca_file_(config.ssl_ca_file),
-      client_auth_(config.ssl_client_auth) {}
-
-absl::StatusOr<std::unique_ptr<TlsContextSource>> TlsContextSource::Create(
+absl::StatusOr<std::shared_ptr<asio::ssl::context>> ZkTlsServerContext(
     const server::ServerConfig& config) {
-  std::unique_ptr<TlsContextSource> source(new TlsContextSource(config));
-  source->stamps_ = source->Stamps();
-  absl::StatusOr<std::shared_ptr<asio::ssl::context>> context = source->Build();
-  if (!context.ok()) return context.status();
-  source->current_ = std::move(*context);
-  source->last_look_ = std::chrono::steady_clock::now();
-  return source;
-}
-
-std::vector<std::filesystem::file_time_type> TlsContextSource::Stamps() const {
-  std::vector<std::filesystem::file_time_type> out;
-  for (const std::string* path : {&cert_file_, &key_file_, &ca_file_}) {
-    std::error_code ec;
-    out.push_back(path->empty() ? std::filesystem::file_time_type()
-                                : std::filesystem::last_write_time(*path, ec));
-  }
-  return out;
-}
-
-absl::StatusOr<std::shared_ptr<asio::ssl::context>> TlsContextSource::Build() const {
+  const std::string& cert_file = config.ssl_cert_file;
+  const std::string& key_file = config.ssl_key_file;
+  const std::string& ca_file = config.ssl_ca_file;
+  const std::string& client_auth = config.ssl_client_auth;
   // The same checks, and messages, as the gRPC port's (tls_credentials.h).
-  absl::StatusOr<std::string> cert = server::ReadPemFile("ssl.certFile", cert_file_);
+  absl::StatusOr<std::string> cert = server::ReadPemFile("ssl.certFile", cert_file);
   if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = server::ReadPemFile("ssl.keyFile", key_file_);
+  absl::StatusOr<std::string> key = server::ReadPemFile("ssl.keyFile", key_file);
   if (!key.ok()) return key.status();
   auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
   context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -55,44 +28,30 @@ absl::StatusOr<std::shared_ptr<asio::ssl::context>> TlsContextSource::Build() co
   asio::error_code ec;
   context->use_certificate_chain(asio::buffer(*cert), ec);
   if (ec)
-    return absl::InvalidArgumentError(
-        absl::StrCat("ssl.certFile ", cert_file_, ": ", ec.message()));
+    return absl::InvalidArgumentError(absl::StrCat("ssl.certFile ", cert_file, ": ", ec.message()));
   context->use_private_key(asio::buffer(*key), asio::ssl::context::pem, ec);
   if (ec)
-    return absl::InvalidArgumentError(absl::StrCat("ssl.keyFile ", key_file_, ": ", ec.message()));
-  if (client_auth_ == "none") {
+    return absl::InvalidArgumentError(absl::StrCat("ssl.keyFile ", key_file, ": ", ec.message()));
+  if (client_auth == "none") {
     context->set_verify_mode(asio::ssl::verify_none);
   } else {
-    absl::StatusOr<std::string> ca = server::ReadPemFile("ssl.caFile", ca_file_);
+    absl::StatusOr<std::string> ca = server::ReadPemFile("ssl.caFile", ca_file);
     if (!ca.ok()) return ca.status();
     context->add_certificate_authority(asio::buffer(*ca), ec);
     if (ec)
-      return absl::InvalidArgumentError(absl::StrCat("ssl.caFile ", ca_file_, ": ", ec.message()));
-    context->set_verify_mode(client_auth_ == "need"
+      return absl::InvalidArgumentError(absl::StrCat("ssl.caFile ", ca_file, ": ", ec.message()));
+    context->set_verify_mode(client_auth == "need"
                                  ? asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert
                                  : asio::ssl::verify_peer);
   }
   return context;
 }
 
-std::shared_ptr<asio::ssl::context> TlsContextSource::Current() {
-  std::lock_guard<std::mutex> lock(mu_);
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_look_ < kLookInterval) return current_;
-  last_look_ = now;
-  std::vector<std::filesystem::file_time_type> stamps = Stamps();
-  if (stamps == stamps_) return current_;
-  absl::StatusOr<std::shared_ptr<asio::ssl::context>> context = Build();
-  if (!context.ok()) {
-    // Perhaps half written: look again on the next connection after a second.
-    LOG(WARNING) << "TLS files changed but do not load, keeping the last good ones: "
-                 << context.status().message();
-    return current_;
-  }
-  stamps_ = std::move(stamps);
-  current_ = std::move(*context);
-  LOG(INFO) << "TLS certificate files changed: new connections use them";
-  return current_;
+absl::StatusOr<std::unique_ptr<server::TlsContextSource>> ZkTlsContextSource(
+    const server::ServerConfig& config) {
+  return server::TlsContextSource::Create(
+      {config.ssl_cert_file, config.ssl_key_file, config.ssl_ca_file},
+      [config] { return ZkTlsServerContext(config); }, "secureZkClientPort");
 }
 
 std::vector<proto::Id> X509Identities(SSL* ssl) {

@@ -24,7 +24,7 @@ absl::Status ZkFrontEnd::Start(const std::string& address, int port) {
 }
 
 absl::Status ZkFrontEnd::StartTls(const std::string& address, int port,
-                                  std::shared_ptr<TlsContextSource> tls) {
+                                  std::shared_ptr<server::TlsContextSource> tls) {
   absl::StatusOr<int> bound = Listen(address, port, std::move(tls));
   if (!bound.ok()) return bound.status();
   tls_port_ = *bound;
@@ -33,7 +33,7 @@ absl::Status ZkFrontEnd::StartTls(const std::string& address, int port,
 }
 
 absl::StatusOr<int> ZkFrontEnd::Listen(const std::string& address, int port,
-                                       std::shared_ptr<TlsContextSource> tls) {
+                                       std::shared_ptr<server::TlsContextSource> tls) {
   asio::error_code ec;
   const asio::ip::address ip = asio::ip::make_address(address, ec);
   if (ec) return absl::InvalidArgumentError(absl::StrCat("bad address ", address));
@@ -62,7 +62,8 @@ void ZkFrontEnd::RunLoops() {
   for (unsigned i = 0; i < loops; ++i) loops_.emplace_back([this] { io_.run(); });
 }
 
-void ZkFrontEnd::Accept(asio::ip::tcp::acceptor* acceptor, std::shared_ptr<TlsContextSource> tls) {
+void ZkFrontEnd::Accept(asio::ip::tcp::acceptor* acceptor,
+                        std::shared_ptr<server::TlsContextSource> tls) {
   acceptor->async_accept(
       asio::make_strand(io_),
       [this, acceptor, tls](const asio::error_code& ec, asio::ip::tcp::socket socket) {

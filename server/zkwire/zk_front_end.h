@@ -54,7 +54,7 @@ class ZkFrontEnd {
   absl::Status Start(const std::string& address, int port);
   // The same over TLS; may be the only port or come beside Start's.
   absl::Status StartTls(const std::string& address, int port,
-                        std::shared_ptr<TlsContextSource> tls);
+                        std::shared_ptr<server::TlsContextSource> tls);
   void Stop();
   int port() const { return port_; }
   int tls_port() const { return tls_port_; }
@@ -62,8 +62,8 @@ class ZkFrontEnd {
  private:
   // Adds a listener (tls null: plain) and returns its port.
   absl::StatusOr<int> Listen(const std::string& address, int port,
-                             std::shared_ptr<TlsContextSource> tls);
-  void Accept(asio::ip::tcp::acceptor* acceptor, std::shared_ptr<TlsContextSource> tls);
+                             std::shared_ptr<server::TlsContextSource> tls);
+  void Accept(asio::ip::tcp::acceptor* acceptor, std::shared_ptr<server::TlsContextSource> tls);
   void RunLoops();
 
   server::NodeRuntime* const runtime_;

@@ -1,7 +1,8 @@
 // TLS between servers (sslQuorum): a 3-node ensemble whose peer links are
 // TLS with certificates from deploy/tls/make-certs.sh forms and serves; a
 // node whose certificate comes from another CA gets no link (the other two
-// serve without it).
+// serve without it) until the others' CA file, rewritten on disk, trusts
+// that CA too: no restart needed.
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -38,6 +39,23 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
+// Replaces `path` at once (write aside, rename), as a certificate rotation
+// tool does.
+void ReplaceFile(const std::string& path, const std::string& content) {
+  std::ofstream(path + ".new", std::ios::trunc) << content;
+  ASSERT_EQ(std::rename((path + ".new").c_str(), path.c_str()), 0) << path;
+}
+
+// Points node `id`'s config at the certificates in `to` instead of `from`.
+void RepointCerts(Ensemble& ensemble, int id, const std::string& from, const std::string& to) {
+  const std::string cfg_path = ensemble.node(id).config_path();
+  std::string cfg = ReadFile(cfg_path);
+  for (size_t at = cfg.find(from); at != std::string::npos; at = cfg.find(from, at)) {
+    cfg.replace(at, from.size(), to);
+  }
+  std::ofstream(cfg_path, std::ios::trunc) << cfg;
+}
+
 TEST(QuorumTlsTest, EnsembleFormsAndServesOverTls) {
   TempDir dir;
   const std::string certs = MakeCerts(dir.path() + "/certs");
@@ -64,12 +82,7 @@ TEST(QuorumTlsTest, APeerWithAnotherCasCertificateGetsNoLink) {
   const std::string rogue = MakeCerts(dir.path() + "/rogue");  // its own CA
   Ensemble ensemble(dir.path(), 3, 100, false, QuorumTls(certs));
   // Node 3 presents (and trusts) the other CA's certificate.
-  const std::string cfg_path = ensemble.node(3).config_path();
-  std::string cfg = ReadFile(cfg_path);
-  for (size_t at = cfg.find(certs); at != std::string::npos; at = cfg.find(certs, at)) {
-    cfg.replace(at, certs.size(), rogue);
-  }
-  std::ofstream(cfg_path, std::ios::trunc) << cfg;
+  RepointCerts(ensemble, 3, certs, rogue);
   ensemble.StartAll();
   const int leader = ensemble.WaitForLeader(20s, /*expected_followers=*/1);
   ASSERT_TRUE(leader == 1 || leader == 2) << "leader " << leader;
@@ -86,6 +99,51 @@ TEST(QuorumTlsTest, APeerWithAnotherCasCertificateGetsNoLink) {
   RawSession s(ensemble.node(leader).address());
   ASSERT_EQ(s.Connect(5000).err(), proto::OK);
   EXPECT_EQ(s.Call(CreateReq("/two-of-three", "v")).err(), proto::OK);
+}
+
+TEST(QuorumTlsTest, RotatedCaFileTakesEffectWithoutARestart) {
+  TempDir dir;
+  const std::string a = MakeCerts(dir.path() + "/a");
+  const std::string b = MakeCerts(dir.path() + "/b");  // another CA
+  // Nodes 1 and 2 use a's certificate and trust a; node 3 has b's
+  // certificate and trusts both.
+  const std::string live = dir.path() + "/live";
+  const std::string n3 = dir.path() + "/n3";
+  for (const std::string& d : {live, n3}) ASSERT_EQ(std::system(("mkdir -p " + d).c_str()), 0);
+  for (const char* f : {"/server.pem", "/server.key", "/ca.pem"}) {
+    ReplaceFile(live + f, ReadFile(a + f));
+  }
+  ReplaceFile(n3 + "/server.pem", ReadFile(b + "/server.pem"));
+  ReplaceFile(n3 + "/server.key", ReadFile(b + "/server.key"));
+  const std::string both = ReadFile(a + "/ca.pem") + ReadFile(b + "/ca.pem");
+  ReplaceFile(n3 + "/ca.pem", both);
+  Ensemble ensemble(dir.path(), 3, 100, false, QuorumTls(live));
+  RepointCerts(ensemble, 3, live, n3);
+  ensemble.StartAll();
+  const int leader = ensemble.WaitForLeader(20s, /*expected_followers=*/1);
+  ASSERT_TRUE(leader == 1 || leader == 2) << "leader " << leader;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return ReadFile(ensemble.node(3).log_path()).find("TLS handshake failed") !=
+               std::string::npos;
+      },
+      10s))
+      << "node 3's links were never refused";
+  ASSERT_NE(ensemble.State(3), "follower");
+
+  // Nodes 1 and 2 come to trust b too, on disk only.
+  ReplaceFile(live + "/ca.pem", both);
+  EXPECT_TRUE(WaitUntil([&] { return ensemble.State(3) == "follower"; }, 30s))
+      << "node 3 never joined after the CA rotation; its state: " << ensemble.State(3);
+  for (int id : {1, 2}) {
+    EXPECT_NE(
+        ReadFile(ensemble.node(id).log_path()).find("sslQuorum: TLS certificate files changed"),
+        std::string::npos)
+        << "node " << id << " did not log the reload";
+  }
+  RawSession s(ensemble.node(3).address());
+  ASSERT_EQ(s.Connect(5000).err(), proto::OK);
+  EXPECT_EQ(s.Call(CreateReq("/after-rotation", "v")).err(), proto::OK);
 }
 
 }  // namespace
