@@ -160,6 +160,8 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
       s = ParseIntInto(key, value, 0, 1000000000, &config.max_watches_per_session);
     } else if (key == "maxChildrenPerReply") {
       s = ParseIntInto(key, value, 0, 1000000000, &config.max_children_per_reply);
+    } else if (key == "storage.minFreeMB") {
+      s = ParseIntInto(key, value, 0, 1 << 20, &config.min_free_mb);
     } else if (key == "audit.enable" || key == "zookeeper.audit.enable") {
       s = ParseBool(key, value, &config.audit_enabled);
     } else if (key == "audit.logFile") {

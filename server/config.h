@@ -42,8 +42,8 @@ struct ServerConfig {
   bool admin_enabled = true;
   std::string admin_address = "0.0.0.0";
   int admin_port = 8080;
-  int max_client_cnxns = 60;                // per client IP; 0 = unlimited
-  int max_cnxns = 0;                        // maxCnxns: all clients together; 0 = unlimited
+  int max_client_cnxns = 60;  // per client IP; 0 = unlimited
+  int max_cnxns = 0;          // maxCnxns: all clients together; 0 = unlimited
   // maxWatchesPerSession: watches one session may hold on this server (a
   // watch past it refuses its request with THROTTLED_OP); 0 = unlimited.
   int max_watches_per_session = 1000000;
@@ -72,6 +72,9 @@ struct ServerConfig {
   std::set<std::string> enforce_auth_schemes;
   // audit.enable: the audit log (server/audit_log.h), written to
   // audit.logFile (default <dataDir>/zookeeper_audit.log).
+  // storage.minFreeMB: free space kept on dataDir's disk; below it the
+  // server refuses writes until there is room (storage_writer.h); 0 = off.
+  int min_free_mb = 128;
   bool audit_enabled = false;
   std::string audit_log_file;
   int64_t my_id = 0;                       // from <dataDir>/myid; 0 in standalone without one

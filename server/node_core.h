@@ -163,6 +163,12 @@ class NodeCore {
   void Persisted(uint64_t zxid);
   void AcceptedEpochPersisted(uint32_t epoch);
   void CurrentEpochPersisted(uint32_t epoch);
+  // The disk is full (storage_writer.h) / has room again. While full, the
+  // node refuses client writes (NOT_READ_ONLY) and new sessions, and serves
+  // reads and reattaching sessions; writes already in the pipeline wait for
+  // the disk.
+  void SetDiskFull(bool full);
+  bool disk_full() const { return disk_full_; }
   // `peer` is the client's address as the transport names it ("ipv4:h:p").
   // `identities`: what the transport proved (a TLS client certificate's
   // x509 id), held for ACL checks beside ip:<address> and addAuth ids.
@@ -282,6 +288,7 @@ class NodeCore {
   ::zab::RoleState role_;
   bool serving_ = false;
   bool read_only_ = false;
+  bool disk_full_ = false;
   int64_t not_serving_since_ms_ = -1;  // -1: before the first tick
   bool expiry_owner_ = false;
   int64_t next_reap_ms_ = 0;

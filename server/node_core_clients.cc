@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "glog/logging.h"
 #include "server/node_core.h"
 #include "server/request_util.h"
 
@@ -133,6 +134,12 @@ void NodeCore::ClientRequest(ConnId id, proto::Request request) {
     conn->CloseStream();
     return;
   }
+  if (disk_full_ && IsTreeWrite(request)) {
+    conn->Reply(ErrorResponse(request.xid(), op, proto::NOT_READ_ONLY,
+                              "this server's disk is full: writes are refused until space "
+                              "returns (reads still work)"));
+    return;
+  }
   if (!serving_) {
     // The read-only server: reads only.
     if (request.has_close()) {
@@ -180,6 +187,14 @@ void NodeCore::ClientRequest(ConnId id, proto::Request request) {
   }
 }
 
+void NodeCore::SetDiskFull(bool full) {
+  if (full != disk_full_) {
+    LOG(WARNING) << (full ? "disk full: refusing client writes and new sessions"
+                          : "disk has room again: accepting writes");
+  }
+  disk_full_ = full;
+}
+
 void NodeCore::Submit(CoreConnection* conn, WriteRequest write) {
   if (conn != nullptr) conn->ExpectWrite(write.request.xid());
   HandleWrite(std::move(write), 0);
@@ -222,6 +237,12 @@ void NodeCore::HandleConnect(CoreConnection& conn, const proto::Request& request
       local_.Add(sid, std::move(session), Now());
       AcceptSession(conn, xid, sid, password, timeout_ms);
       return;
+    }
+    if (disk_full_) {
+      // A new session is a write; the client tries another server. (An
+      // existing session reattaches without one.)
+      return fail(proto::CONNECTION_LOSS,
+                  "this server's disk is full: no new sessions until space returns");
     }
     conn.set_session_id(sid);
     session_conns_[sid] = conn.id();

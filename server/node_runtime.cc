@@ -1,8 +1,11 @@
 #include "server/node_runtime.h"
 
+#include <sys/statvfs.h>
+
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <limits>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -80,8 +83,22 @@ absl::Status NodeRuntime::Start() {
     ZK_TRACE("disk.ack_out", zxid);
     if (transport_) transport_->Send(to, AckFrame(zxid));
   };
+  reports.disk_full = [this](bool full) {
+    Input in(Input::kCall);
+    in.call = [this, full] { core_->SetDiskFull(full); };
+    Post(std::move(in), false);
+  };
   storage_ = std::make_unique<StorageWriter>(log_.get(), state_store_.get(), epoch_store_.get(),
                                              std::move(reports), kStorageCapacity);
+  if (config_.min_free_mb > 0) {
+    storage_->set_disk_reserve(
+        [dir = config_.data_dir]() -> uint64_t {
+          struct statvfs fs;
+          if (statvfs(dir.c_str(), &fs) != 0) return std::numeric_limits<uint64_t>::max();
+          return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+        },
+        static_cast<uint64_t>(config_.min_free_mb) << 20);
+  }
   storage_->Start();
   if (core_config_.voters.size() > 1) {
     PeerTransport::Callbacks callbacks;

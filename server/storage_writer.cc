@@ -54,7 +54,9 @@ void StorageWriter::Run() {
       return;
     }
     for (Job& job : jobs) {
-      for (StorageOp& op : job.ops) Execute(op);
+      for (StorageOp& op : job.ops) {
+        if (!abandoned_) Execute(op);
+      }
       if (job.done) job.done->set_value();  // its synchronous ops are durable
     }
     WriteHeld(kNoCap, /*deferrable=*/true);
@@ -68,14 +70,17 @@ void StorageWriter::Execute(StorageOp& op) {
       // Earlier appends land first; the log they were in is then emptied,
       // so they are not reported: the log after the install is another.
       WriteHeld(0, /*deferrable=*/false);
+      if (abandoned_) return;  // stopped while waiting for disk room
       ZK_FAILPOINT_CRASH("snap.before_install");
       s = log_->TruncateAfter(0);
       // The log is emptied, the state not yet replaced: recovery must cope.
       if (s.ok()) ZK_FAILPOINT_CRASH("snap.during_install");
+      if (s.ok() && !WaitForRoom(0)) return;
       if (s.ok()) s = state_->ReplaceAll(op.state);
       break;
     case StorageOp::kTruncate:
       WriteHeld(op.zxid, /*deferrable=*/false);
+      if (abandoned_) return;  // stopped while waiting for disk room
       s = log_->TruncateAfter(op.zxid);
       break;
     case StorageOp::kAppend:
@@ -88,6 +93,7 @@ void StorageWriter::Execute(StorageOp& op) {
       break;
     case StorageOp::kAcceptedEpoch:
       WriteHeld(kNoCap, /*deferrable=*/true);
+      if (abandoned_) return;  // stopped while waiting for disk room
       ZK_FAILPOINT_CRASH("epoch.before_accepted_write");
       s = epochs_->SetAcceptedEpoch(op.epoch);
       CHECK(s.ok()) << "persisting acceptedEpoch failed: " << s;
@@ -96,6 +102,7 @@ void StorageWriter::Execute(StorageOp& op) {
       break;
     case StorageOp::kCurrentEpoch:
       WriteHeld(kNoCap, /*deferrable=*/true);
+      if (abandoned_) return;  // stopped while waiting for disk room
       ZK_FAILPOINT_CRASH("epoch.before_current_write");
       s = epochs_->SetCurrentEpoch(op.epoch);
       CHECK(s.ok()) << "persisting currentEpoch failed: " << s;
@@ -103,6 +110,7 @@ void StorageWriter::Execute(StorageOp& op) {
       reports_.current_epoch(op.epoch);
       break;
     case StorageOp::kState:
+      if (!WaitForRoom(0)) return;
       s = state_->Write(op.state);
       break;
     case StorageOp::kPurge:
@@ -115,10 +123,40 @@ void StorageWriter::Execute(StorageOp& op) {
   CHECK(s.ok()) << "storage op " << static_cast<int>(op.kind) << " failed: " << s;
 }
 
+bool StorageWriter::HasRoom(uint64_t bytes) const {
+  return !free_bytes_ || free_bytes_() >= min_free_ + bytes;
+}
+
+bool StorageWriter::WaitForRoom(uint64_t bytes) {
+  while (!HasRoom(bytes)) {
+    if (!disk_full_) {
+      disk_full_ = true;
+      LOG(ERROR) << "disk full: fewer than " << (min_free_ >> 20)
+                 << " MB free (storage.minFreeMB); writes wait for room";
+      if (reports_.disk_full) reports_.disk_full(true);
+    }
+    if (queue_.closed()) {
+      LOG(WARNING) << "stopping while waiting for disk room: what was not written is dropped";
+      abandoned_ = true;
+      return false;
+    }
+    std::this_thread::sleep_for(kDiskRetry);
+  }
+  if (disk_full_) {
+    disk_full_ = false;
+    LOG(WARNING) << "disk has room again: writes resume";
+    if (reports_.disk_full) reports_.disk_full(false);
+  }
+  return true;
+}
+
 void StorageWriter::WriteHeld(uint64_t cap, bool deferrable) {
-  if (held_.empty()) return;
+  if (held_.empty() || abandoned_) return;
   if (deferrable && ZK_FAILPOINT_ARMED("log.stall")) return;
   ZK_FAILPOINT_STALL("log.stall");
+  uint64_t bytes = 0;
+  for (const storage::LogEntry& e : held_) bytes += e.txn.size();
+  if (!WaitForRoom(bytes)) return;
   const auto start = std::chrono::steady_clock::now();
   absl::Status s = log_->Append(held_);
   CHECK(s.ok()) << "log append failed: " << s;

@@ -9,12 +9,21 @@
 // written first. Applied state (kState) and purges go straight through:
 // they touch only committed txns, durable already.
 //
-// A storage error ends the process: a node that cannot trust its disk must
-// not vote (ZooKeeper exits the same way).
+// A disk about to fill is waited out, not written into: with a reserve set
+// (set_disk_reserve, zoo.cfg storage.minFreeMB), a log append or state
+// write that would leave less free space than the reserve waits, checked
+// every kDiskRetry, until there is room, and Reports::disk_full tells the
+// core when that starts and ends, so it refuses new client writes
+// meanwhile. Nothing queued is lost or reordered, nothing is reported
+// durable before it is, and RocksDB itself never meets a full disk (it
+// stops all writes on ENOSPC, and its flushes and compactions need the
+// reserve's room). Any storage error ends the process: a node that cannot
+// trust its disk must not vote (ZooKeeper exits the same way).
 #ifndef ZABKEEPER_SERVER_STORAGE_WRITER_H_
 #define ZABKEEPER_SERVER_STORAGE_WRITER_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <future>
@@ -40,13 +49,24 @@ class StorageWriter {
     // Sends AckFrame(zxid) to peer `to` (StorageOp::ack_to), ahead of the
     // persisted report: a follower's ACK leaves from this thread.
     std::function<void(uint64_t to, uint64_t zxid)> ack;
+    // Writes wait for disk room (true); there is room again (false).
+    // Optional.
+    std::function<void(bool full)> disk_full;
   };
+  static constexpr std::chrono::milliseconds kDiskRetry{200};
   // Most txns written with one fsync: bounds the latency of a huge backlog.
   static constexpr size_t kMaxBatch = 2048;
 
   StorageWriter(storage::TxnLog* log, storage::StateStore* state, storage::EpochStore* epochs,
                 Reports reports, size_t capacity);
   ~StorageWriter();
+
+  // Keeps `min_free` bytes free on the disk, as `free_bytes` measures it
+  // (statvfs of the data directory). Set before Start; none by default.
+  void set_disk_reserve(std::function<uint64_t()> free_bytes, uint64_t min_free) {
+    free_bytes_ = std::move(free_bytes);
+    min_free_ = min_free;
+  }
 
   void Start();
   // Carries out everything queued, then stops the thread.
@@ -74,16 +94,25 @@ class StorageWriter {
   // write is put off, so later epoch and state writes go ahead of it, and
   // any other write waits for the stall to end.
   void WriteHeld(uint64_t cap, bool deferrable);
+  // Waits until writing `bytes` leaves the reserve free (see above); false
+  // when stopping meanwhile: then nothing more is written or reported, as
+  // if the process had died there.
+  bool WaitForRoom(uint64_t bytes);
+  bool HasRoom(uint64_t bytes) const;
 
   storage::TxnLog* log_;
   storage::StateStore* state_;
   storage::EpochStore* epochs_;
   Reports reports_;
+  std::function<uint64_t()> free_bytes_;
+  uint64_t min_free_ = 0;
   BoundedQueue<Job> queue_;
   std::thread thread_;
   std::vector<storage::LogEntry> held_;  // writer thread only
   uint64_t held_ack_to_ = 0;             // ... the ACK owed once held_ is durable
   uint64_t held_ack_zxid_ = 0;
+  bool disk_full_ = false;  // writer thread only: inside WaitForRoom, full reported
+  bool abandoned_ = false;  // writer thread only: stopped while waiting for room
   std::atomic<uint64_t> txns_{0};
   std::atomic<uint64_t> syncs_{0};
   std::atomic<uint64_t> sync_micros_{0};

@@ -123,25 +123,36 @@ def port_open(port):
 class Standalone:
     """One zabkeeper server in directory d serving ZooKeeper's protocol on
     self.plain (and with tls=True over TLS on self.tls); cfg: more zoo.cfg
-    lines. Stopped by stop(), by its PID."""
+    lines; data_dir: its dataDir (default d/data). Stopped by stop(), or
+    kill(), by its PID; start() starts it again on the same config."""
 
-    def __init__(self, binary, d, cfg=(), tls=False):
+    def __init__(self, binary, d, cfg=(), tls=False, data_dir=None):
         self.dir = d
+        self.binary = binary
         os.makedirs(d, exist_ok=True)
         self.plain, self.grpc = free_port(), free_port()
         self.tls = free_port() if tls else 0
-        lines = ["tickTime=500", f"dataDir={d}/data", f"clientPort={self.grpc}",
+        lines = ["tickTime=500", f"dataDir={data_dir or d + '/data'}", f"clientPort={self.grpc}",
                  "clientPortAddress=127.0.0.1", "admin.enableServer=false",
                  f"zkClientPort={self.plain}"]
         if tls:
             lines.append(f"secureZkClientPort={self.tls}")
         with open(os.path.join(d, "zoo.cfg"), "w") as f:
             f.write("\n".join(lines + list(cfg)) + "\n")
-        self.log = open(os.path.join(d, "server.log"), "ab")
-        self.proc = subprocess.Popen([binary, os.path.join(d, "zoo.cfg")], stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        wait(lambda: port_open(self.plain) and (not tls or port_open(self.tls)),
+        self.start()
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "server.log"), "ab")
+        self.proc = subprocess.Popen([self.binary, os.path.join(self.dir, "zoo.cfg")],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        wait(lambda: port_open(self.plain) and (not self.tls or port_open(self.tls)),
              "the server's ports")
+
+    def kill(self):
+        """kill -9, as a crash."""
+        self.proc.kill()
+        self.proc.wait()
+        self.log.close()
 
     def rss_kb(self):
         with open(f"/proc/{self.proc.pid}/status") as f:

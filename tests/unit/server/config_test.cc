@@ -96,8 +96,15 @@ TEST(Config, ReadLimits_ParseAndDefault) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->max_watches_per_session, 1000000);
   EXPECT_EQ(c->max_children_per_reply, 0);
-  c = ParseConfig(std::string(kMinimal) + "maxWatchesPerSession=0\nmaxChildrenPerReply=5000\n");
+  EXPECT_EQ(c->min_free_mb, 128);
+  EXPECT_FALSE(c->audit_enabled);
+  c = ParseConfig(std::string(kMinimal) +
+                  "maxWatchesPerSession=0\nmaxChildrenPerReply=5000\nstorage.minFreeMB=0\n"
+                  "audit.enable=true\naudit.logFile=/var/log/zk-audit.log\n");
   ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->min_free_mb, 0);
+  EXPECT_TRUE(c->audit_enabled);
+  EXPECT_EQ(c->audit_log_file, "/var/log/zk-audit.log");
   EXPECT_EQ(c->max_watches_per_session, 0);
   EXPECT_EQ(c->max_children_per_reply, 5000);
 }
@@ -220,6 +227,8 @@ std::vector<BadCase> BadCases() {
       {"MaxTotalCnxnsNegative", "maxCnxns=-1\n", "maxCnxns"},
       {"MaxWatchesNotANumber", "maxWatchesPerSession=lots\n", "maxWatchesPerSession"},
       {"MaxChildrenNegative", "maxChildrenPerReply=-5\n", "maxChildrenPerReply"},
+      {"MinFreeNotANumber", "storage.minFreeMB=lots\n", "storage.minFreeMB"},
+      {"AuditNotBool", "audit.enable=yes please\n", "audit.enable"},
       {"ClientAuthNeedWithoutCa", "secureClientPort=2183\nssl.certFile=c\nssl.keyFile=k\n",
        "ssl.caFile"},
   };

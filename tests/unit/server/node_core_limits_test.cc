@@ -1,6 +1,7 @@
 // maxWatchesPerSession and maxChildrenPerReply: a request over either limit
 // fails whole with THROTTLED_OP (ZooKeeper's "not executed at all") and a
-// message naming the limit; it sets no watch and the session goes on.
+// message naming the limit; it sets no watch and the session goes on. And
+// the node's answers while its disk is full.
 #include <string>
 #include <vector>
 
@@ -117,6 +118,34 @@ TEST(ReadLimits, Unlimited_ByZero) {
               proto::OK);
   }
   EXPECT_EQ(Only(n.Request(1, GetChildren(200, "/p", true))).get_children().children_size(), 50);
+}
+
+// A full disk (storage_writer.h reports it): writes are refused at once with
+// NOT_READ_ONLY, reads go on, new sessions are refused, an existing one may
+// reattach; once there is room, writes are taken again.
+TEST(DiskFull, WritesAndNewSessionsRefused_ReadsAndReattachServed) {
+  OneNode n(Limited(0, 0));
+  n.core().OpenConnection(1, "ipv4:127.0.0.1:5000");
+  const proto::ConnectResponse session = Only(n.Request(1, Connect(1))).connect();
+  ASSERT_EQ(Only(n.Request(1, Create(2, "/a"))).err(), proto::OK);
+  n.core().SetDiskFull(true);
+
+  proto::Response refused = Only(n.Request(1, Create(3, "/b")));
+  EXPECT_EQ(refused.err(), proto::NOT_READ_ONLY);
+  EXPECT_NE(refused.error_message().find("disk is full"), std::string::npos)
+      << refused.error_message();
+  EXPECT_EQ(Only(n.Request(1, GetData(4, "/a"))).err(), proto::OK);
+
+  n.core().OpenConnection(2, "ipv4:127.0.0.1:5001");
+  EXPECT_EQ(Only(n.Request(2, Connect(1))).err(), proto::CONNECTION_LOSS) << "a new session";
+  n.core().OpenConnection(3, "ipv4:127.0.0.1:5002");
+  proto::Request reattach = Connect(1);
+  reattach.mutable_connect()->set_session_id(session.session_id());
+  reattach.mutable_connect()->set_password(session.password());
+  EXPECT_EQ(Only(n.Request(3, reattach)).err(), proto::OK) << "an existing session reattaches";
+
+  n.core().SetDiskFull(false);
+  EXPECT_EQ(Only(n.Request(3, Create(5, "/b"))).err(), proto::OK);
 }
 
 }  // namespace

@@ -3,11 +3,14 @@
 // every entry lands once, in zxid order; Persisted is reported in order and
 // only for what is durable (capped at a truncation, not at all before an
 // install); epoch writes are reported once durable.
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -16,12 +19,14 @@
 #include "storage/memory_storage.h"
 #include "storage/rocksdb_storage.h"
 #include "tests/unit/storage/temp_dir.h"
+#include "tests/wait_until.h"
 
 namespace zabkeeper::storage {
 namespace {
 
 using server::StorageOp;
 using server::StorageWriter;
+using ::zabkeeper::testing::WaitUntil;
 
 // What the writer reported, in order ("p5" = Persisted(5), "a2" = accepted
 // epoch 2, "c2" = current epoch 2).
@@ -33,7 +38,12 @@ class Reports {
     r.accepted_epoch = [this](uint32_t e) { Add(absl::StrCat("a", e)); };
     r.current_epoch = [this](uint32_t e) { Add(absl::StrCat("c", e)); };
     r.ack = [this](uint64_t to, uint64_t z) { Add(absl::StrCat("ack", z, "->", to)); };
+    r.disk_full = [this](bool full) { Add(full ? "full" : "room"); };
     return r;
+  }
+  bool Saw(const std::string& what) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::find(seen_.begin(), seen_.end(), what) != seen_.end();
   }
   std::vector<std::string> Take() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -281,6 +291,58 @@ TEST(GroupCommit, AckedAppendsBeforeTruncation_AreNotAcked) {
   writer.Stop();
   EXPECT_EQ(reports.Take(), (std::vector<std::string>{"p3"}))
       << "an ACK of 5 would name entries the truncation removed";
+}
+
+// With a disk reserve, an append that would leave less free space than the
+// reserve waits: the core hears "full" and nothing is reported durable; once
+// there is room it lands, "room" first, then its Persisted.
+TEST(GroupCommit, DiskReserve_AppendWaitsForRoom_ThenLands) {
+  MemoryWriter<> w(16);
+  auto& [log, state, epochs, reports, writer] = w;
+  std::atomic<uint64_t> free_bytes{100};
+  writer.set_disk_reserve([&] { return free_bytes.load(); }, 1000);
+  writer.Start();
+  writer.Submit(Append(1, 3));
+  ASSERT_TRUE(WaitUntil([&] { return reports.Saw("full"); }, std::chrono::seconds(5)));
+  std::this_thread::sleep_for(3 * StorageWriter::kDiskRetry);
+  EXPECT_EQ(log.LastZxid(), 0u) << "written into the reserve";
+  free_bytes = 1 << 20;
+  ASSERT_TRUE(WaitUntil([&] { return log.LastZxid() == 3; }, std::chrono::seconds(5)));
+  writer.Submit(Append(4, 4));
+  writer.Stop();
+  EXPECT_EQ(reports.Take(), (std::vector<std::string>{"full", "room", "p3", "p4"}));
+}
+
+// The reserve counts what the append would add: room for 100 bytes free is
+// not room for a 200-byte batch.
+TEST(GroupCommit, DiskReserve_CountsTheBatchBytes) {
+  MemoryWriter<> w(16);
+  auto& [log, state, epochs, reports, writer] = w;
+  std::atomic<uint64_t> free_bytes{1000 + 9};  // "payload-1" is 9 bytes
+  writer.set_disk_reserve([&] { return free_bytes.load(); }, 1000);
+  writer.Start();
+  writer.Submit(Append(1, 1));
+  ASSERT_TRUE(WaitUntil([&] { return log.LastZxid() == 1; }, std::chrono::seconds(5)));
+  writer.Submit(Append(2, 3));  // 18 bytes
+  ASSERT_TRUE(WaitUntil([&] { return reports.Saw("full"); }, std::chrono::seconds(5)));
+  free_bytes = 1000 + 18;
+  writer.Stop();
+  EXPECT_EQ(log.LastZxid(), 3u);
+}
+
+// Stopping while an append waits for room drops it, as a crash would, and
+// the writer stops instead of waiting forever.
+TEST(GroupCommit, DiskReserve_StopWhileWaiting_DropsWhatWasNotWritten) {
+  MemoryWriter<> w(16);
+  auto& [log, state, epochs, reports, writer] = w;
+  writer.set_disk_reserve([] { return uint64_t{0}; }, 1000);
+  writer.Start();
+  writer.Submit(Append(1, 2));
+  writer.Submit(One(StorageOp::kCurrentEpoch, 0, 3));
+  ASSERT_TRUE(WaitUntil([&] { return reports.Saw("full"); }, std::chrono::seconds(5)));
+  writer.Stop();
+  EXPECT_EQ(log.LastZxid(), 0u);
+  EXPECT_EQ(reports.Take(), (std::vector<std::string>{"full"})) << "nothing after the drop";
 }
 
 }  // namespace
