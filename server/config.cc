@@ -83,8 +83,8 @@ bool IsIgnoredKey(absl::string_view key) {
   return absl::StartsWith(key, "autopurge.") || absl::StartsWith(key, "4lw.") ||
          absl::StartsWith(key, "metricsProvider.") || key == "preAllocSize" || key == "snapCount" ||
          key == "standaloneEnabled" || key == "reconfigEnabled" || key == "dynamicConfigFile" ||
-         key == "dataLogDir" || key == "globalOutstandingLimit" || key == "quorumListenOnAllIPs" ||
-         key == "electionAlg" || key == "syncEnabled" || key == "clientPortAddress6";
+         key == "dataLogDir" || key == "quorumListenOnAllIPs" || key == "electionAlg" ||
+         key == "syncEnabled" || key == "clientPortAddress6";
 }
 
 }  // namespace
@@ -160,6 +160,8 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
       s = ParseIntInto(key, value, 0, 1000000000, &config.max_watches_per_session);
     } else if (key == "maxChildrenPerReply") {
       s = ParseIntInto(key, value, 0, 1000000000, &config.max_children_per_reply);
+    } else if (key == "globalOutstandingLimit") {
+      s = ParseIntInto(key, value, 1, 10000000, &config.global_outstanding_limit);
     } else if (key == "storage.minFreeMB") {
       s = ParseIntInto(key, value, 0, 1 << 20, &config.min_free_mb);
     } else if (key == "audit.enable" || key == "zookeeper.audit.enable") {

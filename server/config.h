@@ -72,6 +72,10 @@ struct ServerConfig {
   std::set<std::string> enforce_auth_schemes;
   // audit.enable: the audit log (server/audit_log.h), written to
   // audit.logFile (default <dataDir>/zookeeper_audit.log).
+  // globalOutstandingLimit: client requests taken in and not yet answered,
+  // all connections together; past it, the front ends stop reading
+  // (back-pressure onto the sockets) until replies bring it down.
+  int global_outstanding_limit = 8192;
   // storage.minFreeMB: free space kept on dataDir's disk; below it the
   // server refuses writes until there is room (storage_writer.h); 0 = off.
   int min_free_mb = 128;

@@ -163,7 +163,10 @@ bool NodeRuntime::Post(Input input, bool bounded) {
   {
     std::unique_lock<std::mutex> lock(mu_);
     if (bounded) {
-      not_full_.wait(lock, [&] { return stopping_ || inbox_.size() < kInboxCapacity; });
+      not_full_.wait(lock, [&] {
+        return stopping_ || outstanding_ < static_cast<size_t>(config_.global_outstanding_limit);
+      });
+      ++outstanding_;
     }
     if (stopping_) return false;
     inbox_.push_back(std::move(input));
@@ -251,7 +254,6 @@ void NodeRuntime::CoreLoop() {
       if (stopping_) return;
       batch.swap(inbox_);
     }
-    not_full_.notify_all();
     for (Input& in : batch) Dispatch(in);
     batch.clear();
     const int64_t now = NowMs();
@@ -293,11 +295,21 @@ void NodeRuntime::Dispatch(Input& in) {
       break;
     case Input::kRequest:
       ZK_TRACE("core.request", in.request.xid());
+      // Owed a reply, unless its stream is gone (the core ignores it then).
+      if (streams_.contains(in.id)) {
+        ++unanswered_[in.id];
+      } else {
+        Release(1);
+      }
       core_->ClientRequest(in.id, std::move(in.request));
       break;
     case Input::kClose:
       core_->CloseConnection(in.id);
       streams_.erase(in.id);
+      if (auto it = unanswered_.find(in.id); it != unanswered_.end()) {
+        Release(it->second);
+        unanswered_.erase(it);
+      }
       break;
     case Input::kCall:
       in.call();
@@ -337,10 +349,18 @@ void NodeRuntime::CarryOut() {
     }
     if (!ready.client.empty()) ZK_TRACE("core.reply_out", ready.client.size());
     // A run of replies to one connection is one Send, in the core's order.
+    size_t answered = 0;
     for (size_t i = 0; i < ready.client.size();) {
       const ConnId conn = ready.client[i].conn;
+      auto owed = unanswered_.find(conn);
       std::vector<proto::Response> run;
       for (; i < ready.client.size() && ready.client[i].conn == conn; ++i) {
+        // Watch events answer nothing; neither does an expiry notice.
+        if (!ready.client[i].response.has_watch_event() && owed != unanswered_.end() &&
+            owed->second > 0) {
+          --owed->second;
+          ++answered;
+        }
         run.push_back(std::move(ready.client[i].response));
       }
       auto it = streams_.find(conn);
@@ -348,12 +368,26 @@ void NodeRuntime::CarryOut() {
     }
     if (audit_) audit_->Write(ready.audit);
     for (ConnId conn : ready.close) {
+      if (auto owed = unanswered_.find(conn); owed != unanswered_.end()) {
+        answered += owed->second;  // a closed stream is owed nothing more
+        unanswered_.erase(owed);
+      }
       auto it = streams_.find(conn);
       if (it == streams_.end()) continue;
       it->second->Close();
       streams_.erase(it);
     }
+    Release(answered);
   }
+}
+
+void NodeRuntime::Release(size_t n) {
+  if (n == 0) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    outstanding_ -= std::min(n, outstanding_);
+  }
+  not_full_.notify_all();
 }
 
 void NodeRuntime::NoteRole() {

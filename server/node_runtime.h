@@ -15,10 +15,12 @@
 //              dials and the writes a sender could not finish itself;
 //   gRPC       the client front end's callback threads (ClientService);
 //   admin      the HTTP admin endpoint (AdminServer).
-// The inbox bounds client requests (a stream that finds it full waits:
-// back-pressure onto its socket). Peer frames, storage reports and admin
-// calls bypass the bound, so the core thread never waits on a producer that
-// waits on it; peer frames are bounded by their senders instead.
+// Client requests are bounded by globalOutstandingLimit: those queued in the
+// inbox plus those the core took and has not answered yet (a front end that
+// finds the bound reached waits: back-pressure onto its socket). Peer
+// frames, storage reports and admin calls bypass the bound, so the core
+// thread never waits on a producer that waits on it; peer frames are
+// bounded by their senders instead.
 #ifndef ZABKEEPER_SERVER_NODE_RUNTIME_H_
 #define ZABKEEPER_SERVER_NODE_RUNTIME_H_
 
@@ -60,7 +62,6 @@ class ClientStream {
 class NodeRuntime {
  public:
   // Inputs queued beyond this make client streams wait.
-  static constexpr size_t kInboxCapacity = 8192;
   // Batches queued for the storage thread beyond this make the core wait.
   static constexpr size_t kStorageCapacity = 4096;
 
@@ -125,6 +126,8 @@ class NodeRuntime {
   void CoreLoop();
   void Dispatch(Input& input);
   void CarryOut();
+  // `n` requests are answered or will never be: room for the front ends.
+  void Release(size_t n);
   void NoteRole();
   void Publish();
   int64_t NowMs() const;
@@ -146,11 +149,14 @@ class NodeRuntime {
   std::condition_variable inbox_cv_;
   std::condition_variable not_full_;
   std::deque<Input> inbox_;
+  // Client requests in the inbox or the core, not answered yet (globalOutstandingLimit).
+  size_t outstanding_ = 0;
   bool stopping_ = false;
   std::thread core_thread_;
 
   // Core thread only.
   absl::flat_hash_map<ConnId, std::shared_ptr<ClientStream>> streams_;
+  absl::flat_hash_map<ConnId, size_t> unanswered_;  // requests the core owes each stream
   ::zab::RoleState noted_role_;
 
   // Admission (front-end threads).

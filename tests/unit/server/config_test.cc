@@ -97,6 +97,7 @@ TEST(Config, ReadLimits_ParseAndDefault) {
   EXPECT_EQ(c->max_watches_per_session, 1000000);
   EXPECT_EQ(c->max_children_per_reply, 0);
   EXPECT_EQ(c->min_free_mb, 128);
+  EXPECT_EQ(c->global_outstanding_limit, 8192);
   EXPECT_FALSE(c->audit_enabled);
   c = ParseConfig(std::string(kMinimal) +
                   "maxWatchesPerSession=0\nmaxChildrenPerReply=5000\nstorage.minFreeMB=0\n"
@@ -228,6 +229,7 @@ std::vector<BadCase> BadCases() {
       {"MaxWatchesNotANumber", "maxWatchesPerSession=lots\n", "maxWatchesPerSession"},
       {"MaxChildrenNegative", "maxChildrenPerReply=-5\n", "maxChildrenPerReply"},
       {"MinFreeNotANumber", "storage.minFreeMB=lots\n", "storage.minFreeMB"},
+      {"OutstandingZero", "globalOutstandingLimit=0\n", "globalOutstandingLimit"},
       {"AuditNotBool", "audit.enable=yes please\n", "audit.enable"},
       {"ClientAuthNeedWithoutCa", "secureClientPort=2183\nssl.certFile=c\nssl.keyFile=k\n",
        "ssl.caFile"},
