@@ -68,6 +68,9 @@ def main():
         pa, pb = a.Party("/party", "a"), b.Party("/party", "b")
         pa.join()
         pb.join()
+        # a and b may be on different servers: a sees b's join once its
+        # server has caught up, which sync waits for (ZooKeeper's rule too).
+        a.sync("/party")
         assert sorted(pa) == ["a", "b"], list(pa)
         leaders = []
         ea = a.Election("/election", "a")
