@@ -56,6 +56,23 @@ void RepointCerts(Ensemble& ensemble, int id, const std::string& from, const std
   std::ofstream(cfg_path, std::ios::trunc) << cfg;
 }
 
+// Starts an ensemble in which nodes 1 and 2 do not trust node 3's
+// certificate: one of them leads with the other following, and node 3's
+// links fail their handshakes. Returns the leader.
+int StartWithNode3Untrusted(Ensemble& ensemble) {
+  ensemble.StartAll();
+  const int leader = ensemble.WaitForLeader(20s, /*expected_followers=*/1);
+  EXPECT_TRUE(leader == 1 || leader == 2) << "leader " << leader;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return ReadFile(ensemble.node(3).log_path()).find("TLS handshake failed") !=
+               std::string::npos;
+      },
+      10s))
+      << "node 3's links were never refused";
+  return leader;
+}
+
 TEST(QuorumTlsTest, EnsembleFormsAndServesOverTls) {
   TempDir dir;
   const std::string certs = MakeCerts(dir.path() + "/certs");
@@ -83,16 +100,8 @@ TEST(QuorumTlsTest, APeerWithAnotherCasCertificateGetsNoLink) {
   Ensemble ensemble(dir.path(), 3, 100, false, QuorumTls(certs));
   // Node 3 presents (and trusts) the other CA's certificate.
   RepointCerts(ensemble, 3, certs, rogue);
-  ensemble.StartAll();
-  const int leader = ensemble.WaitForLeader(20s, /*expected_followers=*/1);
-  ASSERT_TRUE(leader == 1 || leader == 2) << "leader " << leader;
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        return ReadFile(ensemble.node(3).log_path()).find("TLS handshake failed") !=
-               std::string::npos;
-      },
-      10s))
-      << "node 3 never tried a link";
+  const int leader = StartWithNode3Untrusted(ensemble);
+  ASSERT_FALSE(::testing::Test::HasFailure());
   EXPECT_NE(ensemble.State(3), "follower");
   EXPECT_NE(ensemble.State(3), "leader");
   // The two trusted servers serve on.
@@ -119,16 +128,8 @@ TEST(QuorumTlsTest, RotatedCaFileTakesEffectWithoutARestart) {
   ReplaceFile(n3 + "/ca.pem", both);
   Ensemble ensemble(dir.path(), 3, 100, false, QuorumTls(live));
   RepointCerts(ensemble, 3, live, n3);
-  ensemble.StartAll();
-  const int leader = ensemble.WaitForLeader(20s, /*expected_followers=*/1);
-  ASSERT_TRUE(leader == 1 || leader == 2) << "leader " << leader;
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        return ReadFile(ensemble.node(3).log_path()).find("TLS handshake failed") !=
-               std::string::npos;
-      },
-      10s))
-      << "node 3's links were never refused";
+  StartWithNode3Untrusted(ensemble);
+  ASSERT_FALSE(::testing::Test::HasFailure());
   ASSERT_NE(ensemble.State(3), "follower");
 
   // Nodes 1 and 2 come to trust b too, on disk only.

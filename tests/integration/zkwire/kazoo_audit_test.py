@@ -16,7 +16,6 @@ import base64
 import hashlib
 import os
 import re
-import shutil
 import sys
 import tempfile
 
@@ -115,10 +114,7 @@ def main():
         ok = True
         print(f"ok: {len(got)} audit lines, as ZooKeeper writes them")
     finally:
-        server.stop()
-        if not ok:
-            server.print_log()
-        shutil.rmtree(d, ignore_errors=True)
+        server.finish(ok)
 
 
 if __name__ == "__main__":

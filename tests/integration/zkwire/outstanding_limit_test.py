@@ -10,7 +10,6 @@ leaves the bound reached for good, and this test then times out.
 
 Usage: outstanding_limit_test.py SERVER_BIN
 """
-import shutil
 import sys
 import tempfile
 
@@ -72,10 +71,7 @@ def main():
         print(f"ok: {3 * OPS} pipelined requests, a disconnect and 20 watch events "
               "under globalOutstandingLimit=1")
     finally:
-        server.stop()
-        if not ok:
-            server.print_log()
-        shutil.rmtree(d, ignore_errors=True)
+        server.finish(ok)
 
 
 if __name__ == "__main__":

@@ -171,6 +171,14 @@ class Standalone:
                 self.proc.wait()
         self.log.close()
 
+    def finish(self, ok):
+        """Stops the server, shows its log unless the test passed, removes
+        its directory."""
+        self.stop()
+        if not ok:
+            self.print_log()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
     def print_log(self):
         with open(os.path.join(self.dir, "server.log"), "rb") as f:
             sys.stdout.write(f.read().decode(errors="replace")[-4000:])
