@@ -52,7 +52,6 @@ AuditedWrite::Op OpOf(const proto::Request::BodyCase kind, const proto::Request&
 }
 
 AuditedWrite::Op OpOf(const proto::Op& op) {
-  proto::Request one;
   switch (op.op_case()) {
     case proto::Op::kCreate: {
       AuditedWrite::Op out;

@@ -61,7 +61,9 @@ struct AuditedWrite {
   std::string user;
   std::string ip;
   bool multi = false;
-  std::vector<Op> ops;  // one, or a multi's ops (checks left out)
+  // One, or a multi's ops in order (a check as an empty Op, not logged, so
+  // that ops[i] matches the multi txn's i-th sub-txn).
+  std::vector<Op> ops;
 };
 
 // The audit record of `request` (create, delete, setData, setAcl, multi), or
