@@ -298,7 +298,10 @@ TEST(GroupCommit, AckedAppendsBeforeTruncation_AreNotAcked) {
 // there is room it lands, "room" first, then its Persisted.
 TEST(GroupCommit, DiskReserve_AppendWaitsForRoom_ThenLands) {
   MemoryWriter<> w(16);
-  auto& [log, state, epochs, reports, writer] = w;
+  // References, not structured bindings: clang 14 cannot capture those.
+  MemoryTxnLog& log = w.log;
+  Reports& reports = w.reports;
+  StorageWriter& writer = w.writer;
   std::atomic<uint64_t> free_bytes{100};
   writer.set_disk_reserve([&] { return free_bytes.load(); }, 1000);
   writer.Start();
@@ -317,7 +320,10 @@ TEST(GroupCommit, DiskReserve_AppendWaitsForRoom_ThenLands) {
 // not room for a 200-byte batch.
 TEST(GroupCommit, DiskReserve_CountsTheBatchBytes) {
   MemoryWriter<> w(16);
-  auto& [log, state, epochs, reports, writer] = w;
+  // References, not structured bindings: clang 14 cannot capture those.
+  MemoryTxnLog& log = w.log;
+  Reports& reports = w.reports;
+  StorageWriter& writer = w.writer;
   std::atomic<uint64_t> free_bytes{1000 + 9};  // "payload-1" is 9 bytes
   writer.set_disk_reserve([&] { return free_bytes.load(); }, 1000);
   writer.Start();
@@ -334,7 +340,10 @@ TEST(GroupCommit, DiskReserve_CountsTheBatchBytes) {
 // the writer stops instead of waiting forever.
 TEST(GroupCommit, DiskReserve_StopWhileWaiting_DropsWhatWasNotWritten) {
   MemoryWriter<> w(16);
-  auto& [log, state, epochs, reports, writer] = w;
+  // References, not structured bindings: clang 14 cannot capture those.
+  MemoryTxnLog& log = w.log;
+  Reports& reports = w.reports;
+  StorageWriter& writer = w.writer;
   writer.set_disk_reserve([] { return uint64_t{0}; }, 1000);
   writer.Start();
   writer.Submit(Append(1, 2));
