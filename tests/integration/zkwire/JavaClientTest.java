@@ -636,6 +636,7 @@ public final class JavaClientTest {
     for (String p : new String[] {"/jct/t", "/jct/t/x", "/jct/t/x/y", "/jct/t/x/y/z", "/jct/t/w"}) {
       b.create(p, b(""), OPEN, CreateMode.PERSISTENT);
     }
+    fence(a);  // a's server may lag behind b's writes (ZooKeeper's read rule)
     checkEq(4, a.getAllChildrenNumber("/jct/t"), "getAllChildrenNumber(/jct/t)");
     checkEq(0, a.getAllChildrenNumber("/jct/p"), "getAllChildrenNumber of a leaf");
     expect(KeeperException.NoNodeException.class, "getAllChildrenNumber of a missing node",
