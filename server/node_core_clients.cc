@@ -169,14 +169,15 @@ void NodeCore::ClientRequest(ConnId id, proto::Request request) {
     }
   }
   if (IsTreeWrite(request)) {
+    std::vector<proto::Id> auth = conn->auth();
     if (config_.audit_enabled) {
       AuditedWrite record;
-      if (AuditRecordOf(request, conn->auth(), conn->peer_ip(), &record)) {
+      if (AuditRecordOf(request, auth, conn->peer_ip(), &record)) {
         conn->audited.push_back(std::move(record));
       }
     }
     // The payload moves on into the txn: no copy per stage.
-    WriteRequest write{sid, std::move(request), false, conn->auth(), false};
+    WriteRequest write{sid, std::move(request), false, std::move(auth), false};
     write.local_session = local_.IsLocal(sid);
     Submit(conn.get(), std::move(write));
   } else if (request.body_case() == proto::Request::kSync) {

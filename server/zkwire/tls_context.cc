@@ -5,7 +5,6 @@
 #include <openssl/x509.h>
 
 #include "absl/strings/str_cat.h"
-#include "glog/logging.h"
 #include "server/tls_credentials.h"
 
 namespace zabkeeper::zkwire {
