@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "tests/unit/server/one_node.h"
+#include "tests/fuzz/quiet_logs.h"
 
 namespace {
 
@@ -14,6 +15,7 @@ using zabkeeper::server::coretest::OneNode;
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  zabkeeper::fuzz::QuietLogs();
   static std::unique_ptr<OneNode> node;
   static uint64_t inputs = 0;
   zabkeeper::proto::PeerFrame frame;

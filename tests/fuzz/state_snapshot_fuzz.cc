@@ -4,8 +4,10 @@
 #include <cstdint>
 
 #include "server/state_machine.h"
+#include "tests/fuzz/quiet_logs.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  zabkeeper::fuzz::QuietLogs();
   zabkeeper::proto::StateSnapshot snapshot;
   if (!snapshot.ParseFromArray(data, static_cast<int>(size))) return 0;
   zabkeeper::server::StateMachine state;

@@ -5,8 +5,10 @@
 #include <memory>
 
 #include "server/state_machine.h"
+#include "tests/fuzz/quiet_logs.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  zabkeeper::fuzz::QuietLogs();
   static std::unique_ptr<zabkeeper::server::StateMachine> state;
   static uint64_t inputs = 0;
   zabkeeper::proto::Txn txn;

@@ -6,8 +6,10 @@
 
 #include "absl/strings/string_view.h"
 #include "server/zkwire/zk_codec.h"
+#include "tests/fuzz/quiet_logs.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  zabkeeper::fuzz::QuietLogs();
   if (size == 0) return 0;
   const absl::string_view payload(reinterpret_cast<const char*>(data) + 1, size - 1);
   if (data[0] & 1) {
