@@ -16,7 +16,7 @@ shift || true
 TARGETS=("$@")
 if [[ ${#TARGETS[@]} -eq 0 ]]; then
   TARGETS=(zkwire_frame_fuzz client_request_fuzz peer_frame_fuzz txn_apply_fuzz
-           state_snapshot_fuzz config_fuzz path_fuzz)
+           state_snapshot_fuzz config_fuzz path_fuzz sasl_token_fuzz)
 fi
 if ! command -v clang++-14 > /dev/null || [[ ! -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ]]; then
   apt-get update -qq

@@ -15,7 +15,7 @@ BUILD_PACKAGES=(
   librocksdb-dev libabsl-dev libgoogle-glog-dev libgflags-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev nlohmann-json3-dev libreadline-dev libssl-dev libzookeeper-mt-dev
-  libasio-dev
+  libasio-dev libsasl2-dev libsasl2-modules
 )
 # Tests and scripts: python3-yaml for the Kubernetes manifest check
 # (tests/deploy/k8s_manifest_test.py), docker-compose for the compose files;
@@ -27,10 +27,11 @@ BUILD_PACKAGES=(
 # libcurator-recipes-java for the Curator test; openssl for
 # deploy/tls/make-certs.sh (the TLS test's certificates); clang-14 and
 # libfuzzer-14-dev for the sanitizer build, whose fuzz targets are real
-# libFuzzer binaries (scripts/test-sanitize.sh, scripts/fuzz.sh).
+# libFuzzer binaries (scripts/test-sanitize.sh, scripts/fuzz.sh);
+# python3-pure-sasl for Kazoo's SASL DIGEST-MD5 (zkwire_kazoo_sasl_test).
 TOOL_PACKAGES=(git curl procps iproute2 nftables libfaketime python3 python3-yaml docker-compose
   tmux zookeeper python3-kazoo default-jdk-headless libcurator-recipes-java openssl
-  clang-14 libfuzzer-14-dev)
+  clang-14 libfuzzer-14-dev python3-pure-sasl)
 # Not here: etcd-server, which only the benchmark scripts use
 # (scripts/bench-compare.py --install); its package also starts a
 # system etcd on 127.0.0.1:2379 on a systemd host. Nor docker.io:

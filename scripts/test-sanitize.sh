@@ -16,7 +16,7 @@ TARGETS=(server_unit_tests storage_unit_tests zab_consensus_unit_test zab_scenar
          zkwire_unit_tests zkwire_c_client_test)
 # The fuzz targets (tests/fuzz), replaying their seed corpora.
 FUZZ_TARGETS=(zkwire_frame_fuzz client_request_fuzz peer_frame_fuzz txn_apply_fuzz
-              state_snapshot_fuzz config_fuzz path_fuzz)
+              state_snapshot_fuzz config_fuzz path_fuzz sasl_token_fuzz)
 # A build directory configured with another compiler (GCC's -DSANITIZE=ON,
 # this script's earlier form) is started over.
 if [[ -f $BUILD/CMakeCache.txt ]] && ! grep -q '^CMAKE_CXX_COMPILER:.*clang++-14' "$BUILD/CMakeCache.txt"; then

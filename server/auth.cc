@@ -68,6 +68,8 @@ bool CheckAcl(const std::vector<proto::Acl>& acl, int32_t perm, const std::vecto
               absl::string_view super_digest) {
   for (const proto::Id& id : ids) {
     if (!super_digest.empty() && id.scheme() == "digest" && id.id() == super_digest) return true;
+    // ZooKeeper's super id: the SASL user named zookeeper.superUser.
+    if (id.scheme() == "super") return true;
   }
   for (const proto::Acl& entry : acl) {
     if ((entry.perms() & perm) == 0) continue;
@@ -100,7 +102,9 @@ absl::Status FixupAcl(google::protobuf::RepeatedPtrField<proto::Acl>* acl,
     } else if (scheme == "auth") {
       bool any = false;
       for (const proto::Id& id : ids) {
-        if (id.scheme() == "ip") continue;  // not an authenticated identity
+        // ip is not an authenticated identity; super (zookeeper.superUser)
+        // has no provider in ZooKeeper, which leaves it out too.
+        if (id.scheme() == "ip" || id.scheme() == "super") continue;
         proto::Acl* added = out.Add();
         added->set_perms(a.perms());
         *added->mutable_id() = id;
@@ -119,6 +123,10 @@ absl::Status FixupAcl(google::protobuf::RepeatedPtrField<proto::Acl>* acl,
       if (!ValidIpAclId(a.id().id())) {
         return ZkError(proto::INVALID_ACL, absl::StrCat("bad ip ACL id '", a.id().id(), "'"));
       }
+      *out.Add() = a;
+    } else if (scheme == "sasl") {
+      // A SASL user name (ZooKeeper's SASLAuthenticationProvider).
+      if (a.id().id().empty()) return ZkError(proto::INVALID_ACL, "sasl ACL id must be a user");
       *out.Add() = a;
     } else if (scheme == "x509") {
       // A TLS client certificate's subject, as ZooKeeper's

@@ -1,11 +1,14 @@
 // ZooKeeper's authentication schemes and ACL checks.
 //
-// A session's identities are ids like ip:127.0.0.1 (from its address) and
-// digest:user:base64(sha1(user:password)) (from addAuth). An ACL entry grants
-// its perms to world:anyone, to a digest id the session holds, or to an ip
-// (address or CIDR) the session comes from; a session holding the configured
-// super digest passes every check. "auth" entries in a create or setACL are
-// replaced by the creator's authenticated ids (ZooKeeper's fixupACL).
+// A session's identities are ids like ip:127.0.0.1 (from its address),
+// digest:user:base64(sha1(user:password)) (from addAuth), x509:<subject> (a
+// TLS client certificate) and sasl:<user> (SASL on the ZooKeeper port). An
+// ACL entry grants its perms to world:anyone, to an id the session holds, or
+// to an ip (address or CIDR) the session comes from. A session holding the
+// configured super digest, or super: (the SASL user named
+// zookeeper.superUser, as in ZooKeeper), passes every check. "auth" entries
+// in a create or setACL are replaced by the creator's authenticated ids
+// (ZooKeeper's fixupACL).
 #ifndef ZABKEEPER_SERVER_AUTH_H_
 #define ZABKEEPER_SERVER_AUTH_H_
 

@@ -84,7 +84,9 @@ bool IsIgnoredKey(absl::string_view key) {
          absl::StartsWith(key, "metricsProvider.") || key == "preAllocSize" || key == "snapCount" ||
          key == "standaloneEnabled" || key == "reconfigEnabled" || key == "dynamicConfigFile" ||
          key == "dataLogDir" || key == "quorumListenOnAllIPs" || key == "electionAlg" ||
-         key == "syncEnabled" || key == "clientPortAddress6";
+         key == "syncEnabled" || key == "clientPortAddress6" ||
+         // ZooKeeper's provider classes (digest, SASL, x509) are built in.
+         absl::StartsWith(key, "authProvider.");
 }
 
 }  // namespace
@@ -207,6 +209,13 @@ absl::StatusOr<ServerConfig> ParseConfig(const std::string& text) {
                key == "zookeeper.DigestAuthenticationProvider.superDigest") {
       if (value.find(':') == std::string::npos) s = Invalid(key + " must be user:base64(sha1)");
       config.super_digest = value;
+    } else if (key == "java.security.auth.login.config" || key == "sasl.jaasFile") {
+      config.sasl_jaas_file = value;
+    } else if (key == "zookeeper.sasl.serverconfig") {
+      if (value.empty()) s = Invalid(key + " must name a JAAS login section");
+      config.sasl_login_section = value;
+    } else if (key == "zookeeper.superUser" || key == "superUser") {
+      config.super_user = value;
     } else if (absl::StartsWith(key, "server.")) {
       int64_t id = 0;
       s = ParseInt(key, key.substr(7), 1, 255, &id);

@@ -66,6 +66,13 @@ struct ServerConfig {
   bool local_sessions_upgrading_enabled = false;  // localSessionsUpgradingEnabled
   // ZooKeeper's DigestAuthenticationProvider.superDigest: "super:base64(sha1)".
   std::string super_digest;
+  // SASL DIGEST-MD5 on the ZooKeeper-protocol port: the JAAS file
+  // (java.security.auth.login.config, or sasl.jaasFile) whose login section
+  // (zookeeper.sasl.serverconfig, default Server) lists user_<name>="<pw>";
+  // empty: no SASL. zookeeper.superUser: the SASL user that is super.
+  std::string sasl_jaas_file;
+  std::string sasl_login_section = "Server";
+  std::string super_user;
   // enforce.auth.enabled: every request but auth needs an identity of one of
   // enforce.auth.schemes (ZooKeeper 3.8's AuthenticationHelper).
   bool enforce_auth = false;

@@ -94,6 +94,22 @@ int main(int argc, char** argv) {
       static_cast<int32_t>(
           std::min<int64_t>(config->max_data_bytes + (64 << 10), int64_t{1} << 30)),
       config->four_letter_words);
+  if (!config->sasl_jaas_file.empty()) {
+    absl::StatusOr<zabkeeper::zkwire::SaslUsers> users =
+        zabkeeper::zkwire::LoadJaasUsers(config->sasl_jaas_file, config->sasl_login_section);
+    absl::StatusOr<std::shared_ptr<zabkeeper::zkwire::SaslAuthenticator>> sasl =
+        users.ok() ? zabkeeper::zkwire::SaslAuthenticator::Create(std::move(*users))
+                   : users.status();
+    if (!sasl.ok()) {
+      grpc_server->Shutdown();
+      return Fail(2, std::string(sasl.status().message()));
+    }
+    LOG(INFO) << "SASL DIGEST-MD5 on the ZooKeeper port: " << (*sasl)->user_count()
+              << " user(s) from " << config->sasl_jaas_file;
+    zk_front_end.EnableSasl(
+        {std::move(*sasl), config->super_user,
+         config->enforce_auth && config->enforce_auth_schemes.contains("sasl")});
+  }
   if (config->zk_client_port != 0) {
     if (absl::Status s = zk_front_end.Start(config->client_address, config->zk_client_port);
         !s.ok()) {

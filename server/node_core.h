@@ -173,6 +173,8 @@ class NodeCore {
   // `identities`: what the transport proved (a TLS client certificate's
   // x509 id), held for ACL checks beside ip:<address> and addAuth ids.
   void OpenConnection(ConnId conn, const std::string& peer, std::vector<proto::Id> identities = {});
+  // Identities proven after the open (SASL), for the requests that follow.
+  void AddIdentities(ConnId conn, std::vector<proto::Id> identities);
   void ClientRequest(ConnId conn, proto::Request request);
   // The client went away (or the runtime closed the stream).
   void CloseConnection(ConnId conn);

@@ -28,6 +28,12 @@ void NodeCore::OpenConnection(ConnId conn, const std::string& peer,
   conns_.emplace(conn, std::move(connection));
 }
 
+void NodeCore::AddIdentities(ConnId conn, std::vector<proto::Id> identities) {
+  auto it = conns_.find(conn);
+  if (it == conns_.end()) return;
+  for (proto::Id& id : identities) it->second->AddAuth(std::move(id));
+}
+
 void NodeCore::CloseConnection(ConnId conn) { DropConnection(conn); }
 
 void NodeCore::DropConnection(ConnId id) {

@@ -225,6 +225,12 @@ void NodeRuntime::Request(ConnId conn, proto::Request request) {
   Post(std::move(in), true);
 }
 
+void NodeRuntime::AddIdentities(ConnId conn, std::vector<proto::Id> identities) {
+  Input in{Input::kIdentities, conn};
+  in.identities = std::move(identities);
+  Post(std::move(in), false);
+}
+
 void NodeRuntime::Disconnect(ConnId conn, const std::string& peer_ip) {
   {
     std::lock_guard<std::mutex> lock(conns_mu_);
@@ -292,6 +298,9 @@ void NodeRuntime::Dispatch(Input& in) {
     case Input::kOpen:
       streams_[in.id] = std::move(in.stream);
       core_->OpenConnection(in.id, in.peer, std::move(in.identities));
+      break;
+    case Input::kIdentities:
+      core_->AddIdentities(in.id, std::move(in.identities));
       break;
     case Input::kRequest:
       ZK_TRACE("core.request", in.request.xid());

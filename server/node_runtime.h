@@ -80,6 +80,9 @@ class NodeRuntime {
                  const std::string& peer_ip, std::vector<proto::Id> identities = {});
   // Requests of one stream, in stream order; waits while the inbox is full.
   void Request(ConnId conn, proto::Request request);
+  // Identities the front end proved after the connection opened (SASL):
+  // they hold for the stream's requests that come after this call.
+  void AddIdentities(ConnId conn, std::vector<proto::Id> identities);
   void Disconnect(ConnId conn, const std::string& peer_ip);
 
   // ---- Status (any thread) ---------------------------------------------------
@@ -103,6 +106,7 @@ class NodeRuntime {
       kAcceptedEpoch,
       kCurrentEpoch,
       kOpen,
+      kIdentities,
       kRequest,
       kClose,
       kCall
@@ -114,7 +118,7 @@ class NodeRuntime {
     proto::Request request;
     std::shared_ptr<ClientStream> stream;
     std::string peer;
-    std::vector<proto::Id> identities;  // kOpen
+    std::vector<proto::Id> identities;  // kOpen, kIdentities
     std::function<void()> call;
   };
 

@@ -42,7 +42,7 @@ absl::Status ValidateAcl(const google::protobuf::RepeatedPtrField<proto::Acl>& a
     }
     const std::string& scheme = a.id().scheme();
     if (scheme != "world" && scheme != "auth" && scheme != "digest" && scheme != "ip" &&
-        scheme != "x509" && scheme != "super") {
+        scheme != "x509" && scheme != "sasl" && scheme != "super") {
       return ZkError(proto::INVALID_ACL, absl::StrCat("unknown ACL scheme '", scheme, "'"));
     }
     if (scheme == "world" && a.id().id() != "anyone") {

@@ -191,6 +191,19 @@ std::string EncodeHeaderOnly(int32_t xid, int64_t zxid, int32_t err) {
   return Finish(out);
 }
 
+std::string EncodeSaslReply(int32_t xid, int32_t err, const std::string* token) {
+  JuteWriter out = StartFrame();
+  out.Int(xid);
+  out.Long(0);
+  out.Int(err);
+  if (token == nullptr) {
+    out.NullBuffer();
+  } else {
+    out.Buffer(*token);
+  }
+  return Finish(out);
+}
+
 std::string EncodeReply(const RequestShape& shape, const proto::Response& r) {
   const int32_t op = shape.op;
   const int32_t xid = shape.xid;

@@ -254,8 +254,10 @@ bool ReadBody(JuteReader& in, RequestShape& shape, proto::Request& r) {
       r.mutable_who_am_i();
       return true;
     case proto::OP_RECONFIG:
+      // Answered by the front end (reconfig is disabled); the body is not read.
+      return true;
     case proto::OP_SASL:
-      // Answered by the front end; the body is not read.
+      // Answered by the front end; DecodeRequest reads the token.
       return true;
     default:
       return in.Fail(absl::StrCat("unknown opcode ", op));
@@ -289,7 +291,8 @@ absl::StatusOr<DecodedRequest> DecodeRequest(absl::string_view payload) {
   if (in.Int(d.shape.xid, "xid") && in.Int(d.shape.op, "type")) {
     d.request.set_xid(d.shape.xid);
     ReadBody(in, d.shape, d.request);
-    const bool skipped = d.shape.op == proto::OP_RECONFIG || d.shape.op == proto::OP_SASL;
+    if (d.shape.op == proto::OP_SASL) in.Buffer(d.sasl_token, "token");
+    const bool skipped = d.shape.op == proto::OP_RECONFIG;
     if (in.ok() && in.remaining() > 0 && !skipped) {
       in.Fail(absl::StrCat(in.remaining(), " bytes after the op ", d.shape.op, " request"));
     }

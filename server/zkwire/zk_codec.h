@@ -60,6 +60,7 @@ struct DecodedRequest {
   // The node core's request; no body for ops the front end answers itself
   // (reconfig, sasl).
   proto::Request request;
+  std::string sasl_token;  // sasl: GetSASLRequest's token
 };
 
 // InvalidArgument, naming what was wrong, for a truncated or garbled record,
@@ -73,6 +74,9 @@ absl::StatusOr<DecodedRequest> DecodeRequest(absl::string_view payload);
 std::string EncodeReply(const RequestShape& shape, const proto::Response& response);
 // A header-only reply: error `err` (or OK) for request `xid`.
 std::string EncodeHeaderOnly(int32_t xid, int64_t zxid, int32_t err);
+// The reply to a sasl request: the header (zxid 0, as ZooKeeper's) and
+// SetSASLResponse's token, null when `token` is (a refusal).
+std::string EncodeSaslReply(int32_t xid, int32_t err, const std::string* token);
 // A watch event (xid -1).
 std::string EncodeNotification(const proto::Response& event);
 

@@ -51,7 +51,7 @@ int64_t NowMs() {
 
 ZkConnection::ZkConnection(std::unique_ptr<ZkStream> stream, ZkStream::Strand strand,
                            server::NodeRuntime* runtime, int32_t max_frame, size_t max_outstanding,
-                           const std::set<std::string>* four_letter_words,
+                           const std::set<std::string>* four_letter_words, const SaslSettings* sasl,
                            ConnectionRegistry* registry)
     : strand_(std::move(strand)),
       stream_(std::move(stream)),
@@ -59,6 +59,7 @@ ZkConnection::ZkConnection(std::unique_ptr<ZkStream> stream, ZkStream::Strand st
       max_frame_(max_frame),
       max_outstanding_(max_outstanding),
       four_letter_words_(four_letter_words),
+      sasl_settings_(sasl),
       registry_(registry) {
   asio::error_code ec;
   const auto remote = stream_->socket().remote_endpoint(ec);
@@ -177,17 +178,64 @@ void ZkConnection::OnRequestFrame() {
     return;
   }
   const int32_t op = d->shape.op;
-  if (op == proto::OP_RECONFIG || op == proto::OP_SASL) {
+  if (op == proto::OP_SASL) {
+    OnSasl(d->shape, d->sasl_token);
+    return;
+  }
+  if (op == proto::OP_RECONFIG) {
     // Not served: reconfig is disabled (ZooKeeper's reconfigEnabled=false
-    // answer), and no SASL provider is configured.
-    const int32_t err = op == proto::OP_RECONFIG ? proto::RECONFIG_DISABLED : proto::UNIMPLEMENTED;
-    if (op == proto::OP_SASL) LOG(INFO) << "zk client " << peer_ << ": SASL is not configured";
-    Owe(Owed{d->shape, EncodeHeaderOnly(d->shape.xid, 0, err), false});
+    // answer).
+    Owe(Owed{d->shape, EncodeHeaderOnly(d->shape.xid, 0, proto::RECONFIG_DISABLED), false});
     FlushLocalReplies();
     return;
   }
   Owe(Owed{d->shape, "", false});
   runtime_->Request(conn_, std::move(d->request));
+}
+
+void ZkConnection::OnSasl(const RequestShape& shape, const std::string& token) {
+  if (sasl_settings_->authenticator == nullptr) {
+    LOG(INFO) << "zk client " << peer_ << ": SASL is not configured";
+    Owe(Owed{shape, EncodeHeaderOnly(shape.xid, 0, proto::UNIMPLEMENTED), false});
+    FlushLocalReplies();
+    return;
+  }
+  absl::StatusOr<SaslExchange::Step> step = absl::FailedPreconditionError("not started");
+  if (sasl_ == nullptr) {
+    absl::StatusOr<std::unique_ptr<SaslExchange>> exchange = sasl_settings_->authenticator->Begin();
+    if (exchange.ok())
+      sasl_ = std::move(*exchange);
+    else
+      step = exchange.status();
+  }
+  if (sasl_ != nullptr) step = sasl_->Respond(token);
+  if (!step.ok()) {
+    // As ZooKeeper: AUTH_FAILED (or, where SASL is required, -124) with a
+    // null token, then the connection is closed; the session is left to
+    // expire.
+    LOG(WARNING) << "zk client " << peer_ << ": SASL authentication failed ("
+                 << step.status().message() << "); closing the connection";
+    const int32_t err =
+        sasl_settings_->required ? proto::SESSION_CLOSED_REQUIRE_SASL_AUTH : proto::AUTH_FAILED;
+    Owed refusal{shape, EncodeSaslReply(shape.xid, err, nullptr), false};
+    refusal.close_after = true;
+    Owe(std::move(refusal));
+    FlushLocalReplies();
+    return;
+  }
+  if (step->done) {
+    std::vector<proto::Id> ids(1);
+    ids[0].set_scheme("sasl");
+    ids[0].set_id(step->user);
+    if (!sasl_settings_->super_user.empty() && step->user == sasl_settings_->super_user) {
+      ids.emplace_back().set_scheme("super");
+    }
+    LOG(INFO) << "zk client " << peer_ << ": SASL authenticated as " << step->user
+              << (ids.size() > 1 ? " (super user)" : "");
+    runtime_->AddIdentities(conn_, std::move(ids));
+  }
+  Owe(Owed{shape, EncodeSaslReply(shape.xid, proto::OK, &step->challenge), false});
+  FlushLocalReplies();
 }
 
 void ZkConnection::Deliver(std::vector<proto::Response> responses) {
@@ -262,6 +310,7 @@ void ZkConnection::Owe(Owed owed) {
 void ZkConnection::FlushLocalReplies() {
   while (!owed_.empty() && !owed_.front().local_frame.empty()) {
     Send(std::move(owed_.front().local_frame));
+    if (owed_.front().close_after) closing_ = true;
     owed_.pop_front();
     stats_->SetQueued(owed_.size());
   }

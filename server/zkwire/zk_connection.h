@@ -16,6 +16,7 @@
 #include "asio/strand.hpp"
 #include "server/node_runtime.h"
 #include "server/zkwire/connection_stats.h"
+#include "server/zkwire/sasl_digest.h"
 #include "server/zkwire/zk_codec.h"
 #include "server/zkwire/zk_stream.h"
 
@@ -26,7 +27,8 @@ class ZkConnection : public std::enable_shared_from_this<ZkConnection> {
   // `stream` completes on `strand`.
   ZkConnection(std::unique_ptr<ZkStream> stream, ZkStream::Strand strand,
                server::NodeRuntime* runtime, int32_t max_frame, size_t max_outstanding,
-               const std::set<std::string>* four_letter_words, ConnectionRegistry* registry);
+               const std::set<std::string>* four_letter_words, const SaslSettings* sasl,
+               ConnectionRegistry* registry);
   ~ZkConnection();
 
   // Shakes hands (TLS), registers with the runtime (which may refuse:
@@ -44,7 +46,8 @@ class ZkConnection : public std::enable_shared_from_this<ZkConnection> {
     RequestShape shape;
     std::string local_frame;  // non-empty: answered by the front end
     bool connect = false;
-    int64_t received_ms = 0;  // for the latency `cons` shows
+    int64_t received_ms = 0;   // for the latency `cons` shows
+    bool close_after = false;  // a refusal: the connection ends once it is sent
   };
   void Owe(Owed owed);
 
@@ -53,6 +56,9 @@ class ZkConnection : public std::enable_shared_from_this<ZkConnection> {
   void OnFrame();
   void OnConnectFrame();
   void OnRequestFrame();
+  // One step of a SASL exchange, answered here (the identity goes to the
+  // core before the reply that tells the client it is authenticated).
+  void OnSasl(const RequestShape& shape, const std::string& token);
   void Answer(const proto::Response& r);
   void AnswerConnect(const proto::Response& r);
   void FlushLocalReplies();
@@ -69,6 +75,8 @@ class ZkConnection : public std::enable_shared_from_this<ZkConnection> {
   const int32_t max_frame_;
   const size_t max_outstanding_;
   const std::set<std::string>* const four_letter_words_;
+  const SaslSettings* const sasl_settings_;
+  std::unique_ptr<SaslExchange> sasl_;
   ConnectionRegistry* const registry_;
   std::shared_ptr<ConnectionStats> stats_;
   std::string peer_, peer_ip_;

@@ -78,7 +78,7 @@ void ZkFrontEnd::Accept(asio::ip::tcp::acceptor* acceptor,
               tls ? TlsStream(std::move(socket), tls->Current(), strand)
                   : PlainStream(std::move(socket), strand);
           std::make_shared<ZkConnection>(std::move(stream), strand, runtime_, max_frame_,
-                                         kMaxOutstanding, &four_letter_words_, &registry_)
+                                         kMaxOutstanding, &four_letter_words_, &sasl_, &registry_)
               ->Start();
         }
         Accept(acceptor, tls);

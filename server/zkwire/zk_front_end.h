@@ -19,6 +19,11 @@
 // connections shake hands first, with the certificates of a
 // TlsContextSource (reloaded when their files change). A verified client
 // certificate gives the session an `x509` identity for ACL checks.
+//
+// With EnableSasl, a client may authenticate with SASL DIGEST-MD5 on either
+// port (sasl_digest.h); the session then holds a `sasl` identity. A failed
+// exchange is answered AUTH_FAILED and the connection closed, as ZooKeeper
+// does.
 #ifndef ZABKEEPER_SERVER_ZKWIRE_ZK_FRONT_END_H_
 #define ZABKEEPER_SERVER_ZKWIRE_ZK_FRONT_END_H_
 
@@ -36,6 +41,7 @@
 #include "asio/ip/tcp.hpp"
 #include "server/node_runtime.h"
 #include "server/zkwire/connection_stats.h"
+#include "server/zkwire/sasl_digest.h"
 #include "server/zkwire/tls_context.h"
 
 namespace zabkeeper::zkwire {
@@ -49,6 +55,9 @@ class ZkFrontEnd {
   ~ZkFrontEnd();
   ZkFrontEnd(const ZkFrontEnd&) = delete;
   ZkFrontEnd& operator=(const ZkFrontEnd&) = delete;
+
+  // SASL DIGEST-MD5 for clients that ask (opcode 102); before Start.
+  void EnableSasl(SaslSettings sasl) { sasl_ = std::move(sasl); }
 
   // Listens on address:port (port 0: any free port) and starts the loops.
   absl::Status Start(const std::string& address, int port);
@@ -69,6 +78,7 @@ class ZkFrontEnd {
   server::NodeRuntime* const runtime_;
   const int32_t max_frame_;
   const std::set<std::string> four_letter_words_;
+  SaslSettings sasl_;
   ConnectionRegistry registry_;
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;

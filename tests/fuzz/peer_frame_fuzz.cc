@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <memory>
 
-#include "tests/unit/server/one_node.h"
 #include "tests/fuzz/quiet_logs.h"
+#include "tests/unit/server/one_node.h"
 
 namespace {
 

@@ -116,6 +116,26 @@ TEST(FixupAcl, AuthSchemeBecomesCallersDigestIds_IpIdsIgnored) {
   EXPECT_EQ(acl[0].id().id(), kAlice.id());
 }
 
+// A SASL user's "auth" ACL names sasl:<user>; the super id that
+// zookeeper.superUser adds is never copied into an ACL (ZooKeeper has no
+// provider for it), but passes every check.
+TEST(FixupAcl, AuthSchemeTakesSaslIdsButNotSuper) {
+  google::protobuf::RepeatedPtrField<proto::Acl> acl;
+  *acl.Add() = AclOf(31, "auth", "");
+  ASSERT_TRUE(FixupAcl(&acl, {kLocal, IdOf("sasl", "bob"), IdOf("super", "")}).ok());
+  ASSERT_EQ(acl.size(), 1);
+  EXPECT_EQ(acl[0].id().scheme(), "sasl");
+  EXPECT_EQ(acl[0].id().id(), "bob");
+  const std::vector<proto::Acl> bobs{AclOf(kPermRead, "sasl", "bob")};
+  EXPECT_TRUE(CheckAcl(bobs, kPermRead, {IdOf("sasl", "bob")}, ""));
+  EXPECT_FALSE(CheckAcl(bobs, kPermRead, {IdOf("sasl", "alice")}, ""));
+  EXPECT_FALSE(CheckAcl(bobs, kPermWrite, {IdOf("sasl", "bob")}, ""));
+  EXPECT_TRUE(CheckAcl(bobs, kPermWrite, {IdOf("sasl", "alice"), IdOf("super", "")}, ""));
+  google::protobuf::RepeatedPtrField<proto::Acl> only_super;
+  *only_super.Add() = AclOf(31, "auth", "");
+  EXPECT_FALSE(FixupAcl(&only_super, {kLocal, IdOf("super", "")}).ok());
+}
+
 TEST(FixupAcl, RejectsWhatZooKeeperRejects) {
   auto invalid = [](proto::Acl a, std::vector<proto::Id> ids) {
     google::protobuf::RepeatedPtrField<proto::Acl> acl;
@@ -127,7 +147,11 @@ TEST(FixupAcl, RejectsWhatZooKeeperRejects) {
   EXPECT_TRUE(invalid(AclOf(31, "digest", "no-colon"), {}));
   EXPECT_TRUE(invalid(AclOf(31, "ip", "not-an-ip"), {}));
   EXPECT_TRUE(invalid(AclOf(31, "ip", "10.0.0.0/40"), {}));
-  EXPECT_TRUE(invalid(AclOf(31, "sasl", "x"), {}));
+  // ZooKeeper takes sasl ids once its SASL provider is registered
+  // (authProvider.N=...SASLAuthenticationProvider); zabkeeper's is built in.
+  EXPECT_FALSE(invalid(AclOf(31, "sasl", "x"), {}));
+  EXPECT_TRUE(invalid(AclOf(31, "sasl", ""), {}));
+  EXPECT_TRUE(invalid(AclOf(31, "kerberos", "x"), {}));
   EXPECT_TRUE(invalid(AclOf(64, "world", "anyone"), {}));
   google::protobuf::RepeatedPtrField<proto::Acl> empty;
   EXPECT_FALSE(FixupAcl(&empty, {kAlice}).ok());

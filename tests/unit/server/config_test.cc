@@ -91,6 +91,26 @@ TEST(Config, EnforceAuthMaxCnxnsAndSecureZkPort_Parse) {
   EXPECT_EQ(c->max_cnxns, 0);  // unlimited, as ZooKeeper's default
 }
 
+TEST(Config, SaslKeys_ParseAsZooKeeperNamesThem) {
+  absl::StatusOr<ServerConfig> c = ParseConfig(kMinimal);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->sasl_jaas_file, "");  // no SASL
+  EXPECT_EQ(c->sasl_login_section, "Server");
+  c = ParseConfig(std::string(kMinimal) +
+                  "java.security.auth.login.config=/etc/zk/jaas.conf\n"
+                  "zookeeper.sasl.serverconfig=ZkServer\nzookeeper.superUser=admin\n"
+                  "authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->sasl_jaas_file, "/etc/zk/jaas.conf");
+  EXPECT_EQ(c->sasl_login_section, "ZkServer");
+  EXPECT_EQ(c->super_user, "admin");
+  c = ParseConfig(std::string(kMinimal) + "sasl.jaasFile=j\nsuperUser=root\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->sasl_jaas_file, "j");
+  EXPECT_EQ(c->super_user, "root");
+  EXPECT_FALSE(ParseConfig(std::string(kMinimal) + "zookeeper.sasl.serverconfig=\n").ok());
+}
+
 TEST(Config, ReadLimits_ParseAndDefault) {
   absl::StatusOr<ServerConfig> c = ParseConfig(kMinimal);
   ASSERT_TRUE(c.ok()) << c.status();
