@@ -36,10 +36,11 @@ def ports_free(offset):
 class Ensemble:
     """ensemble.sh ports: ZooKeeper protocol 2180+offset+id, admin 8080+offset+id."""
 
-    def __init__(self, server_bin, script, first_offset, cfg=(), tick=200):
+    def __init__(self, server_bin, script, first_offset, cfg=(), tick=200, d=None):
         """Starts on the first port offset from first_offset on (in steps of
-        5, 100 tries) whose ports are all free."""
-        self.dir = tempfile.mkdtemp(prefix="zk-ens-")
+        5, 100 tries) whose ports are all free; d: its directory (default a
+        new temporary one), node i's data in d/node<i>/data."""
+        self.dir = d or tempfile.mkdtemp(prefix="zk-ens-")
         self.env = dict(os.environ, ZABKEEPER_BIN=server_bin)
         self.script = script
         self.offset = next((o for o in range(first_offset, first_offset + 500, 5)
