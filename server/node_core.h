@@ -29,10 +29,14 @@
 //                    first -- the core sends no ACK for them itself;
 //        kAcceptedEpoch / kCurrentEpoch
 //                    write durably, then report the matching *Persisted;
-//        kState      write the applied changes; no sync of its own (it rides
-//                    behind the log's syncs: it only holds committed txns,
-//                    which are durable on this node already);
-//        kPurge      drop log entries before `zxid` (may be lost in a crash).
+//        kState      write the applied changes; no sync of its own (it only
+//                    holds committed txns, which are durable in this node's
+//                    log already: a crash may lose a suffix of these
+//                    writes, and the restart replays the log after the
+//                    state's durable point);
+//        kPurge      drop log entries before `zxid`, but none after the
+//                    state store's durable point (StateStore::
+//                    DurableApplied); may be lost in a crash.
 //   2. frames: send, per peer in order (FIFO per link);
 //   3. client: send each response on its connection, in order; then close
 //      the connections in `close` (after their responses).

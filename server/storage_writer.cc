@@ -1,5 +1,6 @@
 #include "server/storage_writer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 
@@ -113,18 +114,26 @@ void StorageWriter::Execute(StorageOp& op) {
       if (!WaitForRoom(0)) return;
       s = state_->Write(op.state);
       break;
-    case StorageOp::kPurge:
-      // Losing a purge only keeps more log: a failure is worth a warning.
-      if (absl::Status p = log_->PurgeBefore(op.zxid); !p.ok()) {
+    case StorageOp::kPurge: {
+      // Only what the state store cannot lose any more: a restart replays
+      // the log after its durable point. Losing a purge only keeps more log,
+      // so a failure is worth a warning.
+      const uint64_t before = std::min<uint64_t>(op.zxid, state_->DurableApplied() + 1);
+      if (absl::Status p = log_->PurgeBefore(before); !p.ok()) {
         LOG(WARNING) << "log purge failed: " << p;
       }
       break;
+    }
   }
   CHECK(s.ok()) << "storage op " << static_cast<int>(op.kind) << " failed: " << s;
 }
 
 bool StorageWriter::HasRoom(uint64_t bytes) const {
-  return !free_bytes_ || free_bytes_() >= min_free_ + bytes;
+  // Once full, writes resume only with half the reserve again free: RocksDB
+  // frees a few MB now and then (a flush retires a WAL, a compaction ends),
+  // and that alone must not switch writes on and off.
+  const uint64_t margin = disk_full_ ? min_free_ / 2 : 0;
+  return !free_bytes_ || free_bytes_() >= min_free_ + margin + bytes;
 }
 
 bool StorageWriter::WaitForRoom(uint64_t bytes) {

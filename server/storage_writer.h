@@ -12,7 +12,9 @@
 // A disk about to fill is waited out, not written into: with a reserve set
 // (set_disk_reserve, zoo.cfg storage.minFreeMB), a log append or state
 // write that would leave less free space than the reserve waits, checked
-// every kDiskRetry, until there is room, and Reports::disk_full tells the
+// every kDiskRetry, until there is room (the reserve, plus half of it again
+// once full, so that a little space freed by RocksDB does not switch writes
+// on and off), and Reports::disk_full tells the
 // core when that starts and ends, so it refuses new client writes
 // meanwhile. Nothing queued is lost or reordered, nothing is reported
 // durable before it is, and RocksDB itself never meets a full disk (it

@@ -70,6 +70,10 @@ class MemoryStateStore : public StateStore {
       const std::function<absl::Status(const std::string&, const proto::ZnodeRecord&)>& on_node,
       const std::function<absl::Status(const proto::SessionRecord&)>& on_session) const override;
   uint64_t LastApplied() const override;
+  // Every write here rides the disk's next Sync, in order with the log's
+  // writes, as a prefix: a purge written after a state batch never survives
+  // without it, so what was applied counts as durable for purging.
+  uint64_t DurableApplied() override { return LastApplied(); }
 
  private:
   struct State {

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "rocksdb/listener.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
 #include "storage/power_loss.h"
@@ -51,6 +52,30 @@ uint64_t DecodeBigEndian64(std::string_view bytes) {
   return v;
 }
 
+// Remembers how far flushes of `meta` got: its memtable holds every state
+// batch's lastApplied, and atomic_flush flushes nodes and sessions with it.
+class RocksDb::FlushListener : public rocksdb::EventListener {
+ public:
+  void OnFlushCompleted(rocksdb::DB*, const rocksdb::FlushJobInfo& info) override {
+    if (info.cf_name != "meta") return;
+    uint64_t seen = seqno_.load();
+    while (info.largest_seqno > seen && !seqno_.compare_exchange_weak(seen, info.largest_seqno)) {
+    }
+  }
+  uint64_t seqno() const { return seqno_.load(); }
+
+ private:
+  std::atomic<uint64_t> seqno_{0};
+};
+
+uint64_t RocksDb::meta_flushed_seqno() const { return flushes_->seqno(); }
+
+absl::Status RocksDb::FlushState() {
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  return FromRocks(db_->Flush(options, {nodes(), sessions(), meta()}), "flush state");
+}
+
 absl::StatusOr<std::unique_ptr<RocksDb>> RocksDb::Open(const std::string& dir) {
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -63,6 +88,11 @@ absl::StatusOr<std::unique_ptr<RocksDb>> RocksDb::Open(const std::string& dir) {
   options.write_buffer_size = 8 << 20;
   options.db_write_buffer_size = 24 << 20;
   options.max_total_wal_size = 256 << 20;
+  // State batches skip the WAL (rocksdb_storage.h): their families must
+  // reach disk together or not at all.
+  options.atomic_flush = true;
+  auto flushes = std::make_shared<FlushListener>();
+  options.listeners.push_back(flushes);
 
   std::unique_ptr<rocksdb::Env> env;
   if (PowerLossModeEnabled()) {
@@ -83,6 +113,7 @@ absl::StatusOr<std::unique_ptr<RocksDb>> RocksDb::Open(const std::string& dir) {
       {"meta", cf_options},
   };
   std::unique_ptr<RocksDb> rocks(new RocksDb());
+  rocks->flushes_ = std::move(flushes);
   rocks->env_ = std::move(env);
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, descriptors, &rocks->cfs_, &db);
@@ -183,10 +214,11 @@ absl::StatusOr<std::unique_ptr<RocksStateStore>> RocksStateStore::Open(RocksDb* 
   absl::StatusOr<uint64_t> applied = ReadMeta(rocks, kLastAppliedKey);
   if (!applied.ok()) return applied.status();
   store->last_applied_ = *applied;
+  store->durable_applied_ = *applied;  // read back from disk: durable
   return store;
 }
 
-absl::Status RocksStateStore::WriteInto(const StateBatch& batch, bool sync, bool replace) {
+absl::Status RocksStateStore::WriteInto(const StateBatch& batch, bool replace) {
   rocksdb::WriteBatch wb;
   if (replace) {
     // Every path starts with '/' (0x2f) and sorts below "0" (0x30).
@@ -215,21 +247,37 @@ absl::Status RocksStateStore::WriteInto(const StateBatch& batch, bool sync, bool
   }
   wb.Put(rocks_->meta(), kLastAppliedKey, EncodeBigEndian64(batch.last_applied));
   rocksdb::WriteOptions options;
-  options.sync = sync;
+  options.disableWAL = true;  // the log holds every txn already
   if (absl::Status s = FromRocks(rocks_->db()->Write(options, &wb), "write state"); !s.ok()) {
     return s;
   }
   last_applied_ = batch.last_applied;
+  // This thread writes everything, so the latest sequence number is this
+  // batch's last one.
+  unflushed_.emplace_back(rocks_->db()->GetLatestSequenceNumber(), batch.last_applied);
   return absl::OkStatus();
 }
 
 absl::Status RocksStateStore::Write(const StateBatch& batch) {
-  return WriteInto(batch, /*sync=*/false, /*replace=*/false);
+  return WriteInto(batch, /*replace=*/false);
 }
 
 absl::Status RocksStateStore::ReplaceAll(const StateBatch& full_state) {
   // A replaced state must be durable before the caller trims its log.
-  return WriteInto(full_state, /*sync=*/true, /*replace=*/true);
+  if (absl::Status s = WriteInto(full_state, /*replace=*/true); !s.ok()) return s;
+  if (absl::Status s = rocks_->FlushState(); !s.ok()) return s;
+  unflushed_.clear();
+  durable_applied_ = full_state.last_applied;
+  return absl::OkStatus();
+}
+
+uint64_t RocksStateStore::DurableApplied() {
+  const uint64_t flushed = rocks_->meta_flushed_seqno();
+  while (!unflushed_.empty() && unflushed_.front().first <= flushed) {
+    durable_applied_ = unflushed_.front().second;
+    unflushed_.pop_front();
+  }
+  return durable_applied_;
 }
 
 absl::Status RocksStateStore::Load(

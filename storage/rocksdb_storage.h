@@ -10,16 +10,22 @@
 // Big-endian keys make RocksDB's bytewise order the numeric order; path keys
 // sort a parent before its children because a parent's path is a prefix.
 //
-// Crash behaviour: log appends and epoch writes use WriteOptions::sync, so
-// they are on disk when the call returns. State batches (nodes + sessions +
-// lastApplied) are written without sync; since every write goes through the
-// same WAL, a crash recovers a prefix of all writes: the state is at some
-// applied zxid <= the last synced log entry, never torn, and the log tail
-// after lastApplied is replayed on restart.
+// Crash behaviour: log appends and epoch writes go through the WAL with
+// WriteOptions::sync, so they are on disk when the call returns. State
+// batches (nodes + sessions + lastApplied) skip the WAL: every committed txn
+// is in the log already, and writing it to the WAL a second time cost a
+// second copy of every value (a 1 MB setData wrote 2 MB to the WAL). They
+// become durable when RocksDB flushes its memtables, which atomic_flush does
+// for all families at once, so a crash recovers the state of the last flush:
+// never torn, at lastApplied <= what the log holds, and the log tail after it
+// is replayed on restart. DurableApplied() follows the flushes (an event
+// listener), and the log is purged only below it. ReplaceAll flushes before
+// it returns.
 #ifndef ZABKEEPER_STORAGE_ROCKSDB_STORAGE_H_
 #define ZABKEEPER_STORAGE_ROCKSDB_STORAGE_H_
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -43,9 +49,16 @@ class RocksDb {
   rocksdb::ColumnFamilyHandle* nodes() const { return cfs_[2]; }
   rocksdb::ColumnFamilyHandle* sessions() const { return cfs_[3]; }
   rocksdb::ColumnFamilyHandle* meta() const { return cfs_[4]; }
+  // The largest sequence number a completed flush of `meta` (and, with
+  // atomic_flush, of every family written with it) made durable.
+  uint64_t meta_flushed_seqno() const;
+  // Flushes the state families (nodes, sessions, meta) and waits.
+  absl::Status FlushState();
 
  private:
+  class FlushListener;
   RocksDb() = default;
+  std::shared_ptr<FlushListener> flushes_;
   std::unique_ptr<rocksdb::Env> env_;  // test-only (power_loss.h); outlives db_
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // default, log, nodes, sessions, meta
@@ -90,13 +103,18 @@ class RocksStateStore : public StateStore {
       const std::function<absl::Status(const std::string&, const proto::ZnodeRecord&)>& on_node,
       const std::function<absl::Status(const proto::SessionRecord&)>& on_session) const override;
   uint64_t LastApplied() const override { return last_applied_.load(); }
+  uint64_t DurableApplied() override;
 
  private:
   explicit RocksStateStore(RocksDb* rocks) : rocks_(rocks) {}
-  absl::Status WriteInto(const StateBatch& batch, bool sync, bool replace);
+  absl::Status WriteInto(const StateBatch& batch, bool replace);
 
   RocksDb* rocks_;
   std::atomic<uint64_t> last_applied_{0};
+  // Written, not yet known flushed: (sequence number after the write, its
+  // lastApplied), oldest first. Writing thread only.
+  std::deque<std::pair<uint64_t, uint64_t>> unflushed_;
+  uint64_t durable_applied_ = 0;
 };
 
 class RocksEpochStore : public EpochStore {

@@ -2,10 +2,11 @@
 // zxid (lastApplied), so a restart loads state and replays only the log tail.
 //
 // Guarantees: a StateBatch is applied atomically together with its
-// last_applied zxid. Writes are not fsync'd on their own: they ride behind the
-// log's synced writes (same RocksDB WAL), so after a crash the store reflects
-// some prefix of applied batches, never a torn one, and the log holds every
-// txn needed to roll it forward.
+// last_applied zxid. Writes are not made durable on their own: after a crash
+// the store reflects some prefix of the applied batches, never a torn one,
+// at least up to DurableApplied() as it was before the crash. The log must
+// hold every txn after that point (the caller purges it only below
+// DurableApplied() + 1), so a restart rolls the state forward from there.
 #ifndef ZABKEEPER_STORAGE_STATE_STORE_H_
 #define ZABKEEPER_STORAGE_STATE_STORE_H_
 
@@ -36,7 +37,8 @@ class StateStore {
 
   virtual absl::Status Write(const StateBatch& batch) = 0;
 
-  // Replaces the whole state (a SNAP from the leader, or a wipe) atomically.
+  // Replaces the whole state (a SNAP from the leader, or a wipe) atomically
+  // and durably: DurableApplied() is full_state.last_applied on return.
   virtual absl::Status ReplaceAll(const StateBatch& full_state) = 0;
 
   // Visits every node in path order (a parent before its children), then every
@@ -46,6 +48,9 @@ class StateStore {
       const std::function<absl::Status(const proto::SessionRecord&)>& on_session) const = 0;
 
   virtual uint64_t LastApplied() const = 0;
+  // The last_applied a crash now would keep at least: log entries after it
+  // must stay. Called by the writing thread.
+  virtual uint64_t DurableApplied() = 0;
 };
 
 }  // namespace zabkeeper::storage

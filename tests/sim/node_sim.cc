@@ -173,7 +173,7 @@ void NodeSim::DoStorage(int i, std::vector<server::StorageOp>& ops) {
         (void)d.state.Write(op.state);
         break;
       case server::StorageOp::kPurge:
-        (void)d.log.PurgeBefore(op.zxid);
+        (void)d.log.PurgeBefore(std::min<uint64_t>(op.zxid, d.state.DurableApplied() + 1));
         break;
     }
   }

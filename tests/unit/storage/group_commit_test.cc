@@ -331,9 +331,33 @@ TEST(GroupCommit, DiskReserve_CountsTheBatchBytes) {
   ASSERT_TRUE(WaitUntil([&] { return log.LastZxid() == 1; }, std::chrono::seconds(5)));
   writer.Submit(Append(2, 3));  // 18 bytes
   ASSERT_TRUE(WaitUntil([&] { return reports.Saw("full"); }, std::chrono::seconds(5)));
-  free_bytes = 1000 + 18;
+  free_bytes = 1000 + 500 + 18;  // once full: the reserve and half of it again
   writer.Stop();
   EXPECT_EQ(log.LastZxid(), 3u);
+}
+
+// Once full, room for the write alone is not enough: writes resume with half
+// the reserve again free, so a little space freed now and then does not
+// switch them on and off.
+TEST(GroupCommit, DiskReserve_ResumesOnlyWithAMargin) {
+  MemoryWriter<> w(16);
+  MemoryTxnLog& log = w.log;
+  Reports& reports = w.reports;
+  StorageWriter& writer = w.writer;
+  std::atomic<uint64_t> free_bytes{100};
+  writer.set_disk_reserve([&] { return free_bytes.load(); }, 1000);
+  writer.Start();
+  writer.Submit(Append(1, 1));
+  ASSERT_TRUE(WaitUntil([&] { return reports.Saw("full"); }, std::chrono::seconds(5)));
+  free_bytes = 1000 + 9;      // room for the write, not for the margin
+  const int64_t retries = 3;  // the writer re-checks every kDiskRetry
+  std::this_thread::sleep_for(retries * StorageWriter::kDiskRetry);
+  EXPECT_EQ(log.LastZxid(), 0u) << "resumed inside the margin";
+  EXPECT_FALSE(reports.Saw("room"));
+  free_bytes = 1000 + 500 + 9;
+  ASSERT_TRUE(WaitUntil([&] { return log.LastZxid() == 1; }, std::chrono::seconds(5)));
+  writer.Stop();
+  EXPECT_TRUE(reports.Saw("room"));
 }
 
 // Stopping while an append waits for room drops it, as a crash would, and

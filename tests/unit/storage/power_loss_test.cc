@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "storage/rocksdb_storage.h"
@@ -14,20 +15,43 @@ namespace {
 
 // Runs in a fresh process (threadsafe death-test style re-executes the
 // binary): opens the store with the mode on, makes currentEpoch 7 durable,
-// then writes a znode without a sync, and ends like kill -9 (no close).
+// then writes a znode through the WAL without a sync (as a log purge
+// writes; state batches skip the WAL), and ends like kill -9 (no close).
 void WriteThenDie(const std::string& dir) {
   setenv("ZABKEEPER_DROP_UNSYNCED", "1", 1);
   auto rocks = RocksDb::Open(dir);
   if (!rocks.ok()) _exit(2);
   auto epochs = RocksEpochStore::Open(rocks->get());
-  auto state = RocksStateStore::Open(rocks->get());
-  if (!epochs.ok() || !state.ok() || !(*epochs)->SetCurrentEpoch(7).ok()) _exit(3);
-  StateBatch batch;
+  if (!epochs.ok() || !(*epochs)->SetCurrentEpoch(7).ok()) _exit(3);
   proto::ZnodeRecord record;
   record.set_data("never synced");
-  batch.nodes.emplace_back("/unsynced", record);
-  batch.last_applied = 9;
-  if (!(*state)->Write(batch).ok()) _exit(4);  // the state store does not sync
+  if (!(*rocks)
+           ->db()
+           ->Put(rocksdb::WriteOptions(), (*rocks)->nodes(), "/unsynced",
+                 record.SerializeAsString())
+           .ok()) {
+    _exit(4);
+  }
+  _exit(0);
+}
+
+// Writes state batches up to lastApplied 5, flushes them, writes 9 without
+// a flush, and ends like kill -9: the state skips the WAL, so 9 is gone.
+void WriteStateThenDie(const std::string& dir) {
+  auto rocks = RocksDb::Open(dir);
+  if (!rocks.ok()) _exit(2);
+  auto state = RocksStateStore::Open(rocks->get());
+  if (!state.ok()) _exit(3);
+  for (uint64_t applied : {5, 9}) {
+    StateBatch batch;
+    proto::ZnodeRecord record;
+    record.set_data("at " + std::to_string(applied));
+    batch.nodes.emplace_back("/n" + std::to_string(applied), record);
+    batch.last_applied = applied;
+    if (!(*state)->Write(batch).ok()) _exit(4);
+    if (applied == 5 && !(*rocks)->FlushState().ok()) _exit(5);
+    if ((*state)->DurableApplied() != 5) _exit(6);
+  }
   _exit(0);
 }
 
@@ -110,6 +134,29 @@ TEST_F(PowerLossTest, WipedDatabase_OldLedgerRemoved) {
   ASSERT_TRUE(dropped.ok()) << dropped.status();
   EXPECT_EQ(*dropped, 0u);
   EXPECT_FALSE(std::filesystem::exists(SyncLedgerPath(db())));
+}
+
+// Not power-loss mode: kill -9 alone drops a state batch that no flush
+// wrote, and keeps the flushed one; DurableApplied named the flushed one
+// (the log is purged only below it, so the restart can replay the rest).
+TEST_F(PowerLossTest, KilledWithUnflushedState_ReopensAtTheDurablePoint) {
+  EXPECT_EXIT(WriteStateThenDie(db()), ::testing::ExitedWithCode(0), "");
+  auto rocks = RocksDb::Open(db());
+  ASSERT_TRUE(rocks.ok()) << rocks.status();
+  auto state = RocksStateStore::Open(rocks->get());
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ((*state)->LastApplied(), 5u);
+  EXPECT_EQ((*state)->DurableApplied(), 5u);
+  std::vector<std::string> paths;
+  ASSERT_TRUE((*state)
+                  ->Load(
+                      [&](const std::string& path, const proto::ZnodeRecord&) {
+                        paths.push_back(path);
+                        return absl::OkStatus();
+                      },
+                      [](const proto::SessionRecord&) { return absl::OkStatus(); })
+                  .ok());
+  EXPECT_EQ(paths, std::vector<std::string>{"/n5"});
 }
 
 TEST_F(PowerLossTest, NoLedgerYet_DropsNothing) {

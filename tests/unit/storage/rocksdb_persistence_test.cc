@@ -309,6 +309,33 @@ TEST(RocksPersistence, ReplaceAllFullState_ReopensToSameState) {
   EXPECT_EQ(loaded.tree().Find("/junk"), nullptr);
 }
 
+// State batches skip the WAL: DurableApplied follows RocksDB's flushes, and
+// a ReplaceAll is durable on return.
+TEST(RocksPersistence, DurableApplied_FollowsFlushesAndReplaceAll) {
+  testing::TempDir dir;
+  Db db = OpenDb(dir.Sub("durable"));
+  auto batch_at = [](uint64_t applied) {
+    StateBatch b;
+    b.nodes = {{"/n" + std::to_string(applied), proto::ZnodeRecord()}};
+    b.last_applied = applied;
+    return b;
+  };
+  ASSERT_TRUE(db.state->Write(batch_at(5)).ok());
+  EXPECT_EQ(db.state->LastApplied(), 5u);
+  EXPECT_EQ(db.state->DurableApplied(), 0u) << "nothing flushed yet";
+  ASSERT_TRUE(db.rocks->FlushState().ok());
+  EXPECT_EQ(db.state->DurableApplied(), 5u);
+  ASSERT_TRUE(db.state->Write(batch_at(9)).ok());
+  EXPECT_EQ(db.state->DurableApplied(), 5u);
+  ASSERT_TRUE(db.state->ReplaceAll(batch_at(12)).ok());
+  EXPECT_EQ(db.state->DurableApplied(), 12u);
+  ASSERT_TRUE(db.state->Write(batch_at(14)).ok());
+  CloseDb(db);  // a clean close flushes what skipped the WAL
+  Db reopened = OpenDb(dir.Sub("durable"));
+  EXPECT_EQ(reopened.state->LastApplied(), 14u);
+  EXPECT_EQ(reopened.state->DurableApplied(), 14u);
+}
+
 TEST(RocksPersistence, TakeBatch_HoldsOnlyTouchedPathsAndDeletions) {
   TreeHarness h;
   h.MustWrite(Create("/a"));
