@@ -87,7 +87,7 @@ NodeCore::NodeCore(const NodeCoreConfig& config, ::zab::PersistentState recovere
       tracker_(config.my_id, config.start_wall_ms),
       rng_(config.random_seed * 0x9e3779b97f4a7c15ULL + 1) {
   for (const ::zab::LogEntry& e : recovered.log) {
-    if (e.zxid.raw() <= state_.last_applied()) retained_zxids_.push_back(e.zxid.raw());
+    if (e.zxid.raw() <= state_.last_applied()) Retain(e.zxid.raw(), e.txn.size());
   }
   ::zab::PeerConfig pc;
   pc.sid = static_cast<::zab::ServerId>(config.my_id);
@@ -248,7 +248,8 @@ void NodeCore::InstallSnapshot(const ::zab::SnapshotInstall& install) {
   snapshot.set_zxid(install.zxid.raw());
   CHECK(state_.LoadSnapshot(snapshot).ok()) << "snapshot does not load";
   preparer_.Reset();
-  retained_zxids_.clear();
+  retained_.clear();
+  retained_bytes_ = 0;
   if (on_install) on_install(install.zxid.raw());
   tracker_.Clear();
   TrackAllSessions();

@@ -233,6 +233,8 @@ class NodeCore {
 
   // node_core_apply.cc: commits, replies, watches, expiry, reaping.
   void ApplyCommitted(std::vector<::zab::LogEntry>& entries);
+  // An applied txn still in the log: counted toward the purge bounds.
+  void Retain(uint64_t zxid, size_t bytes);
   void ApplyOne(int64_t zxid, const proto::Txn& txn);
   void AddPendingSync(int64_t session_id, int64_t xid, uint64_t zxid);
   void CompletePendingSyncs();
@@ -305,7 +307,9 @@ class NodeCore {
   std::deque<Parked> parked_;
   uint64_t barrier_zxid_ = 0;  // leader prepares once applied >= this
   std::vector<PendingSync> pending_syncs_;
-  std::deque<uint64_t> retained_zxids_;  // applied zxids still in the log, for purge
+  // Applied txns still in the log, oldest first (zxid, bytes), for purge.
+  std::deque<std::pair<uint64_t, uint64_t>> retained_;
+  uint64_t retained_bytes_ = 0;
 
   NodeReady ready_;
 };

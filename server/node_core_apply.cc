@@ -21,23 +21,38 @@ void NodeCore::ApplyCommitted(std::vector<::zab::LogEntry>& entries) {
     CHECK(txn.ParseFromString(e.txn)) << "corrupt committed txn at " << e.zxid;
     if (on_apply) on_apply(e.zxid.raw(), e.txn);
     ApplyOne(static_cast<int64_t>(e.zxid.raw()), txn);
-    retained_zxids_.push_back(e.zxid.raw());
+    Retain(e.zxid.raw(), e.txn.size());
   }
   StorageOp& op = ready_.storage.emplace_back();
   op.kind = StorageOp::kState;
   op.state = state_.TakeBatch();
   preparer_.Applied(static_cast<int64_t>(entries.back().zxid.raw()));
   // Keep the most recent applied txns in the log (for DIFF after a
-  // restart); older ones are in the state store already. Purge in steps.
+  // restart), at most kRetainedLogEntries of them and kRetainedLogBytes;
+  // older ones are in the state store already. Purge in steps. A follower
+  // further behind gets a SNAP, as ZooKeeper sends one when the diff would
+  // be large.
   constexpr size_t kRetainedLogEntries = 10000;
   constexpr size_t kPurgeStep = 1000;
-  if (retained_zxids_.size() >= kRetainedLogEntries + kPurgeStep) {
-    while (retained_zxids_.size() > kRetainedLogEntries) retained_zxids_.pop_front();
+  constexpr uint64_t kRetainedLogBytes = 64 << 20;
+  constexpr uint64_t kPurgeStepBytes = 16 << 20;
+  if (retained_.size() >= kRetainedLogEntries + kPurgeStep ||
+      retained_bytes_ >= kRetainedLogBytes + kPurgeStepBytes) {
+    while (retained_.size() > kRetainedLogEntries || retained_bytes_ > kRetainedLogBytes) {
+      retained_bytes_ -= retained_.front().second;
+      retained_.pop_front();
+    }
     StorageOp& purge = ready_.storage.emplace_back();
     purge.kind = StorageOp::kPurge;
-    purge.zxid = retained_zxids_.front();
+    // Everything before the oldest kept (the next one to apply when none).
+    purge.zxid = retained_.empty() ? entries.back().zxid.raw() + 1 : retained_.front().first;
   }
   CompletePendingSyncs();
+}
+
+void NodeCore::Retain(uint64_t zxid, size_t bytes) {
+  retained_.emplace_back(zxid, bytes);
+  retained_bytes_ += bytes;
 }
 
 void NodeCore::ApplyOne(int64_t zxid, const proto::Txn& txn) {

@@ -124,6 +124,30 @@ TEST(NodeCore, Restart_RecoversWhatTheBatchesWrote) {
   EXPECT_EQ(n.core().state().sessions().size(), 1u);
 }
 
+// The log keeps at most 64 MB of applied txns (then a purge step of 16 MB):
+// 1 MB values would otherwise keep 10,000 of them, 10 GB, on every server.
+TEST(NodeCore, LogPurge_KeepsAtMost64MBOfAppliedTxns) {
+  OneNode n;
+  n.core().OpenConnection(1, "ipv4:127.0.0.1:5000");
+  ASSERT_EQ(n.Request(1, Connect(1))[0].response.err(), proto::OK);
+  ASSERT_EQ(n.Request(1, coretest::Create(2, "/big"))[0].response.err(), proto::OK);
+  const uint64_t first = n.log().FirstZxid();
+  proto::Request set;
+  set.mutable_set_data()->set_path("/big");
+  set.mutable_set_data()->set_data(std::string(1'000'000, 'x'));
+  set.mutable_set_data()->set_version(-1);
+  for (int i = 0; i < 90; ++i) {
+    set.set_xid(10 + i);
+    ASSERT_EQ(n.Request(1, set)[0].response.err(), proto::OK);
+  }
+  EXPECT_GT(n.log().FirstZxid(), first) << "nothing purged";
+  const uint64_t kept = n.log().LastZxid() - n.log().FirstZxid() + 1;
+  EXPECT_LE(kept, 81u) << "more than 64 MB + a 16 MB step kept";
+  EXPECT_GE(kept, 64u) << "fewer than 64 MB kept";
+  n.Reopen();  // what the log lost, the state holds
+  EXPECT_EQ(n.core().state().tree().Find("/big")->stat.version, 90);
+}
+
 TEST(NodeCore, WithoutQuorum_RefusesClientsAndClosesTheStream) {
   OneNode n({1, 2, 3});  // no peers ever connect
   EXPECT_FALSE(n.core().serving());

@@ -4,6 +4,7 @@
 #ifndef ZABKEEPER_TESTS_UNIT_SERVER_ONE_NODE_H_
 #define ZABKEEPER_TESTS_UNIT_SERVER_ONE_NODE_H_
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -67,6 +68,11 @@ class OneNode {
           case StorageOp::kState:
             EXPECT_TRUE(state_.Write(op.state).ok());
             break;
+          case StorageOp::kPurge:
+            // As StorageWriter: never above the state's durable point.
+            EXPECT_TRUE(
+                log_.PurgeBefore(std::min<uint64_t>(op.zxid, state_.DurableApplied() + 1)).ok());
+            break;
           default:
             break;
         }
@@ -92,6 +98,7 @@ class OneNode {
     return Drive();
   }
   const std::vector<ConnId>& closed() const { return closed_; }
+  const storage::MemoryTxnLog& log() const { return log_; }
 
  private:
   NodeCoreConfig config_;
