@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "server/peer_payload.h"
 #include "server/request_util.h"
 
 namespace zabkeeper::server {
@@ -165,8 +166,20 @@ void NodeCore::PeerDisconnected(uint64_t sid) {
 }
 
 void NodeCore::PeerFrame(uint64_t from, proto::PeerFrame frame) {
+  const auto sid = static_cast<::zab::ServerId>(from);
   for (const zabkeeper::zab::PeerMessage& m : frame.zab()) {
-    peer_->Step(static_cast<::zab::ServerId>(from), m);
+    if (absl::Status bad = CheckPeerPayload(m); !bad.ok()) {
+      // The sender is faulty: the rest of its frame is dropped and the link
+      // taken as broken and made again, so a follower leaves that leader and
+      // elects anew rather than log a hole.
+      LOG(ERROR) << "peer " << from << " sent " << bad.message()
+                 << ": dropping its frame and restarting the link";
+      peer_->PeerDisconnected(sid);
+      peer_->PeerConnected(sid);
+      ProcessPeerReady();
+      return;
+    }
+    peer_->Step(sid, m);
     ProcessPeerReady();
   }
   for (proto::ForwardedRequest& r : *frame.mutable_requests()) {

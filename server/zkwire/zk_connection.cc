@@ -203,10 +203,11 @@ void ZkConnection::OnSasl(const RequestShape& shape, const std::string& token) {
   absl::StatusOr<SaslExchange::Step> step = absl::FailedPreconditionError("not started");
   if (sasl_ == nullptr) {
     absl::StatusOr<std::unique_ptr<SaslExchange>> exchange = sasl_settings_->authenticator->Begin();
-    if (exchange.ok())
+    if (exchange.ok()) {
       sasl_ = std::move(*exchange);
-    else
+    } else {
       step = exchange.status();
+    }
   }
   if (sasl_ != nullptr) step = sasl_->Respond(token);
   if (!step.ok()) {
