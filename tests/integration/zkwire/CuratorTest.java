@@ -48,6 +48,14 @@ public final class CuratorTest {
     }
   }
 
+  // A sync through c's server: its reads then see every write completed
+  // before it (Curator runs sync in the background only).
+  private static void fence(CuratorFramework c, String path) throws Exception {
+    CountDownLatch synced = new CountDownLatch(1);
+    c.sync().inBackground((client, event) -> synced.countDown()).forPath(path);
+    check(synced.await(10, TimeUnit.SECONDS), "sync of " + path + " completed");
+  }
+
   private static CuratorFramework client(String hosts) throws Exception {
     CuratorFramework c =
         CuratorFrameworkFactory.builder()
@@ -155,7 +163,11 @@ public final class CuratorTest {
     }
     for (Thread t : incs) t.join();
     check(!incFailed.get(), "every increment succeeded");
-    check(ca.get().postValue() == 50L, "counter is 50: " + ca.get().postValue());
+    // b's last increments may have gone through another server than a's,
+    // and a follower may lag (ZooKeeper's read rule): a syncs first.
+    fence(a, "/cur/counter");
+    final long counted = ca.get().postValue();
+    check(counted == 50L, "counter is 50: " + counted);
 
     step = "mutex";
     InterProcessMutex ma = new InterProcessMutex(a, "/cur/lock");
