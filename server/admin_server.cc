@@ -12,8 +12,8 @@ namespace {
 nlohmann::json StatsJson(const ServerStats& s) {
   return {
       {"server_state", s.state},
-      {"zxid", s.zxid},
-      {"zxid_hex", HexId(s.zxid)},
+      {"zxid", StatZxid(s.zxid)},
+      {"zxid_hex", HexId(StatZxid(s.zxid))},
       {"epoch", s.epoch},
       {"node_count", s.node_count},
       {"session_count", s.session_count},
@@ -53,8 +53,8 @@ std::optional<std::string> AdminServer::Command(const std::string& name) const {
     if (server_->ensemble()) {
       out["leader_id"] = d.leader;
       out["peers_up"] = d.peers_up;
-      out["last_logged_zxid"] = d.last_zxid;
-      out["committed_zxid"] = d.committed_zxid;
+      out["last_logged_zxid"] = d.last_zxid.raw();
+      out["committed_zxid"] = d.committed_zxid.raw();
       out["elections"] = d.counters.elections;
       out["proposals"] = d.counters.proposals;
       out["commits"] = d.counters.commits;
@@ -70,10 +70,7 @@ std::optional<std::string> AdminServer::Command(const std::string& name) const {
       nlohmann::json lag = nlohmann::json::object();
       for (const auto& [sid, behind] : d.follower_lag) lag[std::to_string(sid)] = behind;
       out["follower_lag_txns"] = lag;
-      out["apply_lag_txns"] = d.committed_zxid >> 32 == static_cast<uint64_t>(s.zxid) >> 32 &&
-                                      d.committed_zxid >= static_cast<uint64_t>(s.zxid)
-                                  ? d.committed_zxid - static_cast<uint64_t>(s.zxid)
-                                  : 0;
+      out["apply_lag_txns"] = TxnsBetween(s.zxid, d.committed_zxid);
     }
   } else if (name == "conf") {
     const ServerConfig& c = server_->config();
@@ -138,7 +135,7 @@ std::string AdminServer::Metrics() const {
   gauge("watch_count", "Number of registered watches.", s.watch_count);
   gauge("ephemerals_count", "Number of ephemeral znodes.", s.ephemerals_count);
   gauge("outstanding_requests", "Txns logged here but not applied yet.", s.outstanding);
-  gauge("last_zxid", "Last applied zxid.", double(s.zxid));
+  gauge("last_zxid", "Last applied zxid.", double(s.zxid.raw()));
   gauge("avg_fsync_microseconds", "Average latency of one synced log batch.", s.avg_fsync_us);
   counter("txns_logged_total", "Transactions written to the log.", s.txns_logged);
   counter("log_syncs_total", "Synced log batches (group commits).", s.log_syncs);

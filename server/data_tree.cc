@@ -1,5 +1,7 @@
 #include "server/data_tree.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
@@ -111,7 +113,7 @@ uint64_t DataTree::HashNode(absl::string_view path, const Znode& node) const {
   return h.value();
 }
 
-absl::Status DataTree::CreateNode(const proto::CreateTxn& txn, int64_t zxid, int64_t time_ms,
+absl::Status DataTree::CreateNode(const proto::CreateTxn& txn, Zxid zxid, int64_t time_ms,
                                   ChangeSet* changes) {
   const std::string& path = txn.path();
   absl::string_view parent_path = ParentPath(path);
@@ -122,7 +124,7 @@ absl::Status DataTree::CreateNode(const proto::CreateTxn& txn, int64_t zxid, int
   auto node = std::make_unique<Znode>();
   node->path = path;
   node->data = txn.data();
-  node->stat.czxid = node->stat.mzxid = node->stat.pzxid = zxid;
+  node->stat.czxid = node->stat.mzxid = node->stat.pzxid = StatZxid(zxid);
   node->stat.ctime = node->stat.mtime = time_ms;
   node->stat.ephemeral_owner = txn.ephemeral_owner();
   node->acl_id = acls_.Intern(txn.acl());
@@ -134,7 +136,7 @@ absl::Status DataTree::CreateNode(const proto::CreateTxn& txn, int64_t zxid, int
   Rehash(path, *Insert(std::move(node), parent));
   if (txn.parent_cversion() > parent->stat.cversion) {
     parent->stat.cversion = txn.parent_cversion();
-    parent->stat.pzxid = zxid;
+    parent->stat.pzxid = StatZxid(zxid);
   }
   Rehash(parent_path, *parent);
 
@@ -150,7 +152,7 @@ absl::Status DataTree::CreateNode(const proto::CreateTxn& txn, int64_t zxid, int
   return absl::OkStatus();
 }
 
-absl::Status DataTree::DeleteNode(absl::string_view path_view, int64_t zxid, ChangeSet* changes) {
+absl::Status DataTree::DeleteNode(absl::string_view path_view, Zxid zxid, ChangeSet* changes) {
   // A copy: the caller's view may point into the znode this frees.
   const std::string path(path_view);
   auto it = nodes_.find(path);
@@ -175,7 +177,7 @@ absl::Status DataTree::DeleteNode(absl::string_view path_view, int64_t zxid, Cha
   parent->children.erase(node.name());  // before the znode (and its name) goes
   // The stored cversion counts creates only (it names sequential children);
   // the reported one moves anyway because numChildren drops (Znode::FillStat).
-  if (zxid > parent->stat.pzxid) parent->stat.pzxid = zxid;
+  parent->stat.pzxid = std::max(parent->stat.pzxid, StatZxid(zxid));
   Rehash(parent_path, *parent);
 
   std::string owned_path(path);
@@ -190,7 +192,7 @@ absl::Status DataTree::DeleteNode(absl::string_view path_view, int64_t zxid, Cha
   return absl::OkStatus();
 }
 
-absl::Status DataTree::SetData(const proto::SetDataTxn& txn, int64_t zxid, int64_t time_ms,
+absl::Status DataTree::SetData(const proto::SetDataTxn& txn, Zxid zxid, int64_t time_ms,
                                ChangeSet* changes) {
   Znode* node = FindMutable(txn.path());
   if (node == nullptr) return ZkError(proto::NO_NODE, txn.path());
@@ -199,7 +201,7 @@ absl::Status DataTree::SetData(const proto::SetDataTxn& txn, int64_t zxid, int64
   Unhash(txn.path(), *node);
   node->data = txn.data();
   node->stat.version = txn.version();
-  node->stat.mzxid = zxid;
+  node->stat.mzxid = StatZxid(zxid);
   node->stat.mtime = time_ms;
   Rehash(txn.path(), *node);
   changes->events.push_back({proto::NODE_DATA_CHANGED, txn.path(), node->acl_id});

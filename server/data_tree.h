@@ -66,10 +66,10 @@ class DataTree {
   // The mutations. Each returns a ZooKeeper error (NoNode, NodeExists, ...)
   // instead of crashing when the txn does not fit the tree, which only
   // happens if a txn is applied to the wrong state.
-  absl::Status CreateNode(const proto::CreateTxn& txn, int64_t zxid, int64_t time_ms,
+  absl::Status CreateNode(const proto::CreateTxn& txn, Zxid zxid, int64_t time_ms,
                           ChangeSet* changes);
-  absl::Status DeleteNode(absl::string_view path, int64_t zxid, ChangeSet* changes);
-  absl::Status SetData(const proto::SetDataTxn& txn, int64_t zxid, int64_t time_ms,
+  absl::Status DeleteNode(absl::string_view path, Zxid zxid, ChangeSet* changes);
+  absl::Status SetData(const proto::SetDataTxn& txn, Zxid zxid, int64_t time_ms,
                        ChangeSet* changes);
   absl::Status SetAcl(const proto::SetAclTxn& txn, ChangeSet* changes);
 

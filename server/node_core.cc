@@ -66,14 +66,14 @@ absl::StatusOr<std::unique_ptr<NodeCore>> NodeCore::Open(const NodeCoreConfig& c
   ::zab::PersistentState recovered;
   recovered.accepted_epoch = epochs.AcceptedEpoch();
   recovered.current_epoch = epochs.CurrentEpoch();
-  recovered.applied = ::zab::Zxid::FromRaw(state.last_applied());
-  uint64_t after = 0;
+  recovered.applied = state.last_applied();
+  Zxid after;
   while (true) {
     auto entries = log.ReadAfter(after, kReplayChunk);
     if (!entries.ok()) return entries.status();
     if (entries->empty()) break;
     for (storage::LogEntry& e : *entries) {
-      after = e.zxid.raw();
+      after = e.zxid;
       recovered.log.push_back(std::move(e));
     }
   }
@@ -88,7 +88,7 @@ NodeCore::NodeCore(const NodeCoreConfig& config, ::zab::PersistentState recovere
       tracker_(config.my_id, config.start_wall_ms),
       rng_(config.random_seed * 0x9e3779b97f4a7c15ULL + 1) {
   for (const ::zab::LogEntry& e : recovered.log) {
-    if (e.zxid.raw() <= state_.last_applied()) Retain(e.zxid.raw(), e.txn.size());
+    if (e.zxid <= state_.last_applied()) Retain(e.zxid, e.txn.size());
   }
   ::zab::PeerConfig pc;
   pc.sid = static_cast<::zab::ServerId>(config.my_id);
@@ -106,9 +106,9 @@ NodeCore::NodeCore(const NodeCoreConfig& config, ::zab::PersistentState recovere
 
 NodeCore::~NodeCore() = default;
 
-proto::PeerFrame AckFrame(uint64_t zxid) {
+proto::PeerFrame AckFrame(Zxid zxid) {
   proto::PeerFrame frame;
-  frame.add_zab()->mutable_ack()->set_zxid(zxid);
+  frame.add_zab()->mutable_ack()->set_zxid(zxid.raw());
   return frame;
 }
 
@@ -194,8 +194,8 @@ void NodeCore::PeerFrame(uint64_t from, proto::PeerFrame frame) {
   for (const proto::ForwardReply& reply : frame.replies()) OnForwardReply(reply);
 }
 
-void NodeCore::Persisted(uint64_t zxid) {
-  peer_->Persisted(::zab::Zxid::FromRaw(zxid));
+void NodeCore::Persisted(Zxid zxid) {
+  peer_->Persisted(zxid);
   ProcessPeerReady();
 }
 
@@ -220,7 +220,7 @@ void NodeCore::ProcessPeerReady() {
     if (ready.truncate_after) {
       StorageOp& op = ready_.storage.emplace_back();
       op.kind = StorageOp::kTruncate;
-      op.zxid = ready.truncate_after->raw();
+      op.zxid = *ready.truncate_after;
     }
     if (!ready.append.empty()) {
       StorageOp& op = ready_.storage.emplace_back();
@@ -263,7 +263,7 @@ void NodeCore::InstallSnapshot(const ::zab::SnapshotInstall& install) {
   preparer_.Reset();
   retained_.clear();
   retained_bytes_ = 0;
-  if (on_install) on_install(install.zxid.raw());
+  if (on_install) on_install(install.zxid);
   tracker_.Clear();
   TrackAllSessions();
   StorageOp& op = ready_.storage.emplace_back();
@@ -279,7 +279,7 @@ void NodeCore::OnRole(const ::zab::RoleState& role) {
   const bool serving = role.established;
   if (leader) {
     // Prepare nothing until every txn of the history is applied here.
-    barrier_zxid_ = peer_->last_zxid().raw();
+    barrier_zxid_ = peer_->last_zxid();
     // The new leader owns expiry: every session gets a full timeout from
     // now, so a leader change never expires a healthy session.
     TrackAllSessions();
@@ -355,14 +355,14 @@ void NodeCore::DrainParked() {
 void NodeCore::LeaderWrite(const WriteRequest& write, uint64_t from) {
   if (write.request.has_sync()) {
     // Done once the requester has applied everything proposed so far.
-    const uint64_t zxid = peer_->last_zxid().raw();
+    const Zxid zxid = peer_->last_zxid();
     if (from == 0) {
       AddPendingSync(write.session_id, write.request.xid(), zxid);
     } else {
       proto::ForwardReply* r = ready_.frames[from].add_replies();
       r->set_session_id(write.session_id);
       r->set_xid(write.request.xid());
-      r->set_zxid(zxid);
+      r->set_zxid(zxid.raw());
     }
     return;
   }
@@ -370,7 +370,7 @@ void NodeCore::LeaderWrite(const WriteRequest& write, uint64_t from) {
   // prepares nothing.
   absl::StatusOr<::zab::Zxid> zxid = peer_->Propose([&](::zab::Zxid z) {
     return preparer_
-        .PrepareWrite(state_.tree(), write, static_cast<int64_t>(z.raw()), WallMs(),
+        .PrepareWrite(state_.tree(), write, z, WallMs(),
                       state_.sessions().contains(write.session_id))
         .SerializeAsString();
   });
@@ -416,7 +416,7 @@ void NodeCore::OnForwardReply(const proto::ForwardReply& reply) {
     CompleteWrite(reply.session_id(),
                   ErrorResponse(reply.xid(), proto::OP_ERROR, reply.err(), reply.error_message()));
   } else {
-    AddPendingSync(reply.session_id(), reply.xid(), reply.zxid());
+    AddPendingSync(reply.session_id(), reply.xid(), Zxid::FromRaw(reply.zxid()));
   }
 }
 

@@ -118,7 +118,7 @@ struct NodeCoreConfig {
 struct StorageOp {
   enum Kind { kInstall, kTruncate, kAppend, kAcceptedEpoch, kCurrentEpoch, kState, kPurge };
   Kind kind = kAppend;
-  uint64_t zxid = 0;                       // kTruncate: keep up to; kPurge: drop below
+  Zxid zxid;                               // kTruncate: keep up to; kPurge: drop below
   uint32_t epoch = 0;                      // k*Epoch
   std::vector<storage::LogEntry> entries;  // kAppend
   uint64_t ack_to = 0;                     // kAppend: the leader to ACK once durable
@@ -126,7 +126,7 @@ struct StorageOp {
 };
 
 // The frame that ACKs a follower's log up to `zxid` (StorageOp::ack_to).
-proto::PeerFrame AckFrame(uint64_t zxid);
+proto::PeerFrame AckFrame(Zxid zxid);
 
 struct ClientOut {
   ConnId conn = 0;
@@ -164,7 +164,7 @@ class NodeCore {
   void PeerConnected(uint64_t sid);
   void PeerDisconnected(uint64_t sid);
   void PeerFrame(uint64_t from, proto::PeerFrame frame);
-  void Persisted(uint64_t zxid);
+  void Persisted(Zxid zxid);
   void AcceptedEpochPersisted(uint32_t epoch);
   void CurrentEpochPersisted(uint32_t epoch);
   // The disk is full (storage_writer.h) / has room again. While full, the
@@ -201,8 +201,8 @@ class NodeCore {
   const WatchManager& watches() const { return watches_; }
   // For checkers (the simulator): every txn applied, and every snapshot
   // installed (the applied state jumps to its zxid).
-  std::function<void(uint64_t zxid, const std::string& txn)> on_apply;
-  std::function<void(uint64_t zxid)> on_install;
+  std::function<void(Zxid zxid, const std::string& txn)> on_apply;
+  std::function<void(Zxid zxid)> on_install;
 
  private:
   class CoreConnection;
@@ -212,7 +212,7 @@ class NodeCore {
     uint64_t parked_at_tick = 0;
   };
   struct PendingSync {
-    uint64_t zxid = 0;
+    Zxid zxid;
     int64_t session_id = 0;
     int64_t xid = 0;
   };
@@ -234,9 +234,9 @@ class NodeCore {
   // node_core_apply.cc: commits, replies, watches, expiry, reaping.
   void ApplyCommitted(std::vector<::zab::LogEntry>& entries);
   // An applied txn still in the log: counted toward the purge bounds.
-  void Retain(uint64_t zxid, size_t bytes);
-  void ApplyOne(int64_t zxid, const proto::Txn& txn);
-  void AddPendingSync(int64_t session_id, int64_t xid, uint64_t zxid);
+  void Retain(Zxid zxid, size_t bytes);
+  void ApplyOne(Zxid zxid, const proto::Txn& txn);
+  void AddPendingSync(int64_t session_id, int64_t xid, Zxid zxid);
   void CompletePendingSyncs();
   void CompleteWrite(int64_t session_id, proto::Response response);
   // Audit lines for the write `xid` of `session_id` (attached here), applied
@@ -260,7 +260,7 @@ class NodeCore {
   // unbound and returned (null if none), to be answered or told.
   std::shared_ptr<CoreConnection> DetachSession(int64_t session_id);
   // The EXPIRED event at `zxid`, then the end of the stream.
-  static void TellExpired(CoreConnection& conn, int64_t zxid);
+  static void TellExpired(CoreConnection& conn, Zxid zxid);
   void UpgradeSession(int64_t session_id);
   void UpdateReadOnly();
   void Submit(CoreConnection* conn, WriteRequest write);
@@ -305,10 +305,10 @@ class NodeCore {
   absl::flat_hash_map<int64_t, ConnId> session_conns_;
   absl::btree_map<int64_t, bool> touched_;  // follower: sessions to report to the leader
   std::deque<Parked> parked_;
-  uint64_t barrier_zxid_ = 0;  // leader prepares once applied >= this
+  Zxid barrier_zxid_;  // leader prepares once applied >= this
   std::vector<PendingSync> pending_syncs_;
   // Applied txns still in the log, oldest first (zxid, bytes), for purge.
-  std::deque<std::pair<uint64_t, uint64_t>> retained_;
+  std::deque<std::pair<Zxid, uint64_t>> retained_;  // (zxid, txn bytes), oldest first
   uint64_t retained_bytes_ = 0;
 
   NodeReady ready_;

@@ -19,14 +19,14 @@ void NodeCore::ApplyCommitted(std::vector<::zab::LogEntry>& entries) {
     // Every server logged the same bytes; a txn that does not parse here is
     // corrupt storage, and applying around it would fork the state.
     CHECK(txn.ParseFromString(e.txn)) << "corrupt committed txn at " << e.zxid;
-    if (on_apply) on_apply(e.zxid.raw(), e.txn);
-    ApplyOne(static_cast<int64_t>(e.zxid.raw()), txn);
-    Retain(e.zxid.raw(), e.txn.size());
+    if (on_apply) on_apply(e.zxid, e.txn);
+    ApplyOne(e.zxid, txn);
+    Retain(e.zxid, e.txn.size());
   }
   StorageOp& op = ready_.storage.emplace_back();
   op.kind = StorageOp::kState;
   op.state = state_.TakeBatch();
-  preparer_.Applied(static_cast<int64_t>(entries.back().zxid.raw()));
+  preparer_.Applied(entries.back().zxid);
   // Keep the most recent applied txns in the log (for DIFF after a
   // restart), at most kRetainedLogEntries of them and kRetainedLogBytes;
   // older ones are in the state store already. Purge in steps. A follower
@@ -45,19 +45,20 @@ void NodeCore::ApplyCommitted(std::vector<::zab::LogEntry>& entries) {
     StorageOp& purge = ready_.storage.emplace_back();
     purge.kind = StorageOp::kPurge;
     // Everything before the oldest kept (the next one to apply when none).
-    purge.zxid = retained_.empty() ? entries.back().zxid.raw() + 1 : retained_.front().first;
+    purge.zxid =
+        retained_.empty() ? Zxid::FromRaw(entries.back().zxid.raw() + 1) : retained_.front().first;
   }
   CompletePendingSyncs();
 }
 
-void NodeCore::Retain(uint64_t zxid, size_t bytes) {
+void NodeCore::Retain(Zxid zxid, size_t bytes) {
   retained_.emplace_back(zxid, bytes);
   retained_bytes_ += bytes;
 }
 
-void NodeCore::ApplyOne(int64_t zxid, const proto::Txn& txn) {
+void NodeCore::ApplyOne(Zxid zxid, const proto::Txn& txn) {
   ChangeSet changes;
-  ApplyResult result = state_.Apply(static_cast<uint64_t>(zxid), txn, &changes);
+  ApplyResult result = state_.Apply(zxid, txn, &changes);
   const int64_t sid = txn.session_id();
   std::shared_ptr<CoreConnection> conn;
   if (txn.has_close_session()) {
@@ -106,13 +107,13 @@ void NodeCore::ApplyOne(int64_t zxid, const proto::Txn& txn) {
   if (txn.has_close_session()) conn->CloseStream();
 }
 
-void NodeCore::AddPendingSync(int64_t session_id, int64_t xid, uint64_t zxid) {
+void NodeCore::AddPendingSync(int64_t session_id, int64_t xid, Zxid zxid) {
   pending_syncs_.push_back(PendingSync{zxid, session_id, xid});
   CompletePendingSyncs();
 }
 
 void NodeCore::CompletePendingSyncs() {
-  const uint64_t applied = state_.last_applied();
+  const Zxid applied = state_.last_applied();
   auto done = std::stable_partition(pending_syncs_.begin(), pending_syncs_.end(),
                                     [&](const PendingSync& s) { return s.zxid <= applied; });
   std::vector<PendingSync> ready(pending_syncs_.begin(), done);
@@ -121,7 +122,7 @@ void NodeCore::CompletePendingSyncs() {
     proto::Response r;
     r.set_xid(ps.xid);
     r.set_op(proto::OP_SYNC);
-    r.set_zxid(static_cast<int64_t>(applied));
+    r.set_zxid(StatZxid(applied));
     r.mutable_sync();
     CompleteWrite(ps.session_id, std::move(r));
   }

@@ -227,11 +227,11 @@ void NodeCore::HandleConnect(CoreConnection& conn, const proto::Request& request
   }
   // As ZooKeeper, for new sessions too: a server behind what the client saw
   // refuses it (a local session would answer at once, from the past).
-  if (req.last_zxid_seen() > static_cast<int64_t>(state_.last_applied())) {
+  if (req.last_zxid_seen() > StatZxid(state_.last_applied())) {
     return fail(proto::CONNECTION_LOSS,
                 absl::StrCat("this server is behind the client: client saw zxid 0x",
-                             absl::Hex(req.last_zxid_seen()), ", server has 0x",
-                             absl::Hex(state_.last_applied()), "; try another server"));
+                             absl::Hex(req.last_zxid_seen()), ", server has ",
+                             state_.last_applied().ToString(), "; try another server"));
   }
   const int32_t timeout_ms =
       std::clamp(req.timeout_ms(), config_.min_session_timeout_ms, config_.max_session_timeout_ms);
@@ -308,7 +308,7 @@ void NodeCore::AcceptSession(CoreConnection& conn, int64_t xid, int64_t sid,
   proto::Response response;
   response.set_xid(xid);
   response.set_op(proto::OP_CREATE_SESSION);
-  response.set_zxid(static_cast<int64_t>(state_.last_applied()));
+  response.set_zxid(StatZxid(state_.last_applied()));
   proto::ConnectResponse* c = response.mutable_connect();
   c->set_session_id(sid);
   c->set_password(password);
@@ -327,14 +327,14 @@ void NodeCore::CloseLocally(CoreConnection& conn, const proto::Request& request)
   proto::Response r;
   r.set_xid(request.xid());
   r.set_op(proto::OP_CLOSE_SESSION);
-  r.set_zxid(static_cast<int64_t>(state_.last_applied()));
+  r.set_zxid(StatZxid(state_.last_applied()));
   conn.Reply(std::move(r));
   conn.CloseStream();
 }
 
 void NodeCore::ExpireLocal(int64_t sid) {
   if (std::shared_ptr<CoreConnection> conn = DetachSession(sid)) {
-    TellExpired(*conn, static_cast<int64_t>(state_.last_applied()));
+    TellExpired(*conn, state_.last_applied());
   }
 }
 
@@ -347,7 +347,7 @@ std::shared_ptr<NodeCore::CoreConnection> NodeCore::DetachSession(int64_t sid) {
   return c == conns_.end() ? nullptr : c->second;
 }
 
-void NodeCore::TellExpired(CoreConnection& conn, int64_t zxid) {
+void NodeCore::TellExpired(CoreConnection& conn, Zxid zxid) {
   proto::Response r = WatchEventResponse(proto::NONE, "", zxid);
   r.mutable_watch_event()->set_state(proto::EXPIRED);
   conn.Event(std::move(r));

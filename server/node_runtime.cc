@@ -65,9 +65,9 @@ absl::StatusOr<std::unique_ptr<NodeRuntime>> NodeRuntime::Open(const ServerConfi
   if (!core.ok()) return core.status();
   rt->core_ = std::move(*core);
   LOG(INFO) << "recovered " << rt->core_->state().tree().node_count() << " znodes and "
-            << rt->core_->state().sessions().size() << " sessions at zxid 0x" << std::hex
-            << rt->core_->state().last_applied() << std::dec << ", log to 0x" << std::hex
-            << rt->log_->LastZxid() << std::dec << ", in " << MillisSince(start) << " ms";
+            << rt->core_->state().sessions().size() << " sessions at zxid "
+            << rt->core_->state().last_applied() << ", log to " << rt->log_->LastZxid() << ", in "
+            << MillisSince(start) << " ms";
   return rt;
 }
 
@@ -75,12 +75,12 @@ NodeRuntime::~NodeRuntime() { Stop(); }
 
 absl::Status NodeRuntime::Start() {
   StorageWriter::Reports reports;
-  reports.persisted = [this](uint64_t z) { Post(Input(Input::kPersisted, z), false); };
+  reports.persisted = [this](Zxid z) { Post(Input(Input::kPersisted, z.raw()), false); };
   reports.accepted_epoch = [this](uint32_t e) { Post(Input(Input::kAcceptedEpoch, e), false); };
   reports.current_epoch = [this](uint32_t e) { Post(Input(Input::kCurrentEpoch, e), false); };
   // Set below, before the core thread (the only source of ack_to) starts.
-  reports.ack = [this](uint64_t to, uint64_t zxid) {
-    ZK_TRACE("disk.ack_out", zxid);
+  reports.ack = [this](uint64_t to, Zxid zxid) {
+    ZK_TRACE("disk.ack_out", zxid.raw());
     if (transport_) transport_->Send(to, AckFrame(zxid));
   };
   reports.disk_full = [this](bool full) {
@@ -287,7 +287,7 @@ void NodeRuntime::Dispatch(Input& in) {
       break;
     case Input::kPersisted:
       ZK_TRACE("core.persisted", in.id);
-      core_->Persisted(in.id);
+      core_->Persisted(Zxid::FromRaw(in.id));
       break;
     case Input::kAcceptedEpoch:
       core_->AcceptedEpochPersisted(static_cast<uint32_t>(in.id));
@@ -422,9 +422,9 @@ void NodeRuntime::Publish() {
   d.accepted_epoch = peer.accepted_epoch();
   if (role.established) d.state = role.role == ::zab::Role::kLeading ? "leader" : "follower";
   d.counters = peer.counters();
-  d.last_zxid = peer.last_zxid().raw();
-  d.committed_zxid = peer.committed_zxid().raw();
-  const ::zab::Zxid last = peer.last_zxid();
+  d.last_zxid = peer.last_zxid();
+  d.committed_zxid = peer.committed_zxid();
+  const Zxid last = peer.last_zxid();
   for (const auto& [sid, acked] : peer.FollowerAcks()) {
     d.follower_lag[sid] = acked.epoch() == last.epoch() && acked.counter() <= last.counter()
                               ? last.counter() - acked.counter()
@@ -439,7 +439,7 @@ void NodeRuntime::Publish() {
   // A one-voter ensemble's leader is what ZooKeeper calls standalone.
   s.state = config_.standalone() && d.state == "leader" ? "standalone" : d.state;
   if (core_->read_only()) s.state = "read-only";  // ZooKeeper's Mode for it
-  s.zxid = static_cast<int64_t>(state.last_applied());
+  s.zxid = state.last_applied();
   s.epoch = d.epoch;
   s.node_count = state.tree().node_count();
   s.session_count = state.sessions().size() + core_->local_session_count();
@@ -447,10 +447,7 @@ void NodeRuntime::Publish() {
   for (const auto& [sid, paths] : state.tree().ephemerals()) s.ephemerals_count += paths.size();
   s.watch_count = core_->watch_count();
   // Logged here but not applied yet (same epoch: the counters compare).
-  const uint64_t applied = state.last_applied();
-  if (d.last_zxid >> 32 == applied >> 32 && d.last_zxid > applied) {
-    s.outstanding = d.last_zxid - applied;
-  }
+  s.outstanding = TxnsBetween(state.last_applied(), d.last_zxid);
   std::lock_guard<std::mutex> lock(status_mu_);
   stats_ = std::move(s);
   zab_status_ = std::move(d);
@@ -492,8 +489,7 @@ std::pair<ServerStats, ZabStatus> NodeRuntime::StatsAndZab() {
 std::pair<int64_t, uint64_t> NodeRuntime::Digest() {
   auto out = std::make_shared<std::pair<int64_t, uint64_t>>();
   if (!Call([this, out] {
-        *out = {static_cast<int64_t>(core_->state().last_applied()),
-                core_->state().tree().digest()};
+        *out = {StatZxid(core_->state().last_applied()), core_->state().tree().digest()};
       })) {
     return {-1, 0};
   }

@@ -8,12 +8,19 @@
 #include <string>
 
 #include "consensus/types.h"
+#include "consensus/zxid.h"
 
 namespace zabkeeper::server {
 
+// How many txns `to` is past `from`. Counters compare only within an epoch,
+// so across epochs (or when `to` is not past `from`) it is zero.
+inline uint64_t TxnsBetween(::zab::Zxid from, ::zab::Zxid to) {
+  return from.epoch() == to.epoch() && to > from ? to.counter() - from.counter() : 0;
+}
+
 struct ServerStats {
   std::string state = "looking";  // standalone | leader | follower | looking | read-only
-  int64_t zxid = 0;               // last applied
+  ::zab::Zxid zxid;               // last applied
   uint32_t epoch = 0;
   size_t node_count = 0;
   size_t session_count = 0;
@@ -39,8 +46,8 @@ struct ZabStatus {
   bool established = false;
   ::zab::Counters counters;
   size_t peers_up = 0;
-  uint64_t last_zxid = 0;
-  uint64_t committed_zxid = 0;
+  ::zab::Zxid last_zxid;
+  ::zab::Zxid committed_zxid;
   // Leader: follower id -> how many txns it is behind the leader's log
   // (counted in the current epoch; a follower not synced is absent).
   std::map<uint64_t, uint64_t> follower_lag;

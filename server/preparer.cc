@@ -74,7 +74,7 @@ Preparer::NodeView Preparer::Lookup(const DataTree& tree, const Overlay& scratch
 }
 
 proto::Txn Preparer::Prepare(const DataTree& tree, int64_t session_id,
-                             const proto::Request& request, int64_t zxid, int64_t time_ms,
+                             const proto::Request& request, Zxid zxid, int64_t time_ms,
                              std::string* error_detail, const std::vector<proto::Id>* auth) {
   auth_ = auth;
   proto::Txn txn;
@@ -116,7 +116,7 @@ proto::Txn Preparer::Prepare(const DataTree& tree, int64_t session_id,
 }
 
 absl::Status Preparer::PrepareCreate(const DataTree& tree, Overlay& scratch, int64_t session_id,
-                                     const proto::CreateRequest& req, int64_t zxid, int64_t time_ms,
+                                     const proto::CreateRequest& req, Zxid zxid, int64_t time_ms,
                                      proto::Txn* txn) {
   const proto::CreateMode mode = req.mode();
   if (!proto::CreateMode_IsValid(mode)) {
@@ -178,13 +178,13 @@ absl::Status Preparer::PrepareCreate(const DataTree& tree, Overlay& scratch, int
   create->set_ttl_ms(IsTtl(mode) ? req.ttl_ms() : 0);
 
   parent.stat.cversion = new_cversion;
-  parent.stat.pzxid = zxid;
+  parent.stat.pzxid = StatZxid(zxid);
   parent.num_children++;
   parent.zxid = zxid;
   scratch[parent_path] = parent;
   NodeView child;
   child.exists = true;
-  child.stat.czxid = child.stat.mzxid = child.stat.pzxid = zxid;
+  child.stat.czxid = child.stat.mzxid = child.stat.pzxid = StatZxid(zxid);
   child.stat.ctime = child.stat.mtime = time_ms;
   child.stat.ephemeral_owner = create->ephemeral_owner();
   child.container = create->container();
@@ -197,8 +197,7 @@ absl::Status Preparer::PrepareCreate(const DataTree& tree, Overlay& scratch, int
 }
 
 absl::Status Preparer::PrepareDelete(const DataTree& tree, Overlay& scratch,
-                                     const proto::DeleteRequest& req, int64_t zxid,
-                                     proto::Txn* txn) {
+                                     const proto::DeleteRequest& req, Zxid zxid, proto::Txn* txn) {
   if (absl::Status s = ValidatePath(req.path()); !s.ok()) return s;
   if (req.path() == "/" || req.path() == "/zookeeper" || req.path() == "/zookeeper/config" ||
       req.path() == "/zookeeper/quota") {
@@ -217,7 +216,7 @@ absl::Status Preparer::PrepareDelete(const DataTree& tree, Overlay& scratch,
 
   txn->mutable_delete_()->set_path(req.path());
   parent.num_children--;
-  parent.stat.pzxid = zxid;
+  parent.stat.pzxid = StatZxid(zxid);
   parent.zxid = zxid;
   scratch[parent_path] = parent;
   NodeView gone;
@@ -227,8 +226,8 @@ absl::Status Preparer::PrepareDelete(const DataTree& tree, Overlay& scratch,
 }
 
 absl::Status Preparer::PrepareSetData(const DataTree& tree, Overlay& scratch,
-                                      const proto::SetDataRequest& req, int64_t zxid,
-                                      int64_t time_ms, proto::Txn* txn) {
+                                      const proto::SetDataRequest& req, Zxid zxid, int64_t time_ms,
+                                      proto::Txn* txn) {
   if (absl::Status s = ValidatePath(req.path()); !s.ok()) return s;
   if (req.data().size() > limits_.max_data_bytes) {
     return ZkError(proto::BAD_ARGUMENTS,
@@ -253,7 +252,7 @@ absl::Status Preparer::PrepareSetData(const DataTree& tree, Overlay& scratch,
   set->set_data(req.data());
   set->set_version(new_version);
   node.stat.version = new_version;
-  node.stat.mzxid = zxid;
+  node.stat.mzxid = StatZxid(zxid);
   node.stat.mtime = time_ms;
   node.data_length = new_length;
   node.zxid = zxid;
@@ -262,8 +261,7 @@ absl::Status Preparer::PrepareSetData(const DataTree& tree, Overlay& scratch,
 }
 
 absl::Status Preparer::PrepareSetAcl(const DataTree& tree, Overlay& scratch,
-                                     const proto::SetAclRequest& req, int64_t zxid,
-                                     proto::Txn* txn) {
+                                     const proto::SetAclRequest& req, Zxid zxid, proto::Txn* txn) {
   if (absl::Status s = ValidatePath(req.path()); !s.ok()) return s;
   google::protobuf::RepeatedPtrField<proto::Acl> acl = req.acl();
   if (absl::Status s = auth_ ? FixupAcl(&acl, *auth_) : ValidateAcl(acl); !s.ok()) return s;
@@ -300,7 +298,7 @@ absl::Status Preparer::PrepareCheck(const DataTree& tree, Overlay& scratch,
 }
 
 void Preparer::PrepareMulti(const DataTree& tree, int64_t session_id,
-                            const proto::MultiRequest& req, int64_t zxid, int64_t time_ms,
+                            const proto::MultiRequest& req, Zxid zxid, int64_t time_ms,
                             proto::Txn* txn, std::string* error_detail) {
   // Ops see each other's effects through one scratch overlay; nothing reaches
   // pending_ unless every op succeeds (all or nothing).
@@ -354,7 +352,7 @@ void Preparer::PrepareMulti(const DataTree& tree, int64_t session_id,
 }
 
 absl::Status Preparer::CheckQuota(const DataTree& tree, const std::string& path, int64_t count_diff,
-                                  int64_t bytes_diff, int64_t zxid, bool check) {
+                                  int64_t bytes_diff, Zxid zxid, bool check) {
   if (!limits_.enforce_quota) return absl::OkStatus();
   std::string quota_path = tree.QuotaPathOf(path);
   if (quota_path.empty()) return absl::OkStatus();
@@ -409,7 +407,7 @@ proto::Txn Preparer::PrepareCreateSession(int64_t session_id, int32_t timeout_ms
   return txn;
 }
 
-proto::Txn Preparer::PrepareCloseSession(const DataTree& tree, int64_t session_id, int64_t zxid,
+proto::Txn Preparer::PrepareCloseSession(const DataTree& tree, int64_t session_id, Zxid zxid,
                                          int64_t time_ms) {
   proto::Txn txn;
   txn.set_session_id(session_id);
@@ -430,7 +428,7 @@ proto::Txn Preparer::PrepareCloseSession(const DataTree& tree, int64_t session_i
     NodeView parent = Lookup(tree, none, parent_path);
     if (parent.exists) {
       parent.num_children--;
-      parent.stat.pzxid = zxid;
+      parent.stat.pzxid = StatZxid(zxid);
       parent.zxid = zxid;
       pending_[parent_path] = parent;
     }
@@ -442,7 +440,7 @@ proto::Txn Preparer::PrepareCloseSession(const DataTree& tree, int64_t session_i
   return txn;
 }
 
-void Preparer::Applied(int64_t zxid) {
+void Preparer::Applied(Zxid zxid) {
   for (auto it = pending_.begin(); it != pending_.end();) {
     if (it->second.zxid <= zxid) {
       pending_.erase(it++);
@@ -462,7 +460,7 @@ void Preparer::Reset() {
   opening_sessions_.clear();
 }
 
-proto::Txn Preparer::PrepareWrite(const DataTree& tree, const WriteRequest& write, int64_t zxid,
+proto::Txn Preparer::PrepareWrite(const DataTree& tree, const WriteRequest& write, Zxid zxid,
                                   int64_t now, bool session_live) {
   // A refused write still takes its zxid: an error txn answers the client.
   auto refused = [&](proto::ErrorCode code, const char* detail) {

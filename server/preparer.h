@@ -45,7 +45,7 @@ class Preparer {
   // session's identities for ACL checks; nullptr means a trusted caller and
   // skips them (tests and server-internal txns).
   proto::Txn Prepare(const DataTree& tree, int64_t session_id, const proto::Request& request,
-                     int64_t zxid, int64_t time_ms, std::string* error_detail,
+                     Zxid zxid, int64_t time_ms, std::string* error_detail,
                      const std::vector<proto::Id>* auth = nullptr);
 
   // Prepares any write that enters the pipeline (client writes, connect,
@@ -54,7 +54,7 @@ class Preparer {
   // in the applied session table (or its createSession is prepared); if not,
   // or if its close is prepared already, every write of it but a connect (and a server-internal
   // one) becomes a SESSION_EXPIRED error txn.
-  proto::Txn PrepareWrite(const DataTree& tree, const WriteRequest& write, int64_t zxid,
+  proto::Txn PrepareWrite(const DataTree& tree, const WriteRequest& write, Zxid zxid,
                           int64_t time_ms, bool session_live);
 
   // Prepares the txn that creates a session.
@@ -63,11 +63,11 @@ class Preparer {
 
   // Prepares the txn that closes a session and deletes its ephemerals,
   // including ephemerals whose creation is prepared but not yet applied.
-  proto::Txn PrepareCloseSession(const DataTree& tree, int64_t session_id, int64_t zxid,
+  proto::Txn PrepareCloseSession(const DataTree& tree, int64_t session_id, Zxid zxid,
                                  int64_t time_ms);
 
   // Forgets pending changes made by txns up to zxid: the tree has them now.
-  void Applied(int64_t zxid);
+  void Applied(Zxid zxid);
 
   // Drops every pending change (the log failed, or leadership was lost).
   void Reset();
@@ -84,11 +84,11 @@ class Preparer {
     bool container = false;
     int64_t ttl_ms = 0;
     int64_t data_length = 0;
-    int64_t zxid = 0;  // txn that produced this view; 0 when read from the tree
+    Zxid zxid;  // txn that produced this view; zero when read from the tree
   };
   // A prepared change to the count and bytes of a quota's subtree.
   struct QuotaChange {
-    int64_t zxid = 0;
+    Zxid zxid;
     std::string quota_path;
     int64_t count = 0;
     int64_t bytes = 0;
@@ -100,19 +100,19 @@ class Preparer {
   // Each validates one op and, on success, records its effect in scratch and
   // fills the txn body. Errors are ZooKeeper errors (ZkError).
   absl::Status PrepareCreate(const DataTree& tree, Overlay& scratch, int64_t session_id,
-                             const proto::CreateRequest& req, int64_t zxid, int64_t time_ms,
+                             const proto::CreateRequest& req, Zxid zxid, int64_t time_ms,
                              proto::Txn* txn);
   absl::Status PrepareDelete(const DataTree& tree, Overlay& scratch,
-                             const proto::DeleteRequest& req, int64_t zxid, proto::Txn* txn);
+                             const proto::DeleteRequest& req, Zxid zxid, proto::Txn* txn);
   absl::Status PrepareSetData(const DataTree& tree, Overlay& scratch,
-                              const proto::SetDataRequest& req, int64_t zxid, int64_t time_ms,
+                              const proto::SetDataRequest& req, Zxid zxid, int64_t time_ms,
                               proto::Txn* txn);
   absl::Status PrepareSetAcl(const DataTree& tree, Overlay& scratch,
-                             const proto::SetAclRequest& req, int64_t zxid, proto::Txn* txn);
+                             const proto::SetAclRequest& req, Zxid zxid, proto::Txn* txn);
   absl::Status PrepareCheck(const DataTree& tree, Overlay& scratch,
                             const proto::CheckVersionRequest& req, proto::Txn* txn);
   void PrepareMulti(const DataTree& tree, int64_t session_id, const proto::MultiRequest& req,
-                    int64_t zxid, int64_t time_ms, proto::Txn* txn, std::string* error_detail);
+                    Zxid zxid, int64_t time_ms, proto::Txn* txn, std::string* error_detail);
 
   // ZooKeeper's checkQuota, when limits_.enforce_quota: whether adding
   // count_diff nodes and bytes_diff bytes at path stays within the hard limits
@@ -120,7 +120,7 @@ class Preparer {
   // check=false only records the change (deletes are never refused). Records
   // go to scratch_quota_.
   absl::Status CheckQuota(const DataTree& tree, const std::string& path, int64_t count_diff,
-                          int64_t bytes_diff, int64_t zxid, bool check);
+                          int64_t bytes_diff, Zxid zxid, bool check);
 
   // Whether the current request's session may do perm on node (NO_AUTH).
   absl::Status CheckPerm(const NodeView& node, int32_t perm, const std::string& path) const;
@@ -128,12 +128,12 @@ class Preparer {
   PreparerLimits limits_;
   const std::vector<proto::Id>* auth_ = nullptr;  // of the request being prepared
   Overlay pending_;
-  std::vector<QuotaChange> pending_quota_;                  // prepared, not yet applied
-  std::vector<QuotaChange> scratch_quota_;                  // of the request being prepared
-  absl::flat_hash_map<int64_t, int64_t> closing_sessions_;  // session -> closeSession zxid
+  std::vector<QuotaChange> pending_quota_;               // prepared, not yet applied
+  std::vector<QuotaChange> scratch_quota_;               // of the request being prepared
+  absl::flat_hash_map<int64_t, Zxid> closing_sessions_;  // session -> closeSession zxid
   // session -> createSession zxid, prepared but not applied: live already
   // (a follower may apply it, and answer the connect, before the leader).
-  absl::flat_hash_map<int64_t, int64_t> opening_sessions_;
+  absl::flat_hash_map<int64_t, Zxid> opening_sessions_;
 };
 
 }  // namespace zabkeeper::server

@@ -19,7 +19,7 @@
 
 namespace zabkeeper::server {
 
-void RecentDeletes::Add(int64_t zxid, const std::string& path) {
+void RecentDeletes::Add(Zxid zxid, const std::string& path) {
   entries_.emplace_back(zxid, path);
   if (entries_.size() > kMax) entries_.pop_front();
 }
@@ -32,7 +32,7 @@ void ReadExecutor::Execute(int64_t session_id, Connection& conn, const proto::Re
   proto::Response& response = out->emplace_back();
   response.set_xid(request.xid());
   response.set_op(OpOf(request));
-  response.set_zxid(static_cast<int64_t>(state_.last_applied()));
+  response.set_zxid(StatZxid(state_.last_applied()));
   FillRead(session_id, conn, request, &response);
 }
 
@@ -253,7 +253,7 @@ void ReadExecutor::FillRead(int64_t session_id, Connection& conn, const proto::R
   }
 }
 
-void ReadExecutor::CatchUpSubtree(const std::string& root, int64_t rel,
+void ReadExecutor::CatchUpSubtree(const std::string& root, Zxid rel,
                                   std::vector<proto::Response>* events) {
   // Beyond ZooKeeper (which loses these): what changed below a recursive
   // watch while the client was detached. Creates and data changes are read
@@ -274,10 +274,10 @@ void ReadExecutor::CatchUpSubtree(const std::string& root, int64_t rel,
     stack.pop_back();
     const Znode* node = tree.Find(path);
     if (node == nullptr) continue;
-    if (node->stat.czxid > rel) {
-      events->push_back(WatchEventResponse(proto::NODE_CREATED, path, node->stat.czxid));
-    } else if (node->stat.mzxid > rel) {
-      events->push_back(WatchEventResponse(proto::NODE_DATA_CHANGED, path, node->stat.mzxid));
+    if (node->stat.created() > rel) {
+      events->push_back(WatchEventResponse(proto::NODE_CREATED, path, node->stat.created()));
+    } else if (node->stat.modified() > rel) {
+      events->push_back(WatchEventResponse(proto::NODE_DATA_CHANGED, path, node->stat.modified()));
     }
     for (absl::string_view child : node->children) stack.push_back(JoinPath(path, child));
   }
@@ -299,8 +299,9 @@ void ReadExecutor::SetWatches(int64_t session_id, const proto::SetWatchesRequest
   // ZooKeeper's DataTree.setWatches: anything that changed after the zxid the
   // client last saw fires at once; the rest is registered.
   const DataTree& tree = state_.tree();
-  const int64_t rel = req.relative_zxid();
-  const int64_t now = static_cast<int64_t>(state_.last_applied());
+  // A negative relativeZxid (no client sends one) counts as zero: all changed.
+  const Zxid rel = ZxidOfStat(std::max<int64_t>(0, req.relative_zxid()));
+  const Zxid now = state_.last_applied();
   const size_t first_event = events->size();
   // A reconnecting client re-registers what it held, so it is over
   // maxWatchesPerSession only if the limit shrank; the excess is dropped
@@ -317,8 +318,8 @@ void ReadExecutor::SetWatches(int64_t session_id, const proto::SetWatchesRequest
     const Znode* node = tree.Find(path);
     if (node == nullptr) {
       events->push_back(WatchEventResponse(proto::NODE_DELETED, path, now));
-    } else if (node->stat.mzxid > rel) {
-      events->push_back(WatchEventResponse(proto::NODE_DATA_CHANGED, path, node->stat.mzxid));
+    } else if (node->stat.modified() > rel) {
+      events->push_back(WatchEventResponse(proto::NODE_DATA_CHANGED, path, node->stat.modified()));
     } else {
       rewatch(path, WatchKind::kData);
     }
@@ -326,7 +327,7 @@ void ReadExecutor::SetWatches(int64_t session_id, const proto::SetWatchesRequest
   for (const std::string& path : req.exist_watches()) {
     const Znode* node = tree.Find(path);
     if (node != nullptr) {
-      events->push_back(WatchEventResponse(proto::NODE_CREATED, path, node->stat.czxid));
+      events->push_back(WatchEventResponse(proto::NODE_CREATED, path, node->stat.created()));
     } else {
       rewatch(path, WatchKind::kData);
     }
@@ -335,8 +336,9 @@ void ReadExecutor::SetWatches(int64_t session_id, const proto::SetWatchesRequest
     const Znode* node = tree.Find(path);
     if (node == nullptr) {
       events->push_back(WatchEventResponse(proto::NODE_DELETED, path, now));
-    } else if (node->stat.pzxid > rel) {
-      events->push_back(WatchEventResponse(proto::NODE_CHILDREN_CHANGED, path, node->stat.pzxid));
+    } else if (node->stat.children_changed() > rel) {
+      events->push_back(
+          WatchEventResponse(proto::NODE_CHILDREN_CHANGED, path, node->stat.children_changed()));
     } else {
       rewatch(path, WatchKind::kChild);
     }
@@ -365,18 +367,20 @@ void ReadExecutor::SetWatches(int64_t session_id, const proto::SetWatchesRequest
           up = slash == 0 ? "/" : up.substr(0, slash);
           ancestor = tree.Find(up);
         }
-        if (ancestor != nullptr && ancestor->stat.pzxid > rel) {
+        if (ancestor != nullptr && ancestor->stat.children_changed() > rel) {
           events->push_back(WatchEventResponse(proto::NODE_DELETED, path, now));
         }
       } else {
-        if (node->stat.czxid > rel) {
-          events->push_back(WatchEventResponse(proto::NODE_CREATED, path, node->stat.czxid));
-        } else if (node->stat.mzxid > rel) {
-          events->push_back(WatchEventResponse(proto::NODE_DATA_CHANGED, path, node->stat.mzxid));
-        }
-        if (children && node->stat.pzxid > rel && node->stat.pzxid != node->stat.czxid) {
+        if (node->stat.created() > rel) {
+          events->push_back(WatchEventResponse(proto::NODE_CREATED, path, node->stat.created()));
+        } else if (node->stat.modified() > rel) {
           events->push_back(
-              WatchEventResponse(proto::NODE_CHILDREN_CHANGED, path, node->stat.pzxid));
+              WatchEventResponse(proto::NODE_DATA_CHANGED, path, node->stat.modified()));
+        }
+        if (children && node->stat.children_changed() > rel &&
+            node->stat.children_changed() != node->stat.created()) {
+          events->push_back(WatchEventResponse(proto::NODE_CHILDREN_CHANGED, path,
+                                               node->stat.children_changed()));
         }
       }
     }

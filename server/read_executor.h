@@ -25,11 +25,11 @@ namespace zabkeeper::server {
 class RecentDeletes {
  public:
   static constexpr size_t kMax = 100000;
-  void Add(int64_t zxid, const std::string& path);
-  const std::deque<std::pair<int64_t, std::string>>& entries() const { return entries_; }
+  void Add(Zxid zxid, const std::string& path);
+  const std::deque<std::pair<Zxid, std::string>>& entries() const { return entries_; }
 
  private:
-  std::deque<std::pair<int64_t, std::string>> entries_;
+  std::deque<std::pair<Zxid, std::string>> entries_;
 };
 
 // Per-request limits (0 = unlimited): maxWatchesPerSession and
@@ -56,7 +56,7 @@ class ReadExecutor {
  private:
   void FillRead(int64_t session_id, Connection& conn, const proto::Request& request,
                 proto::Response* response);
-  void CatchUpSubtree(const std::string& root, int64_t rel, std::vector<proto::Response>* events);
+  void CatchUpSubtree(const std::string& root, Zxid rel, std::vector<proto::Response>* events);
   void SetWatches(int64_t session_id, const proto::SetWatchesRequest& req,
                   std::vector<proto::Response>* events);
   // Whether `session_id` may add this watch under maxWatchesPerSession (one

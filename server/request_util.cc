@@ -108,25 +108,25 @@ proto::OpCode OpOf(const proto::Request& request) {
   return proto::OP_ERROR;
 }
 
-proto::Response WatchEventResponse(proto::EventType type, const std::string& path, int64_t zxid) {
+proto::Response WatchEventResponse(proto::EventType type, const std::string& path, Zxid zxid) {
   proto::Response r;
   r.set_xid(-1);
-  r.set_zxid(zxid);
+  r.set_zxid(StatZxid(zxid));
   r.set_op(proto::OP_NOTIFICATION);
   proto::WatchEvent* ev = r.mutable_watch_event();
   ev->set_type(type);
   ev->set_state(proto::SYNC_CONNECTED);
   ev->set_path(path);
-  ev->set_zxid(zxid);
+  ev->set_zxid(StatZxid(zxid));
   return r;
 }
 
-proto::Response WriteResponseOf(const proto::Txn& txn, ApplyResult result, int64_t zxid,
+proto::Response WriteResponseOf(const proto::Txn& txn, ApplyResult result, Zxid zxid,
                                 int64_t server_id) {
   const int64_t sid = txn.session_id();
   proto::Response response;
   response.set_xid(txn.cxid());
-  response.set_zxid(zxid);
+  response.set_zxid(StatZxid(zxid));
   response.set_err(result.err);
   if (result.err != proto::OK) {
     std::string detail = result.error_detail;

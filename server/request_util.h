@@ -38,11 +38,11 @@ bool IsTreeWrite(const proto::Request& request);
 bool CreatesEphemeral(const proto::Request& request);
 
 // A watch event as it travels on the session stream (xid -1).
-proto::Response WatchEventResponse(proto::EventType type, const std::string& path, int64_t zxid);
+proto::Response WatchEventResponse(proto::EventType type, const std::string& path, Zxid zxid);
 
 // The reply to the session that sent a write, once its txn applied at zxid
 // (server_id: the server answering a connect).
-proto::Response WriteResponseOf(const proto::Txn& txn, ApplyResult result, int64_t zxid,
+proto::Response WriteResponseOf(const proto::Txn& txn, ApplyResult result, Zxid zxid,
                                 int64_t server_id);
 
 }  // namespace zabkeeper::server

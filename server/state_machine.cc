@@ -1,5 +1,7 @@
 #include "server/state_machine.h"
 
+#include <algorithm>
+
 #include "glog/logging.h"
 #include "server/errors.h"
 
@@ -13,19 +15,19 @@ void SetError(const absl::Status& status, ApplyResult* result) {
 
 }  // namespace
 
-ApplyResult StateMachine::Apply(uint64_t zxid, const proto::Txn& txn, ChangeSet* changes) {
+ApplyResult StateMachine::Apply(Zxid zxid, const proto::Txn& txn, ChangeSet* changes) {
   ApplyResult result;
   if (txn.body_case() == proto::Txn::kMulti) {
-    ApplyMulti(static_cast<int64_t>(zxid), txn, changes, &result);
+    ApplyMulti(zxid, txn, changes, &result);
   } else {
-    result = ApplyOne(static_cast<int64_t>(zxid), txn, txn.time_ms(), changes);
+    result = ApplyOne(zxid, txn, txn.time_ms(), changes);
   }
   dirty_paths_.insert(changes->dirty_paths.begin(), changes->dirty_paths.end());
-  if (zxid > last_applied_) last_applied_ = zxid;
+  last_applied_ = std::max(last_applied_, zxid);
   return result;
 }
 
-ApplyResult StateMachine::ApplyOne(int64_t zxid, const proto::Txn& txn, int64_t time_ms,
+ApplyResult StateMachine::ApplyOne(Zxid zxid, const proto::Txn& txn, int64_t time_ms,
                                    ChangeSet* changes) {
   ApplyResult result;
   absl::Status status;
@@ -92,7 +94,7 @@ ApplyResult StateMachine::ApplyOne(int64_t zxid, const proto::Txn& txn, int64_t 
   return result;
 }
 
-void StateMachine::ApplyMulti(int64_t zxid, const proto::Txn& txn, ChangeSet* changes,
+void StateMachine::ApplyMulti(Zxid zxid, const proto::Txn& txn, ChangeSet* changes,
                               ApplyResult* result) {
   bool failed = false;
   for (const proto::Txn& sub : txn.multi().txns()) {
@@ -172,7 +174,7 @@ absl::Status StateMachine::LoadFrom(const storage::StateStore& store) {
 }
 
 void StateMachine::FillSnapshot(proto::StateSnapshot* out) const {
-  out->set_zxid(last_applied_);
+  out->set_zxid(last_applied_.raw());
   out->mutable_nodes()->Reserve(static_cast<int>(tree_.node_count()));
   tree_.ForEach([&](const std::string& path, const Znode& node) {
     proto::StateSnapshot::Node* n = out->add_nodes();
@@ -191,7 +193,7 @@ absl::Status StateMachine::LoadSnapshot(const proto::StateSnapshot& snapshot) {
     if (absl::Status s = tree_.LoadNode(n.path(), n.record()); !s.ok()) return s;
   }
   for (const proto::SessionRecord& r : snapshot.sessions()) sessions_[r.session_id()] = r;
-  last_applied_ = snapshot.zxid();
+  last_applied_ = Zxid::FromRaw(snapshot.zxid());
   return absl::OkStatus();
 }
 

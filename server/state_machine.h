@@ -32,11 +32,11 @@ struct ApplyResult {
 
 class StateMachine {
  public:
-  ApplyResult Apply(uint64_t zxid, const proto::Txn& txn, ChangeSet* changes);
+  ApplyResult Apply(Zxid zxid, const proto::Txn& txn, ChangeSet* changes);
 
   const DataTree& tree() const { return tree_; }
   const absl::btree_map<int64_t, proto::SessionRecord>& sessions() const { return sessions_; }
-  uint64_t last_applied() const { return last_applied_; }
+  Zxid last_applied() const { return last_applied_; }
 
   // The records to persist for everything touched since the last call,
   // stamped with last_applied(). Clears the dirty sets.
@@ -54,14 +54,14 @@ class StateMachine {
   absl::Status LoadSnapshot(const proto::StateSnapshot& snapshot);
 
  private:
-  ApplyResult ApplyOne(int64_t zxid, const proto::Txn& txn, int64_t time_ms, ChangeSet* changes);
-  void ApplyMulti(int64_t zxid, const proto::Txn& txn, ChangeSet* changes, ApplyResult* result);
+  ApplyResult ApplyOne(Zxid zxid, const proto::Txn& txn, int64_t time_ms, ChangeSet* changes);
+  void ApplyMulti(Zxid zxid, const proto::Txn& txn, ChangeSet* changes, ApplyResult* result);
 
   DataTree tree_;
   absl::btree_map<int64_t, proto::SessionRecord> sessions_;
   absl::btree_set<std::string> dirty_paths_;
   absl::btree_set<int64_t> dirty_sessions_;
-  uint64_t last_applied_ = 0;
+  Zxid last_applied_;
 };
 
 }  // namespace zabkeeper::server

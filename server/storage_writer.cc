@@ -12,7 +12,7 @@ namespace zabkeeper::server {
 namespace {
 
 constexpr size_t kAll = std::numeric_limits<size_t>::max();
-constexpr uint64_t kNoCap = std::numeric_limits<uint64_t>::max();
+constexpr Zxid kNoCap = Zxid::FromRaw(std::numeric_limits<uint64_t>::max());
 
 }  // namespace
 
@@ -70,10 +70,10 @@ void StorageWriter::Execute(StorageOp& op) {
     case StorageOp::kInstall:
       // Earlier appends land first; the log they were in is then emptied,
       // so they are not reported: the log after the install is another.
-      WriteHeld(0, /*deferrable=*/false);
+      WriteHeld(Zxid(), /*deferrable=*/false);
       if (abandoned_) return;  // stopped while waiting for disk room
       ZK_FAILPOINT_CRASH("snap.before_install");
-      s = log_->TruncateAfter(0);
+      s = log_->TruncateAfter(Zxid());
       // The log is emptied, the state not yet replaced: recovery must cope.
       if (s.ok()) ZK_FAILPOINT_CRASH("snap.during_install");
       if (s.ok() && !WaitForRoom(0)) return;
@@ -87,7 +87,7 @@ void StorageWriter::Execute(StorageOp& op) {
     case StorageOp::kAppend:
       if (op.ack_to != 0 && !op.entries.empty()) {
         held_ack_to_ = op.ack_to;
-        held_ack_zxid_ = op.entries.back().zxid.raw();
+        held_ack_zxid_ = op.entries.back().zxid;
       }
       for (storage::LogEntry& e : op.entries) held_.push_back(std::move(e));
       if (held_.size() >= kMaxBatch) WriteHeld(kNoCap, /*deferrable=*/true);
@@ -118,8 +118,7 @@ void StorageWriter::Execute(StorageOp& op) {
       // Only what the state store cannot lose any more: a restart replays
       // the log after its durable point. Losing a purge only keeps more log,
       // so a failure is worth a warning.
-      const uint64_t before = std::min<uint64_t>(op.zxid, state_->DurableApplied() + 1);
-      if (absl::Status p = log_->PurgeBefore(before); !p.ok()) {
+      if (absl::Status p = log_->PurgeBefore(storage::PurgePoint(op.zxid, *state_)); !p.ok()) {
         LOG(WARNING) << "log purge failed: " << p;
       }
       break;
@@ -159,7 +158,7 @@ bool StorageWriter::WaitForRoom(uint64_t bytes) {
   return true;
 }
 
-void StorageWriter::WriteHeld(uint64_t cap, bool deferrable) {
+void StorageWriter::WriteHeld(Zxid cap, bool deferrable) {
   if (held_.empty() || abandoned_) return;
   if (deferrable && ZK_FAILPOINT_ARMED("log.stall")) return;
   ZK_FAILPOINT_STALL("log.stall");
@@ -176,11 +175,11 @@ void StorageWriter::WriteHeld(uint64_t cap, bool deferrable) {
                                             .count());
   ++syncs_;
   txns_ += held_.size();
-  const uint64_t persisted = std::min(held_.back().zxid.raw(), cap);
+  const Zxid persisted = std::min(held_.back().zxid, cap);
   held_.clear();
   if (held_ack_to_ != 0 && held_ack_zxid_ <= cap) reports_.ack(held_ack_to_, held_ack_zxid_);
   held_ack_to_ = 0;
-  if (persisted != 0) reports_.persisted(persisted);
+  if (!persisted.IsZero()) reports_.persisted(persisted);
 }
 
 }  // namespace zabkeeper::server

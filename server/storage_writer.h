@@ -45,12 +45,12 @@ class StorageWriter {
  public:
   // Called on the writer's thread; must not block.
   struct Reports {
-    std::function<void(uint64_t zxid)> persisted;
+    std::function<void(Zxid zxid)> persisted;
     std::function<void(uint32_t epoch)> accepted_epoch;
     std::function<void(uint32_t epoch)> current_epoch;
     // Sends AckFrame(zxid) to peer `to` (StorageOp::ack_to), ahead of the
     // persisted report: a follower's ACK leaves from this thread.
-    std::function<void(uint64_t to, uint64_t zxid)> ack;
+    std::function<void(uint64_t to, Zxid zxid)> ack;
     // Writes wait for disk room (true); there is room again (false).
     // Optional.
     std::function<void(bool full)> disk_full;
@@ -95,7 +95,7 @@ class StorageWriter {
   // the log.stall failpoint is armed (a slow log device), a `deferrable`
   // write is put off, so later epoch and state writes go ahead of it, and
   // any other write waits for the stall to end.
-  void WriteHeld(uint64_t cap, bool deferrable);
+  void WriteHeld(Zxid cap, bool deferrable);
   // Waits until writing `bytes` leaves the reserve free (see above); false
   // when stopping meanwhile: then nothing more is written or reported, as
   // if the process had died there.
@@ -112,7 +112,7 @@ class StorageWriter {
   std::thread thread_;
   std::vector<storage::LogEntry> held_;  // writer thread only
   uint64_t held_ack_to_ = 0;             // ... the ACK owed once held_ is durable
-  uint64_t held_ack_zxid_ = 0;
+  Zxid held_ack_zxid_;
   bool disk_full_ = false;  // writer thread only: inside WaitForRoom, full reported
   bool abandoned_ = false;  // writer thread only: stopped while waiting for room
   std::atomic<uint64_t> txns_{0};

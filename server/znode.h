@@ -8,9 +8,16 @@
 
 #include "absl/container/btree_set.h"
 #include "absl/strings/string_view.h"
+#include "consensus/zxid.h"
 #include "zabkeeper/common.pb.h"
 
 namespace zabkeeper::server {
+
+using Zxid = ::zab::Zxid;
+
+// A zxid as ZooKeeper's stat and wire protocol hold it: a signed 64-bit long.
+inline int64_t StatZxid(Zxid zxid) { return static_cast<int64_t>(zxid.raw()); }
+inline Zxid ZxidOfStat(int64_t zxid) { return Zxid::FromRaw(static_cast<uint64_t>(zxid)); }
 
 // ZooKeeper's StatPersisted; dataLength and numChildren are derived.
 struct StatData {
@@ -23,6 +30,10 @@ struct StatData {
   int32_t version = 0;
   int32_t cversion = 0;
   int32_t aversion = 0;
+
+  Zxid created() const { return ZxidOfStat(czxid); }
+  Zxid modified() const { return ZxidOfStat(mzxid); }
+  Zxid children_changed() const { return ZxidOfStat(pzxid); }
 };
 
 struct Znode {

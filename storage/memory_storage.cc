@@ -36,43 +36,44 @@ absl::Status MemoryTxnLog::AppendLocked(absl::Span<const LogEntry> entries) {
       });
 }
 
-absl::StatusOr<std::vector<LogEntry>> MemoryTxnLog::ReadAfter(uint64_t after,
+absl::StatusOr<std::vector<LogEntry>> MemoryTxnLog::ReadAfter(::zab::Zxid after,
                                                               size_t max_entries) const {
   std::lock_guard<std::mutex> lock(file_.mu());
   const Entries& live = file_.live();
   std::vector<LogEntry> out;
-  for (auto it = live.upper_bound(after); it != live.end() && out.size() < max_entries; ++it) {
+  for (auto it = live.upper_bound(after.raw()); it != live.end() && out.size() < max_entries;
+       ++it) {
     out.push_back(LogEntry{::zab::Zxid::FromRaw(it->first), it->second});
   }
   return out;
 }
 
-absl::Status MemoryTxnLog::TruncateAfter(uint64_t zxid) {
+absl::Status MemoryTxnLog::TruncateAfter(::zab::Zxid zxid) {
   std::lock_guard<std::mutex> lock(file_.mu());
-  if (absl::Status s =
-          file_.MutateLocked([zxid](Entries& log) { log.erase(log.upper_bound(zxid), log.end()); });
+  if (absl::Status s = file_.MutateLocked(
+          [zxid](Entries& log) { log.erase(log.upper_bound(zxid.raw()), log.end()); });
       !s.ok()) {
     return s;
   }
   return file_.SyncLocked();
 }
 
-absl::Status MemoryTxnLog::PurgeBefore(uint64_t zxid) {
+absl::Status MemoryTxnLog::PurgeBefore(::zab::Zxid zxid) {
   std::lock_guard<std::mutex> lock(file_.mu());
   return file_.MutateLocked(
-      [zxid](Entries& log) { log.erase(log.begin(), log.lower_bound(zxid)); });
+      [zxid](Entries& log) { log.erase(log.begin(), log.lower_bound(zxid.raw())); });
 }
 
-uint64_t MemoryTxnLog::FirstZxid() const {
+::zab::Zxid MemoryTxnLog::FirstZxid() const {
   std::lock_guard<std::mutex> lock(file_.mu());
   const Entries& live = file_.live();
-  return live.empty() ? 0 : live.begin()->first;
+  return ::zab::Zxid::FromRaw(live.empty() ? 0 : live.begin()->first);
 }
 
-uint64_t MemoryTxnLog::LastZxid() const {
+::zab::Zxid MemoryTxnLog::LastZxid() const {
   std::lock_guard<std::mutex> lock(file_.mu());
   const Entries& live = file_.live();
-  return live.empty() ? 0 : live.rbegin()->first;
+  return ::zab::Zxid::FromRaw(live.empty() ? 0 : live.rbegin()->first);
 }
 
 uint64_t MemoryTxnLog::SyncCount() const {
@@ -128,7 +129,7 @@ absl::Status MemoryStateStore::Load(
   return absl::OkStatus();
 }
 
-uint64_t MemoryStateStore::LastApplied() const {
+::zab::Zxid MemoryStateStore::LastApplied() const {
   std::lock_guard<std::mutex> lock(file_.mu());
   return file_.live().last_applied;
 }

@@ -42,12 +42,12 @@ class MemoryTxnLog : public TxnLog {
   // and durable after the disk's next Sync. Without a disk, the same as
   // Append except that SyncCount does not move.
   absl::Status AppendUnsynced(absl::Span<const LogEntry> entries);
-  absl::StatusOr<std::vector<LogEntry>> ReadAfter(uint64_t after,
+  absl::StatusOr<std::vector<LogEntry>> ReadAfter(::zab::Zxid after,
                                                   size_t max_entries) const override;
-  absl::Status TruncateAfter(uint64_t zxid) override;
-  absl::Status PurgeBefore(uint64_t zxid) override;
-  uint64_t FirstZxid() const override;
-  uint64_t LastZxid() const override;
+  absl::Status TruncateAfter(::zab::Zxid zxid) override;
+  absl::Status PurgeBefore(::zab::Zxid zxid) override;
+  ::zab::Zxid FirstZxid() const override;
+  ::zab::Zxid LastZxid() const override;
   // Successful Appends (each one sync). A process counter: kept across Crash.
   uint64_t SyncCount() const override;
 
@@ -69,17 +69,17 @@ class MemoryStateStore : public StateStore {
   absl::Status Load(
       const std::function<absl::Status(const std::string&, const proto::ZnodeRecord&)>& on_node,
       const std::function<absl::Status(const proto::SessionRecord&)>& on_session) const override;
-  uint64_t LastApplied() const override;
+  ::zab::Zxid LastApplied() const override;
   // Every write here rides the disk's next Sync, in order with the log's
   // writes, as a prefix: a purge written after a state batch never survives
   // without it, so what was applied counts as durable for purging.
-  uint64_t DurableApplied() override { return LastApplied(); }
+  ::zab::Zxid DurableApplied() override { return LastApplied(); }
 
  private:
   struct State {
     std::map<std::string, proto::ZnodeRecord> nodes;
     std::map<int64_t, proto::SessionRecord> sessions;
-    uint64_t last_applied = 0;
+    ::zab::Zxid last_applied;
   };
   static void Apply(const StateBatch& batch, State& state);
 

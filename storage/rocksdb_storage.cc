@@ -170,12 +170,12 @@ absl::Status RocksTxnLog::Append(absl::Span<const LogEntry> entries) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<LogEntry>> RocksTxnLog::ReadAfter(uint64_t after,
+absl::StatusOr<std::vector<LogEntry>> RocksTxnLog::ReadAfter(::zab::Zxid after,
                                                              size_t max_entries) const {
   std::vector<LogEntry> out;
   std::unique_ptr<rocksdb::Iterator> it(
       rocks_->db()->NewIterator(rocksdb::ReadOptions(), rocks_->log()));
-  for (it->Seek(EncodeBigEndian64(after + 1)); it->Valid() && out.size() < max_entries;
+  for (it->Seek(EncodeBigEndian64(after.raw() + 1)); it->Valid() && out.size() < max_entries;
        it->Next()) {
     out.push_back(LogEntry{::zab::Zxid::FromRaw(DecodeBigEndian64(it->key().ToStringView())),
                            it->value().ToString()});
@@ -184,11 +184,12 @@ absl::StatusOr<std::vector<LogEntry>> RocksTxnLog::ReadAfter(uint64_t after,
   return out;
 }
 
-absl::Status RocksTxnLog::TruncateAfter(uint64_t zxid) {
-  if (zxid == ~uint64_t{0}) return absl::OkStatus();  // nothing is after it (zxid + 1 wraps)
+absl::Status RocksTxnLog::TruncateAfter(::zab::Zxid zxid) {
+  if (zxid.raw() == ~uint64_t{0}) return absl::OkStatus();  // nothing is after it (zxid + 1 wraps)
   std::lock_guard<std::mutex> lock(write_mu_);
   rocksdb::WriteBatch batch;
-  batch.DeleteRange(rocks_->log(), EncodeBigEndian64(zxid + 1), EncodeBigEndian64(~uint64_t{0}));
+  batch.DeleteRange(rocks_->log(), EncodeBigEndian64(zxid.raw() + 1),
+                    EncodeBigEndian64(~uint64_t{0}));
   batch.Delete(rocks_->log(), EncodeBigEndian64(~uint64_t{0}));
   rocksdb::WriteOptions options;
   options.sync = true;
@@ -198,10 +199,10 @@ absl::Status RocksTxnLog::TruncateAfter(uint64_t zxid) {
   return RefreshBounds();
 }
 
-absl::Status RocksTxnLog::PurgeBefore(uint64_t zxid) {
+absl::Status RocksTxnLog::PurgeBefore(::zab::Zxid zxid) {
   std::lock_guard<std::mutex> lock(write_mu_);
   rocksdb::WriteBatch batch;
-  batch.DeleteRange(rocks_->log(), EncodeBigEndian64(0), EncodeBigEndian64(zxid));
+  batch.DeleteRange(rocks_->log(), EncodeBigEndian64(0), EncodeBigEndian64(zxid.raw()));
   if (absl::Status s = FromRocks(rocks_->db()->Write(rocksdb::WriteOptions(), &batch), "purge log");
       !s.ok()) {
     return s;
@@ -214,7 +215,7 @@ absl::StatusOr<std::unique_ptr<RocksStateStore>> RocksStateStore::Open(RocksDb* 
   absl::StatusOr<uint64_t> applied = ReadMeta(rocks, kLastAppliedKey);
   if (!applied.ok()) return applied.status();
   store->last_applied_ = *applied;
-  store->durable_applied_ = *applied;  // read back from disk: durable
+  store->durable_applied_ = ::zab::Zxid::FromRaw(*applied);  // read back from disk: durable
   return store;
 }
 
@@ -245,16 +246,17 @@ absl::Status RocksStateStore::WriteInto(const StateBatch& batch, bool replace) {
       wb.Delete(rocks_->sessions(), key);
     }
   }
-  wb.Put(rocks_->meta(), kLastAppliedKey, EncodeBigEndian64(batch.last_applied));
+  wb.Put(rocks_->meta(), kLastAppliedKey, EncodeBigEndian64(batch.last_applied.raw()));
   rocksdb::WriteOptions options;
   options.disableWAL = true;  // the log holds every txn already
   if (absl::Status s = FromRocks(rocks_->db()->Write(options, &wb), "write state"); !s.ok()) {
     return s;
   }
-  last_applied_ = batch.last_applied;
+  last_applied_ = batch.last_applied.raw();
   // This thread writes everything, so the latest sequence number is this
   // batch's last one.
   unflushed_.emplace_back(rocks_->db()->GetLatestSequenceNumber(), batch.last_applied);
+  PruneFlushed();  // keeps the list as short as the memtable, not the purge cadence
   return absl::OkStatus();
 }
 
@@ -271,12 +273,16 @@ absl::Status RocksStateStore::ReplaceAll(const StateBatch& full_state) {
   return absl::OkStatus();
 }
 
-uint64_t RocksStateStore::DurableApplied() {
+void RocksStateStore::PruneFlushed() {
   const uint64_t flushed = rocks_->meta_flushed_seqno();
   while (!unflushed_.empty() && unflushed_.front().first <= flushed) {
     durable_applied_ = unflushed_.front().second;
     unflushed_.pop_front();
   }
+}
+
+::zab::Zxid RocksStateStore::DurableApplied() {
+  PruneFlushed();
   return durable_applied_;
 }
 

@@ -74,12 +74,12 @@ class RocksTxnLog : public TxnLog {
   static absl::StatusOr<std::unique_ptr<RocksTxnLog>> Open(RocksDb* rocks);
 
   absl::Status Append(absl::Span<const LogEntry> entries) override;
-  absl::StatusOr<std::vector<LogEntry>> ReadAfter(uint64_t after,
+  absl::StatusOr<std::vector<LogEntry>> ReadAfter(::zab::Zxid after,
                                                   size_t max_entries) const override;
-  absl::Status TruncateAfter(uint64_t zxid) override;
-  absl::Status PurgeBefore(uint64_t zxid) override;
-  uint64_t FirstZxid() const override { return first_.load(); }
-  uint64_t LastZxid() const override { return last_.load(); }
+  absl::Status TruncateAfter(::zab::Zxid zxid) override;
+  absl::Status PurgeBefore(::zab::Zxid zxid) override;
+  ::zab::Zxid FirstZxid() const override { return ::zab::Zxid::FromRaw(first_.load()); }
+  ::zab::Zxid LastZxid() const override { return ::zab::Zxid::FromRaw(last_.load()); }
   uint64_t SyncCount() const override { return syncs_.load(); }
 
  private:
@@ -102,19 +102,21 @@ class RocksStateStore : public StateStore {
   absl::Status Load(
       const std::function<absl::Status(const std::string&, const proto::ZnodeRecord&)>& on_node,
       const std::function<absl::Status(const proto::SessionRecord&)>& on_session) const override;
-  uint64_t LastApplied() const override { return last_applied_.load(); }
-  uint64_t DurableApplied() override;
+  ::zab::Zxid LastApplied() const override { return ::zab::Zxid::FromRaw(last_applied_.load()); }
+  ::zab::Zxid DurableApplied() override;
 
  private:
   explicit RocksStateStore(RocksDb* rocks) : rocks_(rocks) {}
   absl::Status WriteInto(const StateBatch& batch, bool replace);
+  // Moves durable_applied_ past every write a completed flush covers.
+  void PruneFlushed();
 
   RocksDb* rocks_;
   std::atomic<uint64_t> last_applied_{0};
   // Written, not yet known flushed: (sequence number after the write, its
   // lastApplied), oldest first. Writing thread only.
-  std::deque<std::pair<uint64_t, uint64_t>> unflushed_;
-  uint64_t durable_applied_ = 0;
+  std::deque<std::pair<uint64_t, ::zab::Zxid>> unflushed_;
+  ::zab::Zxid durable_applied_;
 };
 
 class RocksEpochStore : public EpochStore {

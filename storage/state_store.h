@@ -10,6 +10,7 @@
 #ifndef ZABKEEPER_STORAGE_STATE_STORE_H_
 #define ZABKEEPER_STORAGE_STATE_STORE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "consensus/zxid.h"
 #include "zabkeeper/records.pb.h"
 
 namespace zabkeeper::storage {
@@ -26,7 +28,7 @@ namespace zabkeeper::storage {
 struct StateBatch {
   std::vector<std::pair<std::string, std::optional<proto::ZnodeRecord>>> nodes;
   std::vector<std::pair<int64_t, std::optional<proto::SessionRecord>>> sessions;
-  uint64_t last_applied = 0;
+  ::zab::Zxid last_applied;
 
   bool empty() const { return nodes.empty() && sessions.empty(); }
 };
@@ -47,11 +49,17 @@ class StateStore {
       const std::function<absl::Status(const std::string&, const proto::ZnodeRecord&)>& on_node,
       const std::function<absl::Status(const proto::SessionRecord&)>& on_session) const = 0;
 
-  virtual uint64_t LastApplied() const = 0;
+  virtual ::zab::Zxid LastApplied() const = 0;
   // The last_applied a crash now would keep at least: log entries after it
   // must stay. Called by the writing thread.
-  virtual uint64_t DurableApplied() = 0;
+  virtual ::zab::Zxid DurableApplied() = 0;
 };
+
+// Where a purge that asks to drop the log below `wanted` may cut it: never
+// past the state's durable point, since a restart replays the log after it.
+inline ::zab::Zxid PurgePoint(::zab::Zxid wanted, StateStore& state) {
+  return std::min(wanted, ::zab::Zxid::FromRaw(state.DurableApplied().raw() + 1));
+}
 
 }  // namespace zabkeeper::storage
 

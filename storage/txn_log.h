@@ -30,18 +30,18 @@ class TxnLog {
   virtual absl::Status Append(absl::Span<const LogEntry> entries) = 0;
 
   // Entries with after < zxid, in order, at most max_entries of them.
-  virtual absl::StatusOr<std::vector<LogEntry>> ReadAfter(uint64_t after,
+  virtual absl::StatusOr<std::vector<LogEntry>> ReadAfter(::zab::Zxid after,
                                                           size_t max_entries) const = 0;
 
   // Removes every entry with zxid > zxid (ZAB's TRUNC). Durable on return.
-  virtual absl::Status TruncateAfter(uint64_t zxid) = 0;
+  virtual absl::Status TruncateAfter(::zab::Zxid zxid) = 0;
 
   // Removes every entry with zxid < zxid (retention).
-  virtual absl::Status PurgeBefore(uint64_t zxid) = 0;
+  virtual absl::Status PurgeBefore(::zab::Zxid zxid) = 0;
 
-  // 0 when the log is empty.
-  virtual uint64_t FirstZxid() const = 0;
-  virtual uint64_t LastZxid() const = 0;
+  // Zero when the log is empty.
+  virtual ::zab::Zxid FirstZxid() const = 0;
+  virtual ::zab::Zxid LastZxid() const = 0;
 
   // Number of durable sync operations performed by Append (group-commit stat).
   virtual uint64_t SyncCount() const = 0;

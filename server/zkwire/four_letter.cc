@@ -12,6 +12,7 @@ namespace zabkeeper::zkwire {
 namespace {
 
 using server::HexId;
+using server::StatZxid;
 
 // The protocol version clients see (Kazoo's server_version() parses it).
 constexpr const char* kVersion = "3.8.0-zabkeeper-0.1.0";
@@ -39,7 +40,7 @@ std::string Srvr(server::NodeRuntime& rt, const ConnectionRegistry* clients) {
   if (clients != nullptr) absl::StrAppend(&out, "Clients:\n", Clients(*clients, true));
   absl::StrAppend(&out, "Latency min/avg/max: 0/0.0/0\n", "Received: ", s.requests, "\n",
                   "Sent: ", s.requests, "\n", "Connections: ", s.connection_count, "\n",
-                  "Outstanding: ", s.outstanding, "\n", "Zxid: ", HexId(s.zxid), "\n",
+                  "Outstanding: ", s.outstanding, "\n", "Zxid: ", HexId(StatZxid(s.zxid)), "\n",
                   "Mode: ", Mode(s, rt.ensemble()), "\n", "Node count: ", s.node_count, "\n");
   return out;
 }
@@ -60,7 +61,7 @@ std::string Mntr(server::NodeRuntime& rt) {
   line("zk_packets_received", s.requests);
   line("zk_packets_sent", s.requests);
   line("zk_global_sessions", s.session_count);
-  line("zk_last_proposal_zxid", HexId(static_cast<int64_t>(zab.last_zxid)));
+  line("zk_last_proposal_zxid", HexId(StatZxid(zab.last_zxid)));
   if (s.state == "leader" && rt.ensemble()) {
     line("zk_followers", zab.follower_lag.size());
     line("zk_synced_followers", zab.follower_lag.size());

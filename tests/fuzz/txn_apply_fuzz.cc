@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     state = std::make_unique<zabkeeper::server::StateMachine>();
   }
   zabkeeper::server::ChangeSet changes;
-  state->Apply(state->last_applied() + 1, txn, &changes);
+  state->Apply(zab::Zxid::FromRaw(state->last_applied().raw() + 1), txn, &changes);
   (void)state->TakeBatch();
   return 0;
 }

@@ -69,12 +69,13 @@ void NodeSim::Start(int i) {
   }
   n.core = std::move(*core);
   ++n.incarnation;
-  Trace(absl::StrCat("n", i + 1, " start: state 0x", absl::Hex(n.disk.state.LastApplied()),
-                     " log to 0x", absl::Hex(n.disk.log.LastZxid())));
+  Trace(absl::StrCat("n", i + 1, " start: state 0x", absl::Hex(n.disk.state.LastApplied().raw()),
+                     " log to 0x", absl::Hex(n.disk.log.LastZxid().raw())));
   n.applied.clear();
-  const uint64_t base = n.disk.state.LastApplied();
+  const uint64_t base = n.disk.state.LastApplied().raw();
   if (base != 0) n.applied.emplace_back(base, "");  // the recovered state's zxid
-  n.core->on_apply = [this, i](uint64_t zxid, const std::string& txn) {
+  n.core->on_apply = [this, i](server::Zxid z, const std::string& txn) {
+    const uint64_t zxid = z.raw();
     Node& node = nodes_[static_cast<size_t>(i)];
     if (!node.applied.empty() && zxid <= node.applied.back().first) {
       Anomaly(absl::StrCat("node ", i + 1, " applied 0x", absl::Hex(zxid), " after 0x",
@@ -88,11 +89,11 @@ void NodeSim::Start(int i) {
       Anomaly(absl::StrCat("node ", i + 1, " applied a different txn at 0x", absl::Hex(zxid)));
     }
   };
-  n.core->on_install = [this, i](uint64_t zxid) {
+  n.core->on_install = [this, i](server::Zxid zxid) {
     Node& node = nodes_[static_cast<size_t>(i)];
     node.applied.clear();
-    node.applied.emplace_back(zxid, "");
-    Trace(absl::StrCat("n", i + 1, " install snapshot 0x", absl::Hex(zxid)));
+    node.applied.emplace_back(zxid.raw(), "");
+    Trace(absl::StrCat("n", i + 1, " install snapshot ", zxid.ToString()));
   };
   Schedule(now_ + 1, Event{Kind::kTick, i, 0, n.incarnation, {}});
   for (int k = 0; k < config_.nodes; ++k) {
@@ -146,13 +147,13 @@ void NodeSim::DoStorage(int i, std::vector<server::StorageOp>& ops) {
   for (server::StorageOp& op : ops) {
     switch (op.kind) {
       case server::StorageOp::kInstall:
-        Trace(absl::StrCat("n", i + 1, " disk: install 0x", absl::Hex(op.state.last_applied)));
-        Flush(i, 0);  // earlier appends land first; the log they were in is gone
-        (void)d.log.TruncateAfter(0);
+        Trace(absl::StrCat("n", i + 1, " disk: install ", op.state.last_applied.ToString()));
+        Flush(i, server::Zxid());  // earlier appends land first; the log they were in is gone
+        (void)d.log.TruncateAfter(server::Zxid());
         (void)d.state.ReplaceAll(op.state);
         break;
       case server::StorageOp::kTruncate:
-        Trace(absl::StrCat("n", i + 1, " disk: truncate after 0x", absl::Hex(op.zxid)));
+        Trace(absl::StrCat("n", i + 1, " disk: truncate after ", op.zxid.ToString()));
         Flush(i, op.zxid);
         (void)d.log.TruncateAfter(op.zxid);
         break;
@@ -173,26 +174,26 @@ void NodeSim::DoStorage(int i, std::vector<server::StorageOp>& ops) {
         (void)d.state.Write(op.state);
         break;
       case server::StorageOp::kPurge:
-        (void)d.log.PurgeBefore(std::min<uint64_t>(op.zxid, d.state.DurableApplied() + 1));
+        (void)d.log.PurgeBefore(storage::PurgePoint(op.zxid, d.state));
         break;
     }
   }
 }
 
-void NodeSim::Flush(int i, uint64_t cap) {
+void NodeSim::Flush(int i, server::Zxid cap) {
   Node& n = nodes_[static_cast<size_t>(i)];
   Disk& d = n.disk;
   d.flush_scheduled = false;
   if (d.pending.empty() || !n.core) return;
   std::deque<server::StorageOp> ops;
   ops.swap(d.pending);
-  uint64_t persisted = 0;
+  server::Zxid persisted;
   uint64_t ack_to = 0;
-  uint64_t ack_zxid = 0;
+  server::Zxid ack_zxid;
   for (server::StorageOp& op : ops) {
     if (op.kind == server::StorageOp::kAppend) {
       (void)d.log.Append(op.entries);
-      persisted = op.entries.back().zxid.raw();
+      persisted = op.entries.back().zxid;
       if (op.ack_to != 0) {
         ack_to = op.ack_to;
         ack_zxid = persisted;
@@ -212,12 +213,12 @@ void NodeSim::Flush(int i, uint64_t cap) {
   // core's log after it may hold new entries with those zxids, not durable.
   // The follower's ACK leaves from here, as from the runtime's storage thread.
   if (ack_to != 0 && ack_zxid <= cap) {
-    Trace(absl::StrCat("n", i + 1, " disk: ack 0x", absl::Hex(ack_zxid), " to n", ack_to));
+    Trace(absl::StrCat("n", i + 1, " disk: ack ", ack_zxid.ToString(), " to n", ack_to));
     SendFrame(i, static_cast<int>(ack_to) - 1, server::AckFrame(ack_zxid));
   }
   persisted = std::min(persisted, cap);
-  if (persisted != 0) {
-    Trace(absl::StrCat("n", i + 1, " persisted 0x", absl::Hex(persisted)));
+  if (!persisted.IsZero()) {
+    Trace(absl::StrCat("n", i + 1, " persisted ", persisted.ToString()));
     n.core->Persisted(persisted);
   }
 }
@@ -260,7 +261,7 @@ void NodeSim::BreakLink(int a, int b) {
 void NodeSim::SendFrame(int from, int to, proto::PeerFrame frame) {
   // Nothing leaves ahead of the sender's disk.
   const Disk& d = nodes_[static_cast<size_t>(from)].disk;
-  const uint64_t durable = std::max(d.log.LastZxid(), d.state.LastApplied());
+  const uint64_t durable = d.DurableZxid();
   for (const zabkeeper::zab::PeerMessage& m : frame.zab()) {
     if (m.has_ack() && m.ack().zxid() > durable) {
       Anomaly(absl::StrCat("node ", from + 1, " ACKed 0x", absl::Hex(m.ack().zxid()),
@@ -436,8 +437,9 @@ void NodeSim::Run() {
         done = false;
         break;
       }
-      if (i == 0) applied = core->state().last_applied();
-      if (core->state().last_applied() != applied || core->peer().last_zxid().raw() != applied) {
+      if (i == 0) applied = core->state().last_applied().raw();
+      if (core->state().last_applied().raw() != applied ||
+          core->peer().last_zxid().raw() != applied) {
         done = false;
       }
     }
@@ -449,7 +451,7 @@ void NodeSim::Run() {
 std::pair<uint64_t, uint64_t> NodeSim::final_state() const {
   const server::NodeCore* core = nodes_[0].core.get();
   if (core == nullptr) return {0, 0};
-  return {core->state().last_applied(), core->state().tree().digest()};
+  return {core->state().last_applied().raw(), core->state().tree().digest()};
 }
 
 std::string NodeSim::Report() const {

@@ -22,6 +22,7 @@
 #ifndef ZABKEEPER_TESTS_SIM_NODE_SIM_H_
 #define ZABKEEPER_TESTS_SIM_NODE_SIM_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -94,7 +95,9 @@ class NodeSim {
     std::deque<server::StorageOp> pending;  // appends and epoch writes in flight
     bool flush_scheduled = false;
     bool slow = false;  // flushes take 20..120 instead of 1..6
-    uint64_t durable_zxid = 0;  // highest zxid durable in the log or state
+    // The highest zxid durable in the log or the state: no ACK or reply may
+    // get ahead of it.
+    uint64_t DurableZxid() const { return std::max(log.LastZxid(), state.LastApplied()).raw(); }
   };
   struct Node {
     std::unique_ptr<server::NodeCore> core;
@@ -121,7 +124,7 @@ class NodeSim {
     int64_t last_reply_zxid = 0;  // highest zxid of a reply: later events must be above it
     int64_t stream_zxid = 0;      // highest zxid on the current stream
     int64_t next_xid = 1;
-    std::map<int64_t, size_t> outstanding;          // xid -> ops_ index
+    std::map<int64_t, size_t> outstanding;  // xid -> ops_ index
     // The session's one-shot watches: (path, 0 data / 1 child / 2 exists on
     // a missing node). Kept across a move: SetWatches re-registers them.
     std::set<std::pair<std::string, int>> watches;
@@ -147,7 +150,7 @@ class NodeSim {
   void DoStorage(int i, std::vector<server::StorageOp>& ops);
   // Makes node i's pending writes durable and reports them (appends up to
   // `cap` at most).
-  void Flush(int i, uint64_t cap = UINT64_MAX);
+  void Flush(int i, server::Zxid cap = server::Zxid::FromRaw(UINT64_MAX));
   void SendFrame(int from, int to, proto::PeerFrame frame);
   void BreakLink(int a, int b);
   void MaybeConnect(int a, int b);

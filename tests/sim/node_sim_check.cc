@@ -54,11 +54,12 @@ void NodeSim::CheckLiveness() {
 
 void NodeSim::CheckExpiries() {
   std::map<int64_t, std::pair<uint64_t, int32_t>> closed;  // session -> (close zxid, expired?)
-  std::set<int64_t> global;                                  // sessions a createSession made
+  std::set<int64_t> global;                                // sessions a createSession made
   for (const auto& [zxid, bytes] : committed_) {
     proto::Txn txn;
     if (!txn.ParseFromString(bytes)) continue;
-    if (txn.has_close_session()) closed[txn.session_id()] = {zxid, txn.close_session().expired() ? 1 : 0};
+    if (txn.has_close_session())
+      closed[txn.session_id()] = {zxid, txn.close_session().expired() ? 1 : 0};
     if (txn.has_create_session()) global.insert(txn.session_id());
   }
   for (const auto& [session, zxid] : expired_events_) {
@@ -100,9 +101,9 @@ void NodeSim::CheckConvergence() {
     if (core->state().last_applied() != first->state().last_applied() ||
         core->state().tree().digest() != first->state().tree().digest()) {
       Anomaly(absl::StrCat(
-          "after healing, node ", i + 1, " is at 0x", absl::Hex(core->state().last_applied()),
-          " digest ", core->state().tree().digest(), ", node 1 at 0x",
-          absl::Hex(first->state().last_applied()), " digest ", first->state().tree().digest()));
+          "after healing, node ", i + 1, " is at ", core->state().last_applied().ToString(),
+          " digest ", core->state().tree().digest(), ", node 1 at ",
+          first->state().last_applied().ToString(), " digest ", first->state().tree().digest()));
     }
     // An ephemeral node's owner is a live session.
     for (const auto& [owner, paths] : core->state().tree().ephemerals()) {
@@ -225,7 +226,7 @@ void NodeSim::CheckClients() {
         write.request = *req->second;
         // No identities: every node of this workload is world:anyone.
         const proto::Txn expected =
-            preparer.PrepareWrite(model.tree(), write, static_cast<int64_t>(next->first),
+            preparer.PrepareWrite(model.tree(), write, server::Zxid::FromRaw(next->first),
                                   txn.time_ms(), model.sessions().contains(txn.session_id()));
         // A session the tree never knew (and never closed) was local to its
         // server: its writes go flagged as such, except behind an upgrade
@@ -236,7 +237,7 @@ void NodeSim::CheckClients() {
           server::Preparer local_preparer{server::PreparerLimits{}};
           write.local_session = true;
           local_ok = Outcome(local_preparer.PrepareWrite(model.tree(), write,
-                                                         static_cast<int64_t>(next->first),
+                                                         server::Zxid::FromRaw(next->first),
                                                          txn.time_ms(), false)) == Outcome(txn);
         }
         if (!local_ok && Outcome(expected) != Outcome(txn)) {
@@ -247,7 +248,7 @@ void NodeSim::CheckClients() {
         }
       }
       server::ChangeSet changes;
-      model.Apply(next->first, txn, &changes);
+      model.Apply(server::Zxid::FromRaw(next->first), txn, &changes);
     }
   };
   for (const OpRecord* op : reads) {

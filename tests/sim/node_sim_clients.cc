@@ -260,7 +260,7 @@ void NodeSim::OnClientOut(int node, server::ClientOut& out) {
                      rec.request.has_delete_() || rec.request.has_multi();
   if (write && r.zxid() != 0) {
     const Disk& d = nodes_[static_cast<size_t>(node)].disk;
-    const uint64_t durable = std::max(d.log.LastZxid(), d.state.LastApplied());
+    const uint64_t durable = d.DurableZxid();
     if (static_cast<uint64_t>(r.zxid()) > durable) {
       Anomaly(absl::StrCat("node ", node + 1, " replied to a write at 0x", absl::Hex(r.zxid()),
                            " with its disk at 0x", absl::Hex(durable)));

@@ -33,10 +33,11 @@ proto::Txn CreateTxn(const std::string& path, int32_t parent_cversion) {
 uint64_t Fill(StateMachine* sm, int64_t n) {
   uint64_t zxid = 1;
   ChangeSet changes;
-  sm->Apply(zxid++, CreateTxn("/bench", 1), &changes);
+  sm->Apply(Zxid::FromRaw(zxid++), CreateTxn("/bench", 1), &changes);
   for (int64_t i = 0; i < n; ++i) {
     ChangeSet c;
-    sm->Apply(zxid++, CreateTxn(absl::StrCat("/bench/", i), static_cast<int32_t>(i + 1)), &c);
+    sm->Apply(Zxid::FromRaw(zxid++),
+              CreateTxn(absl::StrCat("/bench/", i), static_cast<int32_t>(i + 1)), &c);
   }
   sm->TakeBatch();
   return zxid;
@@ -60,7 +61,7 @@ void BM_ApplySetData(benchmark::State& state) {
     proto::Txn& txn = txns[i++ % txns.size()];
     txn.mutable_set_data()->set_version(version++);
     ChangeSet changes;
-    ApplyResult r = sm.Apply(zxid++, txn, &changes);
+    ApplyResult r = sm.Apply(Zxid::FromRaw(zxid++), txn, &changes);
     benchmark::DoNotOptimize(r);
     if (i % 4096 == 0) sm.TakeBatch();  // as the log stage drains dirty paths
   }
@@ -77,8 +78,9 @@ void BM_ApplyCreateDelete(benchmark::State& state) {
   del.mutable_delete_()->set_path("/bench/new");
   for (auto _ : state) {
     ChangeSet c1, c2;
-    benchmark::DoNotOptimize(sm.Apply(zxid++, CreateTxn("/bench/new", ++cversion), &c1));
-    benchmark::DoNotOptimize(sm.Apply(zxid++, del, &c2));
+    benchmark::DoNotOptimize(
+        sm.Apply(Zxid::FromRaw(zxid++), CreateTxn("/bench/new", ++cversion), &c1));
+    benchmark::DoNotOptimize(sm.Apply(Zxid::FromRaw(zxid++), del, &c2));
   }
   sm.TakeBatch();
   state.SetItemsProcessed(state.iterations() * 2);
@@ -103,10 +105,10 @@ void BM_PrepareApplySetData(benchmark::State& state) {
   for (auto _ : state) {
     set->set_path(paths[i++ % paths.size()]);
     proto::Txn txn =
-        preparer.Prepare(sm.tree(), 1, request, static_cast<int64_t>(zxid), 1700000000000, &detail);
+        preparer.Prepare(sm.tree(), 1, request, Zxid::FromRaw(zxid), 1700000000000, &detail);
     ChangeSet changes;
-    benchmark::DoNotOptimize(sm.Apply(zxid, txn, &changes));
-    preparer.Applied(static_cast<int64_t>(zxid));
+    benchmark::DoNotOptimize(sm.Apply(Zxid::FromRaw(zxid), txn, &changes));
+    preparer.Applied(Zxid::FromRaw(zxid));
     ++zxid;
     if (i % 4096 == 0) sm.TakeBatch();
   }
@@ -129,7 +131,7 @@ void BM_TakeBatch(benchmark::State& state) {
       s->set_path(absl::StrCat("/bench/", j));
       s->set_version(version++);
       ChangeSet c;
-      sm.Apply(zxid++, txn, &c);
+      sm.Apply(Zxid::FromRaw(zxid++), txn, &c);
     }
     state.ResumeTiming();
     benchmark::DoNotOptimize(sm.TakeBatch());

@@ -175,10 +175,10 @@ TEST_P(PermissionTest, ChecksTheRightNodeAndBit) {
   std::string detail;
   int64_t zxid = 0;
   auto run = [&](const proto::Request& r, const std::vector<proto::Id>* ids) {
-    proto::Txn txn = preparer.Prepare(sm.tree(), 1, r, ++zxid, 1000, &detail, ids);
+    proto::Txn txn = preparer.Prepare(sm.tree(), 1, r, Zxid::FromRaw(++zxid), 1000, &detail, ids);
     ChangeSet changes;
-    ApplyResult result = sm.Apply(zxid, txn, &changes);
-    preparer.Applied(zxid);
+    ApplyResult result = sm.Apply(Zxid::FromRaw(zxid), txn, &changes);
+    preparer.Applied(Zxid::FromRaw(zxid));
     return result.err;
   };
   // /t carries the perms under test; its child /t/c is open to all.

@@ -103,7 +103,7 @@ TEST(DataTree, Fresh_DigestIsDeterministic) {
 TEST(DataTree, CreateNode_RecordsEventsAndDirtyPaths) {
   DataTree tree;
   ChangeSet changes;
-  ASSERT_TRUE(tree.CreateNode(CreateTxn("/a", 1), 5, 100, &changes).ok());
+  ASSERT_TRUE(tree.CreateNode(CreateTxn("/a", 1), Zxid::FromRaw(5), 100, &changes).ok());
   ASSERT_EQ(changes.events.size(), 2u);
   EXPECT_EQ(changes.events[0].type, proto::NODE_CREATED);
   EXPECT_EQ(changes.events[0].path, "/a");
@@ -119,8 +119,8 @@ TEST(DataTree, CreateNode_StaleParentCversion_DoesNotMoveCversionOrPzxid) {
   // DataTree.createNode only moves cversion/pzxid forward).
   DataTree tree;
   ChangeSet changes;
-  ASSERT_TRUE(tree.CreateNode(CreateTxn("/a", 1), 5, 100, &changes).ok());
-  ASSERT_TRUE(tree.CreateNode(CreateTxn("/b", 1), 6, 100, &changes).ok());
+  ASSERT_TRUE(tree.CreateNode(CreateTxn("/a", 1), Zxid::FromRaw(5), 100, &changes).ok());
+  ASSERT_TRUE(tree.CreateNode(CreateTxn("/b", 1), Zxid::FromRaw(6), 100, &changes).ok());
   EXPECT_EQ(tree.Find("/")->stat.cversion, 1);
   EXPECT_EQ(tree.Find("/")->stat.pzxid, 5);
   EXPECT_NE(tree.Find("/b"), nullptr);
@@ -129,14 +129,16 @@ TEST(DataTree, CreateNode_StaleParentCversion_DoesNotMoveCversionOrPzxid) {
 TEST(DataTree, MutationsOnWrongState_ReturnErrorsNotCrashes) {
   DataTree tree;
   ChangeSet changes;
-  EXPECT_EQ(ErrorCodeOf(tree.CreateNode(CreateTxn("/x/y", 1), 1, 0, &changes)), proto::NO_NODE);
-  EXPECT_EQ(ErrorCodeOf(tree.CreateNode(CreateTxn("/zookeeper", 1), 1, 0, &changes)),
+  EXPECT_EQ(ErrorCodeOf(tree.CreateNode(CreateTxn("/x/y", 1), Zxid::FromRaw(1), 0, &changes)),
+            proto::NO_NODE);
+  EXPECT_EQ(ErrorCodeOf(tree.CreateNode(CreateTxn("/zookeeper", 1), Zxid::FromRaw(1), 0, &changes)),
             proto::NODE_EXISTS);
-  EXPECT_EQ(ErrorCodeOf(tree.DeleteNode("/nope", 1, &changes)), proto::NO_NODE);
-  EXPECT_EQ(ErrorCodeOf(tree.DeleteNode("/zookeeper", 1, &changes)), proto::NOT_EMPTY);
+  EXPECT_EQ(ErrorCodeOf(tree.DeleteNode("/nope", Zxid::FromRaw(1), &changes)), proto::NO_NODE);
+  EXPECT_EQ(ErrorCodeOf(tree.DeleteNode("/zookeeper", Zxid::FromRaw(1), &changes)),
+            proto::NOT_EMPTY);
   proto::SetDataTxn set;
   set.set_path("/nope");
-  EXPECT_EQ(ErrorCodeOf(tree.SetData(set, 1, 0, &changes)), proto::NO_NODE);
+  EXPECT_EQ(ErrorCodeOf(tree.SetData(set, Zxid::FromRaw(1), 0, &changes)), proto::NO_NODE);
   proto::SetAclTxn acl;
   acl.set_path("/nope");
   EXPECT_EQ(ErrorCodeOf(tree.SetAcl(acl, &changes)), proto::NO_NODE);
@@ -147,8 +149,8 @@ TEST(DataTree, MutationsOnWrongState_ReturnErrorsNotCrashes) {
 TEST(DataTree, DeleteNode_PzxidOnlyMovesForward) {
   DataTree tree;
   ChangeSet changes;
-  ASSERT_TRUE(tree.CreateNode(CreateTxn("/a", 1), 10, 0, &changes).ok());
-  ASSERT_TRUE(tree.DeleteNode("/a", 7, &changes).ok());  // older zxid (replay)
+  ASSERT_TRUE(tree.CreateNode(CreateTxn("/a", 1), Zxid::FromRaw(10), 0, &changes).ok());
+  ASSERT_TRUE(tree.DeleteNode("/a", Zxid::FromRaw(7), &changes).ok());  // older zxid (replay)
   EXPECT_EQ(tree.Find("/")->stat.pzxid, 10);
   EXPECT_EQ(tree.Find("/")->stat.cversion, 1);  // stored: creates only
 }
@@ -157,36 +159,36 @@ TEST(DataTree, Digest_DependsOnContentNotHistoryOfOtherTrees) {
   DataTree a;
   DataTree b;
   ChangeSet changes;
-  ASSERT_TRUE(a.CreateNode(CreateTxn("/x", 1), 1, 10, &changes).ok());
+  ASSERT_TRUE(a.CreateNode(CreateTxn("/x", 1), Zxid::FromRaw(1), 10, &changes).ok());
   EXPECT_NE(a.digest(), b.digest());
-  ASSERT_TRUE(b.CreateNode(CreateTxn("/x", 1), 1, 10, &changes).ok());
+  ASSERT_TRUE(b.CreateNode(CreateTxn("/x", 1), Zxid::FromRaw(1), 10, &changes).ok());
   EXPECT_EQ(a.digest(), b.digest());
   proto::SetDataTxn set;
   set.set_path("/x");
   set.set_data("new");
   set.set_version(1);
-  ASSERT_TRUE(a.SetData(set, 2, 20, &changes).ok());
+  ASSERT_TRUE(a.SetData(set, Zxid::FromRaw(2), 20, &changes).ok());
   EXPECT_NE(a.digest(), b.digest());
-  ASSERT_TRUE(b.SetData(set, 2, 20, &changes).ok());
+  ASSERT_TRUE(b.SetData(set, Zxid::FromRaw(2), 20, &changes).ok());
   EXPECT_EQ(a.digest(), b.digest());
   // Same txn at a different zxid gives a different tree and digest.
   DataTree c;
-  ASSERT_TRUE(c.CreateNode(CreateTxn("/x", 1), 9, 10, &changes).ok());
+  ASSERT_TRUE(c.CreateNode(CreateTxn("/x", 1), Zxid::FromRaw(9), 10, &changes).ok());
   EXPECT_NE(c.digest(), DataTree().digest());
-  ASSERT_TRUE(c.SetData(set, 2, 20, &changes).ok());
+  ASSERT_TRUE(c.SetData(set, Zxid::FromRaw(2), 20, &changes).ok());
   EXPECT_NE(c.digest(), a.digest());
 }
 
 TEST(DataTree, Ephemerals_IndexedBySessionAndRemovedOnDelete) {
   DataTree tree;
   ChangeSet changes;
-  ASSERT_TRUE(tree.CreateNode(CreateTxn("/e2", 1, 42), 1, 0, &changes).ok());
-  ASSERT_TRUE(tree.CreateNode(CreateTxn("/e1", 2, 42), 2, 0, &changes).ok());
-  ASSERT_TRUE(tree.CreateNode(CreateTxn("/o", 3, 43), 3, 0, &changes).ok());
+  ASSERT_TRUE(tree.CreateNode(CreateTxn("/e2", 1, 42), Zxid::FromRaw(1), 0, &changes).ok());
+  ASSERT_TRUE(tree.CreateNode(CreateTxn("/e1", 2, 42), Zxid::FromRaw(2), 0, &changes).ok());
+  ASSERT_TRUE(tree.CreateNode(CreateTxn("/o", 3, 43), Zxid::FromRaw(3), 0, &changes).ok());
   EXPECT_THAT(tree.EphemeralsOf(42), ElementsAre("/e1", "/e2"));
   EXPECT_THAT(tree.EphemeralsOf(43), ElementsAre("/o"));
   EXPECT_EQ(tree.ephemerals().size(), 2u);
-  ASSERT_TRUE(tree.DeleteNode("/o", 4, &changes).ok());
+  ASSERT_TRUE(tree.DeleteNode("/o", Zxid::FromRaw(4), &changes).ok());
   EXPECT_TRUE(tree.EphemeralsOf(43).empty());
   EXPECT_FALSE(tree.ephemerals().contains(43));
 }
@@ -196,13 +198,13 @@ TEST(DataTree, ToRecordLoadNode_RoundTripsNodeAndDigest) {
   ChangeSet changes;
   proto::CreateTxn txn = CreateTxn("/a", 1, 77);
   txn.set_ttl_ms(0);
-  ASSERT_TRUE(src.CreateNode(CreateTxn("/p", 1), 1, 11, &changes).ok());
+  ASSERT_TRUE(src.CreateNode(CreateTxn("/p", 1), Zxid::FromRaw(1), 11, &changes).ok());
   proto::CreateTxn child = CreateTxn("/p/c", 1);
   child.set_container(true);
   child.clear_acl();
   *child.add_acl() = testing::MakeAcl(3, "digest", "u:x");
-  ASSERT_TRUE(src.CreateNode(child, 2, 12, &changes).ok());
-  ASSERT_TRUE(src.CreateNode(txn, 3, 13, &changes).ok());
+  ASSERT_TRUE(src.CreateNode(child, Zxid::FromRaw(2), 12, &changes).ok());
+  ASSERT_TRUE(src.CreateNode(txn, Zxid::FromRaw(3), 13, &changes).ok());
 
   DataTree dst;
   src.ForEach([&](const std::string& path, const Znode& node) {
@@ -227,9 +229,9 @@ TEST(DataTree, LoadNode_WithoutParent_IsDataLoss) {
 TEST(DataTree, ForEach_VisitsParentsBeforeChildren) {
   DataTree tree;
   ChangeSet changes;
-  ASSERT_TRUE(tree.CreateNode(CreateTxn("/a", 1), 1, 0, &changes).ok());
-  ASSERT_TRUE(tree.CreateNode(CreateTxn("/a-b", 2), 2, 0, &changes).ok());
-  ASSERT_TRUE(tree.CreateNode(CreateTxn("/a/b", 1), 3, 0, &changes).ok());
+  ASSERT_TRUE(tree.CreateNode(CreateTxn("/a", 1), Zxid::FromRaw(1), 0, &changes).ok());
+  ASSERT_TRUE(tree.CreateNode(CreateTxn("/a-b", 2), Zxid::FromRaw(2), 0, &changes).ok());
+  ASSERT_TRUE(tree.CreateNode(CreateTxn("/a/b", 1), Zxid::FromRaw(3), 0, &changes).ok());
   std::vector<std::string> seen;
   tree.ForEach([&](const std::string& path, const Znode&) { seen.push_back(path); });
   ASSERT_EQ(seen.size(), tree.node_count());

@@ -46,7 +46,7 @@ NodeCoreConfig LocalSessionsConfig(bool upgrading) {
 
 TEST(LocalSessions, CreatedWithoutATxnAndServeWrites) {
   OneNode n(LocalSessionsConfig(false));
-  const uint64_t before = n.core().state().last_applied();
+  const Zxid before = n.core().state().last_applied();
   n.core().OpenConnection(1, "ipv4:127.0.0.1:5000");
   std::vector<ClientOut> out = n.Request(1, Connect(1));
   ASSERT_EQ(out.size(), 1u);
@@ -123,7 +123,7 @@ TEST(LocalSessions, ReattachOnlyHereAndCloseIsLocal) {
   ASSERT_EQ(out.at(0).response.err(), proto::OK);
   EXPECT_EQ(out[0].response.connect().session_id(), first.session_id());
 
-  const uint64_t before = n.core().state().last_applied();
+  const Zxid before = n.core().state().last_applied();
   out = n.Request(3, Close(2));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].response.op(), proto::OP_CLOSE_SESSION);

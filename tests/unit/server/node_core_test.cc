@@ -115,7 +115,7 @@ TEST(NodeCore, Restart_RecoversWhatTheBatchesWrote) {
   create.mutable_create()->set_path("/kept");
   *create.mutable_create()->add_acl() = OpenAcl();
   ASSERT_EQ(n.Request(1, create)[0].response.err(), proto::OK);
-  const uint64_t applied = n.core().state().last_applied();
+  const Zxid applied = n.core().state().last_applied();
 
   n.Reopen();
   ASSERT_TRUE(n.core().serving());
@@ -131,7 +131,7 @@ TEST(NodeCore, LogPurge_KeepsAtMost64MBOfAppliedTxns) {
   n.core().OpenConnection(1, "ipv4:127.0.0.1:5000");
   ASSERT_EQ(n.Request(1, Connect(1))[0].response.err(), proto::OK);
   ASSERT_EQ(n.Request(1, coretest::Create(2, "/big"))[0].response.err(), proto::OK);
-  const uint64_t first = n.log().FirstZxid();
+  const Zxid first = n.log().FirstZxid();
   proto::Request set;
   set.mutable_set_data()->set_path("/big");
   set.mutable_set_data()->set_data(std::string(1'000'000, 'x'));
@@ -141,7 +141,7 @@ TEST(NodeCore, LogPurge_KeepsAtMost64MBOfAppliedTxns) {
     ASSERT_EQ(n.Request(1, set)[0].response.err(), proto::OK);
   }
   EXPECT_GT(n.log().FirstZxid(), first) << "nothing purged";
-  const uint64_t kept = n.log().LastZxid() - n.log().FirstZxid() + 1;
+  const uint64_t kept = n.log().LastZxid().raw() - n.log().FirstZxid().raw() + 1;
   EXPECT_LE(kept, 81u) << "more than 64 MB + a 16 MB step kept";
   EXPECT_GE(kept, 64u) << "fewer than 64 MB kept";
   n.Reopen();  // what the log lost, the state holds

@@ -34,7 +34,7 @@ class NodeReaperTest : public ::testing::Test {
   }
   void Apply(const proto::Txn& txn) {
     ChangeSet changes;
-    ApplyResult r = sm_.Apply(++zxid_, txn, &changes);
+    ApplyResult r = sm_.Apply(Zxid::FromRaw(++zxid_), txn, &changes);
     ASSERT_EQ(r.err, proto::OK) << r.error_detail;
   }
   std::vector<std::string> Due(int64_t now) {

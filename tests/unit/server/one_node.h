@@ -50,12 +50,12 @@ class OneNode {
     std::vector<ClientOut> out;
     for (int round = 0; round < 100 && core_->HasReady(); ++round) {
       NodeReady ready = core_->TakeReady();
-      uint64_t persisted = 0;
+      Zxid persisted;
       for (StorageOp& op : ready.storage) {
         switch (op.kind) {
           case StorageOp::kAppend:
             EXPECT_TRUE(log_.Append(op.entries).ok());
-            persisted = op.entries.back().zxid.raw();
+            persisted = op.entries.back().zxid;
             break;
           case StorageOp::kAcceptedEpoch:
             EXPECT_TRUE(epochs_.SetAcceptedEpoch(op.epoch).ok());
@@ -70,14 +70,13 @@ class OneNode {
             break;
           case StorageOp::kPurge:
             // As StorageWriter: never above the state's durable point.
-            EXPECT_TRUE(
-                log_.PurgeBefore(std::min<uint64_t>(op.zxid, state_.DurableApplied() + 1)).ok());
+            EXPECT_TRUE(log_.PurgeBefore(storage::PurgePoint(op.zxid, state_)).ok());
             break;
           default:
             break;
         }
       }
-      if (persisted != 0) core_->Persisted(persisted);
+      if (!persisted.IsZero()) core_->Persisted(persisted);
       for (ClientOut& c : ready.client) out.push_back(std::move(c));
       closed_.insert(closed_.end(), ready.close.begin(), ready.close.end());
     }

@@ -225,7 +225,7 @@ TEST_P(WriteErrorTable, Write_GivesCode_AndConsumesOneZxid) {
 
   EXPECT_EQ(r.err, c.want) << ErrorName(r.err) << " (" << r.error_detail << ")";
   // Every write request takes a zxid, failed or not (observed §6).
-  EXPECT_EQ(h_.sm().last_applied(), static_cast<uint64_t>(zxid));
+  EXPECT_EQ(h_.sm().last_applied(), ZxidOfStat(zxid));
   EXPECT_EQ(h_.preparer().pending_count(), 0u);
   if (c.want == proto::OK) {
     EXPECT_NE(h_.tree().digest(), digest_before);
@@ -255,8 +255,8 @@ TEST(Preparer, SetData_ZookeeperConfig_NoAuth) {
   ids[0].set_scheme("ip");
   ids[0].set_id("127.0.0.1");
   std::string detail;
-  proto::Txn txn =
-      preparer.Prepare(sm.tree(), kSession, SetData("/zookeeper/config", "x"), 1, 0, &detail, &ids);
+  proto::Txn txn = preparer.Prepare(sm.tree(), kSession, SetData("/zookeeper/config", "x"),
+                                    Zxid::FromRaw(1), 0, &detail, &ids);
   ASSERT_TRUE(txn.has_error());
   EXPECT_EQ(txn.error().err(), proto::NO_AUTH);
 }
@@ -321,19 +321,19 @@ TEST(Preparer, PrepareWrite_SessionGoneOrClosing_SessionExpired) {
   write.session_id = 7;
   write.request = Create("/e", "", proto::EPHEMERAL);
   write.request.set_xid(3);
-  proto::Txn gone = p.PrepareWrite(tree, write, 1, 0, /*session_live=*/false);
+  proto::Txn gone = p.PrepareWrite(tree, write, Zxid::FromRaw(1), 0, /*session_live=*/false);
   ASSERT_TRUE(gone.has_error());
   EXPECT_EQ(gone.error().err(), proto::SESSION_EXPIRED);
   EXPECT_EQ(gone.cxid(), 3);
-  EXPECT_TRUE(p.PrepareWrite(tree, write, 2, 0, /*session_live=*/true).has_create());
+  EXPECT_TRUE(p.PrepareWrite(tree, write, Zxid::FromRaw(2), 0, /*session_live=*/true).has_create());
 
   WriteRequest close;
   close.session_id = 7;
   close.request.mutable_close();
-  ASSERT_TRUE(p.PrepareWrite(tree, close, 3, 0, true).has_close_session());
+  ASSERT_TRUE(p.PrepareWrite(tree, close, Zxid::FromRaw(3), 0, true).has_close_session());
   write.request.mutable_create()->set_path("/p");
   write.request.mutable_create()->set_mode(proto::PERSISTENT);
-  proto::Txn closing = p.PrepareWrite(tree, write, 4, 0, /*session_live=*/true);
+  proto::Txn closing = p.PrepareWrite(tree, write, Zxid::FromRaw(4), 0, /*session_live=*/true);
   ASSERT_TRUE(closing.has_error());
   EXPECT_EQ(closing.error().err(), proto::SESSION_EXPIRED);
 
@@ -342,14 +342,16 @@ TEST(Preparer, PrepareWrite_SessionGoneOrClosing_SessionExpired) {
   WriteRequest connect;
   connect.session_id = 8;
   connect.request.mutable_connect()->set_timeout_ms(5000);
-  ASSERT_TRUE(p.PrepareWrite(tree, connect, 5, 0, false).has_create_session());
+  ASSERT_TRUE(p.PrepareWrite(tree, connect, Zxid::FromRaw(5), 0, false).has_create_session());
   write.session_id = 8;
-  EXPECT_TRUE(p.PrepareWrite(tree, write, 6, 0, /*session_live=*/false).has_create());
+  EXPECT_TRUE(
+      p.PrepareWrite(tree, write, Zxid::FromRaw(6), 0, /*session_live=*/false).has_create());
 
   WriteRequest reap;  // server-internal writes have no session
   reap.internal = true;
   reap.request = Delete("/gone");
-  EXPECT_NE(p.PrepareWrite(tree, reap, 7, 0, false).error().err(), proto::SESSION_EXPIRED);
+  EXPECT_NE(p.PrepareWrite(tree, reap, Zxid::FromRaw(7), 0, false).error().err(),
+            proto::SESSION_EXPIRED);
 }
 
 // A local session (localSessionsEnabled) is unknown to the leader: its
@@ -361,15 +363,16 @@ TEST(Preparer, PrepareWrite_LocalSession_WritesButOwnsNoEphemeral) {
   write.session_id = 9;
   write.local_session = true;
   write.request = Create("/p", "", proto::PERSISTENT);
-  EXPECT_TRUE(p.PrepareWrite(tree, write, 1, 0, /*session_live=*/false).has_create());
+  EXPECT_TRUE(
+      p.PrepareWrite(tree, write, Zxid::FromRaw(1), 0, /*session_live=*/false).has_create());
   write.request = Create("/e", "", proto::EPHEMERAL_SEQUENTIAL);
-  proto::Txn refused = p.PrepareWrite(tree, write, 2, 0, false);
+  proto::Txn refused = p.PrepareWrite(tree, write, Zxid::FromRaw(2), 0, false);
   ASSERT_TRUE(refused.has_error());
   EXPECT_EQ(refused.error().err(), proto::EPHEMERAL_ON_LOCAL_SESSION);
   proto::Request multi;
   *multi.mutable_multi()->add_ops()->mutable_create() = Create("/m", "", proto::EPHEMERAL).create();
   write.request = multi;
-  EXPECT_EQ(p.PrepareWrite(tree, write, 3, 0, false).error().err(),
+  EXPECT_EQ(p.PrepareWrite(tree, write, Zxid::FromRaw(3), 0, false).error().err(),
             proto::EPHEMERAL_ON_LOCAL_SESSION);
 }
 

@@ -202,7 +202,7 @@ TEST(Quota, ReloadedTree_SameDigestAndKeepsTracking) {
   proto::CreateTxn txn;
   txn.set_path("/a/c");
   txn.set_data("f");
-  ASSERT_TRUE(loaded.CreateNode(txn, 100, 1, &changes).ok());
+  ASSERT_TRUE(loaded.CreateNode(txn, Zxid::FromRaw(100), 1, &changes).ok());
   EXPECT_EQ(loaded.Find("/zookeeper/quota/a/zookeeper_stats")->data, "count=3,bytes=6");
 }
 

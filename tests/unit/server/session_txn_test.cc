@@ -27,7 +27,7 @@ TEST(SessionTxn, CreateSession_RecordsSessionAndTakesAZxid) {
   EXPECT_EQ(rec.session_id(), kSession2);
   EXPECT_EQ(rec.timeout_ms(), 12345);
   EXPECT_EQ(rec.password(), "pw");
-  EXPECT_EQ(h.sm().last_applied(), 1u);
+  EXPECT_EQ(h.sm().last_applied().raw(), 1u);
   h.MustWrite(Create("/x"));
   EXPECT_EQ(h.StatOf("/x").czxid(), 2);
 }

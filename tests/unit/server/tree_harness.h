@@ -136,21 +136,22 @@ class TreeHarness {
   Prepared Prepare(int64_t session, const proto::Request& request) {
     Prepared p;
     p.zxid = ++next_zxid_;
-    p.txn = preparer_.Prepare(sm_.tree(), session, request, p.zxid, TimeFor(p.zxid), &p.detail);
+    p.txn = preparer_.Prepare(sm_.tree(), session, request, ZxidOfStat(p.zxid), TimeFor(p.zxid),
+                              &p.detail);
     return p;
   }
 
   Prepared PrepareClose(int64_t session) {
     Prepared p;
     p.zxid = ++next_zxid_;
-    p.txn = preparer_.PrepareCloseSession(sm_.tree(), session, p.zxid, TimeFor(p.zxid));
+    p.txn = preparer_.PrepareCloseSession(sm_.tree(), session, ZxidOfStat(p.zxid), TimeFor(p.zxid));
     return p;
   }
 
   ApplyResult Apply(const Prepared& p) {
     last_changes_ = ChangeSet();
-    ApplyResult result = sm_.Apply(static_cast<uint64_t>(p.zxid), p.txn, &last_changes_);
-    preparer_.Applied(p.zxid);
+    ApplyResult result = sm_.Apply(ZxidOfStat(p.zxid), p.txn, &last_changes_);
+    preparer_.Applied(ZxidOfStat(p.zxid));
     if (result.error_detail.empty()) result.error_detail = p.detail;
     return result;
   }

@@ -24,6 +24,8 @@
 namespace zabkeeper::storage {
 namespace {
 
+using ::zab::Zxid;
+
 using server::StorageOp;
 using server::StorageWriter;
 using ::zabkeeper::testing::WaitUntil;
@@ -34,10 +36,10 @@ class Reports {
  public:
   StorageWriter::Reports Hooks() {
     StorageWriter::Reports r;
-    r.persisted = [this](uint64_t z) { Add(absl::StrCat("p", z)); };
+    r.persisted = [this](Zxid z) { Add(absl::StrCat("p", z.raw())); };
     r.accepted_epoch = [this](uint32_t e) { Add(absl::StrCat("a", e)); };
     r.current_epoch = [this](uint32_t e) { Add(absl::StrCat("c", e)); };
-    r.ack = [this](uint64_t to, uint64_t z) { Add(absl::StrCat("ack", z, "->", to)); };
+    r.ack = [this](uint64_t to, Zxid z) { Add(absl::StrCat("ack", z.raw(), "->", to)); };
     r.disk_full = [this](bool full) { Add(full ? "full" : "room"); };
     return r;
   }
@@ -77,20 +79,20 @@ std::vector<StorageOp> AppendAcked(uint64_t from, uint64_t to, uint64_t leader) 
 std::vector<StorageOp> One(StorageOp::Kind kind, uint64_t zxid = 0, uint32_t epoch = 0) {
   std::vector<StorageOp> ops(1);
   ops[0].kind = kind;
-  ops[0].zxid = zxid;
+  ops[0].zxid = Zxid::FromRaw(zxid);
   ops[0].epoch = epoch;
   return ops;
 }
 
 void ExpectLogHolds(const TxnLog& log, uint64_t n) {
-  auto all = log.ReadAfter(0, static_cast<size_t>(n) + 10);
+  auto all = log.ReadAfter(Zxid(), static_cast<size_t>(n) + 10);
   ASSERT_TRUE(all.ok()) << all.status();
   ASSERT_EQ(all->size(), n);
   for (uint64_t i = 0; i < n; ++i) {
     ASSERT_EQ((*all)[i].zxid.raw(), i + 1);
     ASSERT_EQ((*all)[i].txn, absl::StrCat("payload-", i + 1));
   }
-  EXPECT_EQ(log.LastZxid(), n);
+  EXPECT_EQ(log.LastZxid().raw(), n);
 }
 
 // Persisted reports must rise and end at `last`.
@@ -231,7 +233,7 @@ TEST(GroupCommit, TruncateAfterAppends_ReportsOnlyUpToTheTruncation) {
   writer.Start();
   // Synchronous: done when SubmitAndWait returns.
   writer.SubmitAndWait(One(StorageOp::kTruncate, 2));
-  EXPECT_EQ(log.LastZxid(), 2u);
+  EXPECT_EQ(log.LastZxid().raw(), 2u);
   writer.Stop();
   EXPECT_EQ(reports.Take(), (std::vector<std::string>{"p3"}))
       << "entries 4 and 5 are gone: reporting them would ACK a lie";
@@ -242,12 +244,12 @@ TEST(GroupCommit, InstallAfterAppends_ReportsNothingAndReplacesEverything) {
   auto& [log, state, epochs, reports, writer] = w;
   writer.Submit(Append(1, 5));
   std::vector<StorageOp> install = One(StorageOp::kInstall);
-  install[0].state.last_applied = 9;
+  install[0].state.last_applied = Zxid::FromRaw(9);
   writer.Submit(std::move(install));
   writer.Start();
   writer.Stop();
-  EXPECT_EQ(log.LastZxid(), 0u) << "the log before a snapshot is emptied";
-  EXPECT_EQ(state.LastApplied(), 9u);
+  EXPECT_EQ(log.LastZxid().raw(), 0u) << "the log before a snapshot is emptied";
+  EXPECT_EQ(state.LastApplied().raw(), 9u);
   EXPECT_TRUE(reports.Take().empty()) << "appends before an install must not be reported";
 }
 
@@ -308,9 +310,9 @@ TEST(GroupCommit, DiskReserve_AppendWaitsForRoom_ThenLands) {
   writer.Submit(Append(1, 3));
   ASSERT_TRUE(WaitUntil([&] { return reports.Saw("full"); }, std::chrono::seconds(5)));
   std::this_thread::sleep_for(3 * StorageWriter::kDiskRetry);
-  EXPECT_EQ(log.LastZxid(), 0u) << "written into the reserve";
+  EXPECT_EQ(log.LastZxid().raw(), 0u) << "written into the reserve";
   free_bytes = 1 << 20;
-  ASSERT_TRUE(WaitUntil([&] { return log.LastZxid() == 3; }, std::chrono::seconds(5)));
+  ASSERT_TRUE(WaitUntil([&] { return log.LastZxid().raw() == 3; }, std::chrono::seconds(5)));
   writer.Submit(Append(4, 4));
   writer.Stop();
   EXPECT_EQ(reports.Take(), (std::vector<std::string>{"full", "room", "p3", "p4"}));
@@ -328,12 +330,12 @@ TEST(GroupCommit, DiskReserve_CountsTheBatchBytes) {
   writer.set_disk_reserve([&] { return free_bytes.load(); }, 1000);
   writer.Start();
   writer.Submit(Append(1, 1));
-  ASSERT_TRUE(WaitUntil([&] { return log.LastZxid() == 1; }, std::chrono::seconds(5)));
+  ASSERT_TRUE(WaitUntil([&] { return log.LastZxid().raw() == 1; }, std::chrono::seconds(5)));
   writer.Submit(Append(2, 3));  // 18 bytes
   ASSERT_TRUE(WaitUntil([&] { return reports.Saw("full"); }, std::chrono::seconds(5)));
   free_bytes = 1000 + 500 + 18;  // once full: the reserve and half of it again
   writer.Stop();
-  EXPECT_EQ(log.LastZxid(), 3u);
+  EXPECT_EQ(log.LastZxid().raw(), 3u);
 }
 
 // Once full, room for the write alone is not enough: writes resume with half
@@ -352,10 +354,10 @@ TEST(GroupCommit, DiskReserve_ResumesOnlyWithAMargin) {
   free_bytes = 1000 + 9;      // room for the write, not for the margin
   const int64_t retries = 3;  // the writer re-checks every kDiskRetry
   std::this_thread::sleep_for(retries * StorageWriter::kDiskRetry);
-  EXPECT_EQ(log.LastZxid(), 0u) << "resumed inside the margin";
+  EXPECT_EQ(log.LastZxid().raw(), 0u) << "resumed inside the margin";
   EXPECT_FALSE(reports.Saw("room"));
   free_bytes = 1000 + 500 + 9;
-  ASSERT_TRUE(WaitUntil([&] { return log.LastZxid() == 1; }, std::chrono::seconds(5)));
+  ASSERT_TRUE(WaitUntil([&] { return log.LastZxid().raw() == 1; }, std::chrono::seconds(5)));
   writer.Stop();
   EXPECT_TRUE(reports.Saw("room"));
 }
@@ -374,7 +376,7 @@ TEST(GroupCommit, DiskReserve_StopWhileWaiting_DropsWhatWasNotWritten) {
   writer.Submit(One(StorageOp::kCurrentEpoch, 0, 3));
   ASSERT_TRUE(WaitUntil([&] { return reports.Saw("full"); }, std::chrono::seconds(5)));
   writer.Stop();
-  EXPECT_EQ(log.LastZxid(), 0u);
+  EXPECT_EQ(log.LastZxid().raw(), 0u);
   EXPECT_EQ(reports.Take(), (std::vector<std::string>{"full"})) << "nothing after the drop";
 }
 

@@ -19,6 +19,8 @@
 namespace zabkeeper::storage {
 namespace {
 
+using ::zab::Zxid;
+
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
@@ -30,7 +32,7 @@ std::vector<LogEntry> Entries(uint64_t from, uint64_t to) {
 }
 
 std::vector<uint64_t> LogZxids(const TxnLog& log) {
-  auto r = log.ReadAfter(0, 1 << 20);
+  auto r = log.ReadAfter(Zxid(), 1 << 20);
   EXPECT_TRUE(r.ok()) << r.status();
   std::vector<uint64_t> out;
   if (r.ok()) {
@@ -45,7 +47,7 @@ StateBatch SetNode(const std::string& name, const std::string& data, uint64_t ap
   proto::ZnodeRecord r;
   r.set_data(data);
   b.nodes.emplace_back("/" + name, r);
-  b.last_applied = applied;
+  b.last_applied = Zxid::FromRaw(applied);
   return b;
 }
 
@@ -90,8 +92,8 @@ TEST(MemoryDisk, Crash_UnsyncedLogSuffixIsLost_SyncedPrefixKept) {
   s.disk.Crash(/*keep=*/0, /*tear=*/false);
 
   EXPECT_THAT(LogZxids(s.log), ElementsAre(1, 2));
-  EXPECT_EQ(s.log.FirstZxid(), 1u);
-  EXPECT_EQ(s.log.LastZxid(), 2u);
+  EXPECT_EQ(s.log.FirstZxid().raw(), 1u);
+  EXPECT_EQ(s.log.LastZxid().raw(), 2u);
   EXPECT_EQ(s.disk.pending(), 0u);
 }
 
@@ -99,7 +101,7 @@ TEST(MemoryDisk, Sync_MakesUnsyncedWritesSurviveCrash) {
   Server s;
   ASSERT_TRUE(s.log.AppendUnsynced(Entries(1, 3)).ok());
   ASSERT_TRUE(s.state.Write(SetNode("a", "x", 3)).ok());
-  ASSERT_TRUE(s.log.PurgeBefore(2).ok());
+  ASSERT_TRUE(s.log.PurgeBefore(Zxid::FromRaw(2)).ok());
   EXPECT_EQ(s.disk.pending(), 3u);
   ASSERT_TRUE(s.disk.Sync().ok());
   EXPECT_EQ(s.disk.pending(), 0u);
@@ -108,7 +110,7 @@ TEST(MemoryDisk, Sync_MakesUnsyncedWritesSurviveCrash) {
   s.disk.Crash(/*keep=*/100, /*tear=*/true);  // nothing pending: nothing to lose
 
   EXPECT_THAT(LogZxids(s.log), ElementsAre(2, 3));
-  EXPECT_EQ(s.state.LastApplied(), 3u);
+  EXPECT_EQ(s.state.LastApplied().raw(), 3u);
   EXPECT_EQ(Load(s.state).nodes.at("/a"), "x");
 }
 
@@ -121,7 +123,7 @@ void QueueFiveWrites(Server& s) {
   ASSERT_TRUE(s.state.Write(SetNode("a", "1", 1)).ok());
   ASSERT_TRUE(s.log.AppendUnsynced(Entries(2, 2)).ok());
   ASSERT_TRUE(s.state.Write(SetNode("b", "2", 2)).ok());
-  ASSERT_TRUE(s.log.PurgeBefore(2).ok());
+  ASSERT_TRUE(s.log.PurgeBefore(Zxid::FromRaw(2)).ok());
   ASSERT_EQ(s.disk.pending(), 5u);
 }
 
@@ -152,9 +154,9 @@ Expected AfterKeeping(size_t k) {
 
 void ExpectState(Server& s, const Expected& want) {
   EXPECT_EQ(LogZxids(s.log), want.log);
-  EXPECT_EQ(s.log.FirstZxid(), want.first_zxid);
-  EXPECT_EQ(s.log.LastZxid(), want.last_zxid);
-  EXPECT_EQ(s.state.LastApplied(), want.last_applied);
+  EXPECT_EQ(s.log.FirstZxid().raw(), want.first_zxid);
+  EXPECT_EQ(s.log.LastZxid().raw(), want.last_zxid);
+  EXPECT_EQ(s.state.LastApplied().raw(), want.last_applied);
   std::vector<std::string> paths;
   for (const auto& [path, data] : Load(s.state).nodes) paths.push_back(path);
   EXPECT_EQ(paths, want.nodes);
@@ -175,8 +177,8 @@ TEST(MemoryDisk, StateWriteQueuedAfterAppend_SurvivesOnlyIfTheAppendDoes) {
   QueueFiveWrites(s);
   s.disk.Crash(/*keep=*/1, /*tear=*/false);
   // The append of zxid 1 made it, the state write behind it did not.
-  EXPECT_EQ(s.log.LastZxid(), 1u);
-  EXPECT_EQ(s.state.LastApplied(), 0u);
+  EXPECT_EQ(s.log.LastZxid().raw(), 1u);
+  EXPECT_EQ(s.state.LastApplied().raw(), 0u);
   EXPECT_THAT(Load(s.state).nodes, IsEmpty());
 }
 
@@ -196,15 +198,15 @@ TEST(MemoryDisk, Crash_RestoresPurgedLogAndOverwrittenState) {
   Server s;
   ASSERT_TRUE(s.log.Append(Entries(1, 5)).ok());
   ASSERT_TRUE(s.state.ReplaceAll(SetNode("a", "old", 5)).ok());
-  ASSERT_TRUE(s.log.PurgeBefore(4).ok());
+  ASSERT_TRUE(s.log.PurgeBefore(Zxid::FromRaw(4)).ok());
   ASSERT_TRUE(s.state.Write(SetNode("a", "new", 6)).ok());
-  EXPECT_EQ(s.log.FirstZxid(), 4u);
+  EXPECT_EQ(s.log.FirstZxid().raw(), 4u);
 
   s.disk.Crash(/*keep=*/0, /*tear=*/false);
 
-  EXPECT_EQ(s.log.FirstZxid(), 1u);
-  EXPECT_EQ(s.log.LastZxid(), 5u);
-  EXPECT_EQ(s.state.LastApplied(), 5u);
+  EXPECT_EQ(s.log.FirstZxid().raw(), 1u);
+  EXPECT_EQ(s.log.LastZxid().raw(), 5u);
+  EXPECT_EQ(s.state.LastApplied().raw(), 5u);
   EXPECT_EQ(Load(s.state).nodes.at("/a"), "old");
 }
 
@@ -224,7 +226,7 @@ TEST(MemoryDisk, AfterCrash_AppendContinuesFromTheDurableLog) {
 TEST(MemoryDisk, DurableMutations_SurviveCrashWithNothingKept) {
   Server s;
   ASSERT_TRUE(s.log.Append(Entries(1, 5)).ok());
-  ASSERT_TRUE(s.log.TruncateAfter(3).ok());
+  ASSERT_TRUE(s.log.TruncateAfter(Zxid::FromRaw(3)).ok());
   StateBatch full = SetNode("snap", "s", 3);
   proto::SessionRecord session;
   session.set_session_id(42);
@@ -241,7 +243,7 @@ TEST(MemoryDisk, DurableMutations_SurviveCrashWithNothingKept) {
   Loaded loaded = Load(s.state);
   EXPECT_EQ(loaded.nodes, (std::map<std::string, std::string>{{"/snap", "s"}}));
   EXPECT_THAT(loaded.sessions, ElementsAre(42));
-  EXPECT_EQ(s.state.LastApplied(), 3u);
+  EXPECT_EQ(s.state.LastApplied().raw(), 3u);
   EXPECT_EQ(s.epochs.AcceptedEpoch(), 7u);
   EXPECT_EQ(s.epochs.CurrentEpoch(), 6u);
 }
@@ -251,7 +253,7 @@ TEST(MemoryDisk, DurableMutation_AlsoSyncsEarlierWritesOfOtherStores) {
   ASSERT_TRUE(s.state.Write(SetNode("a", "1", 1)).ok());
   ASSERT_TRUE(s.epochs.SetAcceptedEpoch(1).ok());  // one disk, one sync for all
   s.disk.Crash(/*keep=*/0, /*tear=*/false);
-  EXPECT_EQ(s.state.LastApplied(), 1u);
+  EXPECT_EQ(s.state.LastApplied().raw(), 1u);
 }
 
 TEST(MemoryDisk, Append_CountsOneSyncOnLogAndDisk_AppendUnsyncedNone) {
@@ -302,15 +304,15 @@ TEST(MemoryDisk, FailedDisk_EveryMutationFailsAndChangesNothing) {
 
   EXPECT_EQ(s.log.Append(Entries(4, 4)).code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(s.log.AppendUnsynced(Entries(4, 4)).code(), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(s.log.TruncateAfter(1).code(), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(s.log.PurgeBefore(3).code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(s.log.TruncateAfter(Zxid::FromRaw(1)).code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(s.log.PurgeBefore(Zxid::FromRaw(3)).code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(s.state.Write(SetNode("b", "2", 4)).code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(s.state.ReplaceAll(StateBatch{}).code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(s.epochs.SetAcceptedEpoch(2).code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(s.epochs.SetCurrentEpoch(2).code(), absl::StatusCode::kDataLoss);
 
   EXPECT_THAT(LogZxids(s.log), ElementsAre(1, 2, 3));
-  EXPECT_EQ(s.state.LastApplied(), 3u);
+  EXPECT_EQ(s.state.LastApplied().raw(), 3u);
   EXPECT_EQ(Load(s.state).nodes, (std::map<std::string, std::string>{{"/a", "1"}}));
   EXPECT_EQ(s.epochs.AcceptedEpoch(), 1u);
   EXPECT_EQ(s.epochs.CurrentEpoch(), 1u);
@@ -323,10 +325,10 @@ TEST(MemoryDisk, WriteWhoseSyncFailed_StaysVisibleAndSurvivesOnlyIfKept) {
     Server s;
     s.disk.FailNextSync();
     ASSERT_FALSE(s.log.Append(Entries(1, 1)).ok());
-    EXPECT_EQ(s.log.LastZxid(), 1u);  // in the page cache
+    EXPECT_EQ(s.log.LastZxid().raw(), 1u);  // in the page cache
     EXPECT_EQ(s.disk.pending(), 1u);
     s.disk.Crash(keep, /*tear=*/false);
-    EXPECT_EQ(s.log.LastZxid(), keep == 0 ? 0u : 1u);
+    EXPECT_EQ(s.log.LastZxid().raw(), keep == 0 ? 0u : 1u);
   }
 }
 
@@ -343,7 +345,7 @@ TEST(MemoryDisk, AfterCrash_FailedDiskWorksAgain) {
   ASSERT_TRUE(s.disk.Sync().ok());
   s.disk.Crash(/*keep=*/0, /*tear=*/false);
   EXPECT_EQ(s.epochs.AcceptedEpoch(), 2u);
-  EXPECT_EQ(s.log.LastZxid(), 1u);
+  EXPECT_EQ(s.log.LastZxid().raw(), 1u);
 }
 
 TEST(MemoryDisk, Crash_ClearsAnUnfiredFailNextSync) {
@@ -366,7 +368,7 @@ TEST(MemoryDisk, DestroyedStore_DropsItsPendingWritesOnly) {
   }
   EXPECT_EQ(disk.pending(), 1u);
   disk.Crash(/*keep=*/1, /*tear=*/false);
-  EXPECT_EQ(log.LastZxid(), 1u);
+  EXPECT_EQ(log.LastZxid().raw(), 1u);
 }
 
 TEST(MemoryDisk, TwoDisks_AreIndependent) {
@@ -376,8 +378,8 @@ TEST(MemoryDisk, TwoDisks_AreIndependent) {
   ASSERT_TRUE(b.log.AppendUnsynced(Entries(1, 1)).ok());
   a.disk.FailNextSync();
   a.disk.Crash(/*keep=*/0, /*tear=*/false);
-  EXPECT_EQ(a.log.LastZxid(), 0u);
-  EXPECT_EQ(b.log.LastZxid(), 1u);
+  EXPECT_EQ(a.log.LastZxid().raw(), 0u);
+  EXPECT_EQ(b.log.LastZxid().raw(), 1u);
   EXPECT_EQ(b.disk.pending(), 1u);
   EXPECT_TRUE(b.disk.Sync().ok());
 }
@@ -404,9 +406,9 @@ TEST(MemoryDisk, ConcurrentWritersAndSyncs_KeepEveryWriteAndOrder) {
   syncer.join();
   ASSERT_TRUE(s.disk.Sync().ok());
   s.disk.Crash(/*keep=*/0, /*tear=*/false);
-  EXPECT_EQ(s.log.LastZxid(), kRounds);
+  EXPECT_EQ(s.log.LastZxid().raw(), kRounds);
   EXPECT_EQ(LogZxids(s.log).size(), kRounds);
-  EXPECT_EQ(s.state.LastApplied(), kRounds);
+  EXPECT_EQ(s.state.LastApplied().raw(), kRounds);
   EXPECT_EQ(Load(s.state).nodes.size(), kRounds);
   EXPECT_EQ(s.epochs.AcceptedEpoch(), kRounds);
 }
@@ -421,13 +423,13 @@ TEST(MemoryStoresWithoutDisk, Mutations_AreFinalAndCounted) {
   ASSERT_TRUE(log.AppendUnsynced(Entries(4, 5)).ok());
   ASSERT_TRUE(log.Append({}).ok());  // counted, as before disks existed
   EXPECT_EQ(log.SyncCount(), 2u);
-  ASSERT_TRUE(log.PurgeBefore(2).ok());
-  ASSERT_TRUE(log.TruncateAfter(4).ok());
+  ASSERT_TRUE(log.PurgeBefore(Zxid::FromRaw(2)).ok());
+  ASSERT_TRUE(log.TruncateAfter(Zxid::FromRaw(4)).ok());
   EXPECT_THAT(LogZxids(log), ElementsAre(2, 3, 4));
   ASSERT_TRUE(state.Write(SetNode("a", "1", 1)).ok());
   ASSERT_TRUE(state.ReplaceAll(SetNode("b", "2", 2)).ok());
   EXPECT_EQ(Load(state).nodes, (std::map<std::string, std::string>{{"/b", "2"}}));
-  EXPECT_EQ(state.LastApplied(), 2u);
+  EXPECT_EQ(state.LastApplied().raw(), 2u);
   ASSERT_TRUE(epochs.SetAcceptedEpoch(3).ok());
   ASSERT_TRUE(epochs.SetCurrentEpoch(2).ok());
   EXPECT_EQ(epochs.AcceptedEpoch(), 3u);
@@ -442,8 +444,8 @@ TEST(MemoryStoresWithoutDisk, StoreOffDisk_IsUntouchedByAnotherStoresDisk) {
   ASSERT_TRUE(off_disk.AppendUnsynced(Entries(1, 1)).ok());
   EXPECT_EQ(disk.pending(), 1u);
   disk.Crash(/*keep=*/0, /*tear=*/false);
-  EXPECT_EQ(on_disk.LastZxid(), 0u);
-  EXPECT_EQ(off_disk.LastZxid(), 1u);
+  EXPECT_EQ(on_disk.LastZxid().raw(), 0u);
+  EXPECT_EQ(off_disk.LastZxid().raw(), 1u);
 }
 
 }  // namespace

@@ -13,6 +13,8 @@
 namespace zabkeeper::storage {
 namespace {
 
+using ::zab::Zxid;
+
 // Runs in a fresh process (threadsafe death-test style re-executes the
 // binary): opens the store with the mode on, makes currentEpoch 7 durable,
 // then writes a znode through the WAL without a sync (as a log purge
@@ -47,10 +49,10 @@ void WriteStateThenDie(const std::string& dir) {
     proto::ZnodeRecord record;
     record.set_data("at " + std::to_string(applied));
     batch.nodes.emplace_back("/n" + std::to_string(applied), record);
-    batch.last_applied = applied;
+    batch.last_applied = Zxid::FromRaw(applied);
     if (!(*state)->Write(batch).ok()) _exit(4);
     if (applied == 5 && !(*rocks)->FlushState().ok()) _exit(5);
-    if ((*state)->DurableApplied() != 5) _exit(6);
+    if ((*state)->DurableApplied().raw() != 5) _exit(6);
   }
   _exit(0);
 }
@@ -145,8 +147,8 @@ TEST_F(PowerLossTest, KilledWithUnflushedState_ReopensAtTheDurablePoint) {
   ASSERT_TRUE(rocks.ok()) << rocks.status();
   auto state = RocksStateStore::Open(rocks->get());
   ASSERT_TRUE(state.ok());
-  EXPECT_EQ((*state)->LastApplied(), 5u);
-  EXPECT_EQ((*state)->DurableApplied(), 5u);
+  EXPECT_EQ((*state)->LastApplied().raw(), 5u);
+  EXPECT_EQ((*state)->DurableApplied().raw(), 5u);
   std::vector<std::string> paths;
   ASSERT_TRUE((*state)
                   ->Load(

@@ -17,6 +17,8 @@
 namespace zabkeeper::storage {
 namespace {
 
+using ::zab::Zxid;
+
 using server::ApplyResult;
 using server::StateMachine;
 using server::Znode;
@@ -61,7 +63,7 @@ void CloseDb(Db& db) {
 // Serialized form of a whole state, comparable with ==.
 std::vector<std::string> Flatten(const StateBatch& batch) {
   std::vector<std::string> out;
-  out.push_back(absl::StrCat("last_applied=", batch.last_applied));
+  out.push_back(absl::StrCat("last_applied=", batch.last_applied.raw()));
   for (const auto& [path, record] : batch.nodes) {
     out.push_back(absl::StrCat("node ", path, " ", record ? record->ShortDebugString() : "-"));
   }
@@ -209,7 +211,7 @@ TEST(RocksPersistence, WriteCloseReopen_LoadsIdenticalStateAndDigest) {
 
   Db reopened = OpenDb(dir.Sub("db"));
   ASSERT_NE(reopened.state, nullptr);
-  EXPECT_EQ(reopened.state->LastApplied(), static_cast<uint64_t>(h.last_zxid()));
+  EXPECT_EQ(reopened.state->LastApplied().raw(), static_cast<uint64_t>(h.last_zxid()));
   StateMachine loaded;
   ASSERT_TRUE(loaded.LoadFrom(*reopened.state).ok());
   EXPECT_EQ(Flatten(loaded.FullState()), Flatten(full));
@@ -247,7 +249,7 @@ TEST(RocksPersistence, Reloaded_ContinuesSequenceNumbering) {
   std::string detail;
   proto::Txn txn =
       preparer.Prepare(loaded.tree(), 1, Create("/s/x-", "", proto::PERSISTENT_SEQUENTIAL),
-                       h.last_zxid() + 1, 0, &detail);
+                       server::ZxidOfStat(h.last_zxid() + 1), 0, &detail);
   ASSERT_EQ(txn.body_case(), proto::Txn::kCreate) << detail;
   EXPECT_EQ(txn.create().path(), "/s/x-0000000002");
 }
@@ -260,7 +262,7 @@ TEST(RocksPersistence, StaleStatePlusLogTail_ReplaysToSameState) {
   w.Write(1, Create("/a", "1"));
   w.Write(1, Create("/a/s-", "", proto::PERSISTENT_SEQUENTIAL));
   w.Persist();  // state as of zxid 2
-  const uint64_t persisted = h.sm().last_applied();
+  const uint64_t persisted = h.sm().last_applied().raw();
   w.Write(1, SetData("/a", "2"));
   w.Write(1, Create("/a/s-", "", proto::PERSISTENT_SEQUENTIAL));
   w.Write(1, Delete("/a/s-0000000000"));
@@ -269,7 +271,7 @@ TEST(RocksPersistence, StaleStatePlusLogTail_ReplaysToSameState) {
   CloseDb(db);
 
   Db reopened = OpenDb(dir.Sub("db"));
-  ASSERT_EQ(reopened.state->LastApplied(), persisted);
+  ASSERT_EQ(reopened.state->LastApplied().raw(), persisted);
   StateMachine recovered;
   ASSERT_TRUE(recovered.LoadFrom(*reopened.state).ok());
   auto tail = reopened.log->ReadAfter(recovered.last_applied(), 1000);
@@ -279,7 +281,7 @@ TEST(RocksPersistence, StaleStatePlusLogTail_ReplaysToSameState) {
     proto::Txn txn;
     ASSERT_TRUE(txn.ParseFromString(e.txn));
     server::ChangeSet changes;
-    recovered.Apply(static_cast<int64_t>(e.zxid.raw()), txn, &changes);
+    recovered.Apply(e.zxid, txn, &changes);
   }
   EXPECT_EQ(recovered.tree().digest(), h.tree().digest());
   EXPECT_EQ(Flatten(recovered.FullState()), Flatten(h.sm().FullState()));
@@ -317,23 +319,23 @@ TEST(RocksPersistence, DurableApplied_FollowsFlushesAndReplaceAll) {
   auto batch_at = [](uint64_t applied) {
     StateBatch b;
     b.nodes = {{"/n" + std::to_string(applied), proto::ZnodeRecord()}};
-    b.last_applied = applied;
+    b.last_applied = Zxid::FromRaw(applied);
     return b;
   };
   ASSERT_TRUE(db.state->Write(batch_at(5)).ok());
-  EXPECT_EQ(db.state->LastApplied(), 5u);
-  EXPECT_EQ(db.state->DurableApplied(), 0u) << "nothing flushed yet";
+  EXPECT_EQ(db.state->LastApplied().raw(), 5u);
+  EXPECT_EQ(db.state->DurableApplied().raw(), 0u) << "nothing flushed yet";
   ASSERT_TRUE(db.rocks->FlushState().ok());
-  EXPECT_EQ(db.state->DurableApplied(), 5u);
+  EXPECT_EQ(db.state->DurableApplied().raw(), 5u);
   ASSERT_TRUE(db.state->Write(batch_at(9)).ok());
-  EXPECT_EQ(db.state->DurableApplied(), 5u);
+  EXPECT_EQ(db.state->DurableApplied().raw(), 5u);
   ASSERT_TRUE(db.state->ReplaceAll(batch_at(12)).ok());
-  EXPECT_EQ(db.state->DurableApplied(), 12u);
+  EXPECT_EQ(db.state->DurableApplied().raw(), 12u);
   ASSERT_TRUE(db.state->Write(batch_at(14)).ok());
   CloseDb(db);  // a clean close flushes what skipped the WAL
   Db reopened = OpenDb(dir.Sub("durable"));
-  EXPECT_EQ(reopened.state->LastApplied(), 14u);
-  EXPECT_EQ(reopened.state->DurableApplied(), 14u);
+  EXPECT_EQ(reopened.state->LastApplied().raw(), 14u);
+  EXPECT_EQ(reopened.state->DurableApplied().raw(), 14u);
 }
 
 TEST(RocksPersistence, TakeBatch_HoldsOnlyTouchedPathsAndDeletions) {
@@ -344,7 +346,7 @@ TEST(RocksPersistence, TakeBatch_HoldsOnlyTouchedPathsAndDeletions) {
   h.MustWrite(Delete("/a/b"));
   h.MustWrite(SetData("/a", "x"));
   StateBatch batch = h.sm().TakeBatch();
-  EXPECT_EQ(batch.last_applied, static_cast<uint64_t>(h.last_zxid()));
+  EXPECT_EQ(batch.last_applied.raw(), static_cast<uint64_t>(h.last_zxid()));
   ASSERT_EQ(batch.nodes.size(), 2u);
   EXPECT_EQ(batch.nodes[0].first, "/a");
   ASSERT_TRUE(batch.nodes[0].second.has_value());

@@ -16,6 +16,8 @@
 namespace zabkeeper::storage {
 namespace {
 
+using ::zab::Zxid;
+
 // A backend owns one TxnLog, StateStore and EpochStore. Reopen() simulates a
 // restart: for RocksDB it closes and reopens the database from disk; memory
 // storage keeps its objects (it has no restart), so the same assertions hold.
@@ -102,7 +104,7 @@ std::vector<uint64_t> Zxids(const std::vector<LogEntry>& entries) {
 }
 
 std::vector<LogEntry> ReadAll(TxnLog* log) {
-  auto r = log->ReadAfter(0, 1 << 20);
+  auto r = log->ReadAfter(Zxid(), 1 << 20);
   EXPECT_TRUE(r.ok()) << r.status();
   return r.ok() ? *r : std::vector<LogEntry>{};
 }
@@ -110,8 +112,8 @@ std::vector<LogEntry> ReadAll(TxnLog* log) {
 // ---- TxnLog
 
 TYPED_TEST(StorageContract, TxnLog_Empty_HasZeroBounds) {
-  EXPECT_EQ(this->b_.log()->FirstZxid(), 0u);
-  EXPECT_EQ(this->b_.log()->LastZxid(), 0u);
+  EXPECT_EQ(this->b_.log()->FirstZxid().raw(), 0u);
+  EXPECT_EQ(this->b_.log()->LastZxid().raw(), 0u);
   EXPECT_TRUE(ReadAll(this->b_.log()).empty());
 }
 
@@ -127,20 +129,20 @@ TYPED_TEST(StorageContract, TxnLog_Append_ReadsBackInOrderWithPayloads) {
               ::testing::ElementsAre(1, 2, 3, 4, (uint64_t{1} << 32) + 1, uint64_t{2} << 32));
   EXPECT_EQ(all[1].txn, "txn-2");
   EXPECT_EQ(all[5].txn, "e2");
-  EXPECT_EQ(log->FirstZxid(), 1u);
-  EXPECT_EQ(log->LastZxid(), uint64_t{2} << 32);
+  EXPECT_EQ(log->FirstZxid().raw(), 1u);
+  EXPECT_EQ(log->LastZxid().raw(), uint64_t{2} << 32);
 }
 
 TYPED_TEST(StorageContract, TxnLog_ReadAfter_IsExclusiveAndBounded) {
   TxnLog* log = this->b_.log();
   ASSERT_TRUE(log->Append(Entries(1, 10)).ok());
-  auto r = log->ReadAfter(3, 4);
+  auto r = log->ReadAfter(Zxid::FromRaw(3), 4);
   ASSERT_TRUE(r.ok());
   EXPECT_THAT(Zxids(*r), ::testing::ElementsAre(4, 5, 6, 7));
-  r = log->ReadAfter(10, 5);
+  r = log->ReadAfter(Zxid::FromRaw(10), 5);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->empty());
-  r = log->ReadAfter(9, 0);
+  r = log->ReadAfter(Zxid::FromRaw(9), 0);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->empty());
 }
@@ -153,7 +155,7 @@ TYPED_TEST(StorageContract, TxnLog_OutOfOrderAppend_RejectedAndNothingWritten) {
   std::vector<LogEntry> unordered = {{::zab::Zxid::FromRaw(7), "a"},
                                      {::zab::Zxid::FromRaw(6), "b"}};
   EXPECT_FALSE(log->Append(unordered).ok());
-  EXPECT_EQ(log->LastZxid(), 5u);
+  EXPECT_EQ(log->LastZxid().raw(), 5u);
   EXPECT_THAT(Zxids(ReadAll(log)), ::testing::ElementsAre(1, 2, 3, 4, 5));
 }
 
@@ -169,49 +171,49 @@ TYPED_TEST(StorageContract, TxnLog_Append_CountsOneSyncPerBatch) {
 TYPED_TEST(StorageContract, TxnLog_TruncateAfter_RemovesTail) {
   TxnLog* log = this->b_.log();
   ASSERT_TRUE(log->Append(Entries(1, 10)).ok());
-  ASSERT_TRUE(log->TruncateAfter(6).ok());
-  EXPECT_EQ(log->LastZxid(), 6u);
+  ASSERT_TRUE(log->TruncateAfter(Zxid::FromRaw(6)).ok());
+  EXPECT_EQ(log->LastZxid().raw(), 6u);
   EXPECT_THAT(Zxids(ReadAll(log)), ::testing::ElementsAre(1, 2, 3, 4, 5, 6));
   // The log continues from the truncation point (ZAB TRUNC then new entries).
   ASSERT_TRUE(log->Append({{::zab::Zxid::FromRaw(7), "new7"}}).ok());
   EXPECT_EQ(ReadAll(log).back().txn, "new7");
-  ASSERT_TRUE(log->TruncateAfter(100).ok());  // beyond the end: no-op
-  EXPECT_EQ(log->LastZxid(), 7u);
-  ASSERT_TRUE(log->TruncateAfter(0).ok());
-  EXPECT_EQ(log->LastZxid(), 0u);
-  EXPECT_EQ(log->FirstZxid(), 0u);
+  ASSERT_TRUE(log->TruncateAfter(Zxid::FromRaw(100)).ok());  // beyond the end: no-op
+  EXPECT_EQ(log->LastZxid().raw(), 7u);
+  ASSERT_TRUE(log->TruncateAfter(Zxid()).ok());
+  EXPECT_EQ(log->LastZxid().raw(), 0u);
+  EXPECT_EQ(log->FirstZxid().raw(), 0u);
   EXPECT_TRUE(ReadAll(log).empty());
 }
 
 TYPED_TEST(StorageContract, TxnLog_TruncateAfterMaxZxid_KeepsEverything) {
   TxnLog* log = this->b_.log();
   ASSERT_TRUE(log->Append(Entries(1, 3)).ok());
-  ASSERT_TRUE(log->TruncateAfter(~uint64_t{0}).ok());
+  ASSERT_TRUE(log->TruncateAfter(Zxid::FromRaw(~uint64_t{0})).ok());
   EXPECT_THAT(Zxids(ReadAll(log)), ::testing::ElementsAre(1, 2, 3));
-  EXPECT_EQ(log->LastZxid(), 3u);
+  EXPECT_EQ(log->LastZxid().raw(), 3u);
 }
 
 TYPED_TEST(StorageContract, TxnLog_PurgeBefore_RemovesHead) {
   TxnLog* log = this->b_.log();
   ASSERT_TRUE(log->Append(Entries(1, 10)).ok());
-  ASSERT_TRUE(log->PurgeBefore(4).ok());
-  EXPECT_EQ(log->FirstZxid(), 4u);
-  EXPECT_EQ(log->LastZxid(), 10u);
+  ASSERT_TRUE(log->PurgeBefore(Zxid::FromRaw(4)).ok());
+  EXPECT_EQ(log->FirstZxid().raw(), 4u);
+  EXPECT_EQ(log->LastZxid().raw(), 10u);
   EXPECT_EQ(ReadAll(log).size(), 7u);
-  ASSERT_TRUE(log->PurgeBefore(1).ok());  // nothing older: no-op
-  EXPECT_EQ(log->FirstZxid(), 4u);
+  ASSERT_TRUE(log->PurgeBefore(Zxid::FromRaw(1)).ok());  // nothing older: no-op
+  EXPECT_EQ(log->FirstZxid().raw(), 4u);
   ASSERT_TRUE(log->Append(Entries(11, 11)).ok());
-  EXPECT_EQ(log->LastZxid(), 11u);
+  EXPECT_EQ(log->LastZxid().raw(), 11u);
 }
 
 TYPED_TEST(StorageContract, TxnLog_Reopen_KeepsEntriesAndBounds) {
   ASSERT_TRUE(this->b_.log()->Append(Entries(1, 20)).ok());
-  ASSERT_TRUE(this->b_.log()->PurgeBefore(5).ok());
-  ASSERT_TRUE(this->b_.log()->TruncateAfter(15).ok());
+  ASSERT_TRUE(this->b_.log()->PurgeBefore(Zxid::FromRaw(5)).ok());
+  ASSERT_TRUE(this->b_.log()->TruncateAfter(Zxid::FromRaw(15)).ok());
   this->b_.Reopen();
   TxnLog* log = this->b_.log();
-  EXPECT_EQ(log->FirstZxid(), 5u);
-  EXPECT_EQ(log->LastZxid(), 15u);
+  EXPECT_EQ(log->FirstZxid().raw(), 5u);
+  EXPECT_EQ(log->LastZxid().raw(), 15u);
   std::vector<LogEntry> all = ReadAll(log);
   ASSERT_EQ(all.size(), 11u);
   EXPECT_EQ(all.front().txn, "txn-5");
@@ -271,7 +273,7 @@ TYPED_TEST(StorageContract, StateStore_Empty_LoadsNothing) {
   Loaded l = LoadAll(*this->b_.state());
   EXPECT_TRUE(l.nodes.empty());
   EXPECT_TRUE(l.sessions.empty());
-  EXPECT_EQ(this->b_.state()->LastApplied(), 0u);
+  EXPECT_EQ(this->b_.state()->LastApplied().raw(), 0u);
 }
 
 TYPED_TEST(StorageContract, StateStore_Write_PutsDeletesAndStampsLastApplied) {
@@ -283,16 +285,16 @@ TYPED_TEST(StorageContract, StateStore_Write_PutsDeletesAndStampsLastApplied) {
               {"/a-b", Node("3", 3)},
               {"/a0", Node("4", 4)}};
   b1.sessions = {{5, Session(5, 4000)}, {-7, Session(-7, 9000)}};
-  b1.last_applied = 10;
+  b1.last_applied = Zxid::FromRaw(10);
   ASSERT_TRUE(st->Write(b1).ok());
-  EXPECT_EQ(st->LastApplied(), 10u);
+  EXPECT_EQ(st->LastApplied().raw(), 10u);
 
   StateBatch b2;
   b2.nodes = {{"/a0", std::nullopt}, {"/a", Node("changed", 1)}};
   b2.sessions = {{5, std::nullopt}};
-  b2.last_applied = 11;
+  b2.last_applied = Zxid::FromRaw(11);
   ASSERT_TRUE(st->Write(b2).ok());
-  EXPECT_EQ(st->LastApplied(), 11u);
+  EXPECT_EQ(st->LastApplied().raw(), 11u);
 
   Loaded l = LoadAll(*st);
   // Path order: every parent before its children.
@@ -305,9 +307,9 @@ TYPED_TEST(StorageContract, StateStore_Write_PutsDeletesAndStampsLastApplied) {
 
 TYPED_TEST(StorageContract, StateStore_EmptyBatch_StillAdvancesLastApplied) {
   StateBatch b;
-  b.last_applied = 42;
+  b.last_applied = Zxid::FromRaw(42);
   ASSERT_TRUE(this->b_.state()->Write(b).ok());
-  EXPECT_EQ(this->b_.state()->LastApplied(), 42u);
+  EXPECT_EQ(this->b_.state()->LastApplied().raw(), 42u);
 }
 
 TYPED_TEST(StorageContract, StateStore_ReplaceAll_DropsEverythingElse) {
@@ -315,17 +317,17 @@ TYPED_TEST(StorageContract, StateStore_ReplaceAll_DropsEverythingElse) {
   StateBatch b1;
   b1.nodes = {{"/", Node("", 0)}, {"/old", Node("o", 1)}};
   b1.sessions = {{1, Session(1, 4000)}, {int64_t{-1}, Session(-1, 4000)}};
-  b1.last_applied = 5;
+  b1.last_applied = Zxid::FromRaw(5);
   ASSERT_TRUE(st->Write(b1).ok());
   StateBatch full;
   full.nodes = {{"/", Node("root", 0)}, {"/new", Node("n", 9)}};
   full.sessions = {{2, Session(2, 5000)}};
-  full.last_applied = 9;
+  full.last_applied = Zxid::FromRaw(9);
   ASSERT_TRUE(st->ReplaceAll(full).ok());
   Loaded l = LoadAll(*st);
   EXPECT_THAT(Paths(l), ::testing::ElementsAre("/", "/new"));
   EXPECT_THAT(l.sessions, ::testing::ElementsAre(2));
-  EXPECT_EQ(st->LastApplied(), 9u);
+  EXPECT_EQ(st->LastApplied().raw(), 9u);
 }
 
 TYPED_TEST(StorageContract, StateStore_Load_StopsAtFirstVisitorError) {
@@ -353,11 +355,11 @@ TYPED_TEST(StorageContract, StateStore_Reopen_KeepsStateAndLastApplied) {
   StateBatch b;
   b.nodes = {{"/", Node("", 0)}, {"/x", Node(std::string("bin\0ary", 7), 3)}};
   b.sessions = {{77, Session(77, 6000)}};
-  b.last_applied = 3;
+  b.last_applied = Zxid::FromRaw(3);
   ASSERT_TRUE(this->b_.state()->Write(b).ok());
   Loaded before = LoadAll(*this->b_.state());
   this->b_.Reopen();
-  EXPECT_EQ(this->b_.state()->LastApplied(), 3u);
+  EXPECT_EQ(this->b_.state()->LastApplied().raw(), 3u);
   Loaded after = LoadAll(*this->b_.state());
   EXPECT_EQ(after.nodes, before.nodes);
   EXPECT_EQ(after.sessions, before.sessions);
