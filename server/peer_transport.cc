@@ -86,6 +86,18 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
         });
   }
 
+  // On the event loop: cuts the link unless it is up within `limit`.
+  void ArmHandshakeDeadline(std::chrono::milliseconds limit) {
+    auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), limit);
+    timer->async_wait([weak = weak_from_this(), timer, limit](const asio::error_code& ec) {
+      std::shared_ptr<PeerLink> self = weak.lock();
+      if (ec || self == nullptr || self->up_) return;
+      LOG(WARNING) << "peer link " << (self->sid_ == 0 ? "(accepted)" : std::to_string(self->sid_))
+                   << ": no handshake within " << limit.count() << " ms; closing";
+      self->Fail();
+    });
+  }
+
   // False when the link is closed or over its bound (then it is cut).
   bool Send(const proto::PeerFrame& frame) {
     std::string bytes = Encode(frame);
@@ -355,6 +367,7 @@ void PeerTransport::Accept() {
       asio::error_code ignored;
       socket.set_option(asio::ip::tcp::no_delay(true), ignored);
       auto link = std::make_shared<PeerLink>(this, std::move(socket), 0, nullptr);
+      link->ArmHandshakeDeadline(kHandshakeTimeout);
       link->Handshake(asio::ssl::stream_base::server, [link] { link->StartReading(); });
     } else {
       LOG(WARNING) << "peer accept: " << ec.message();
@@ -393,6 +406,7 @@ void PeerTransport::Dial(uint64_t sid, std::chrono::milliseconds backoff) {
                 timer->async_wait(
                     [this, sid, timer](const asio::error_code&) { Dial(sid, kFirstBackoff); });
               });
+              link->ArmHandshakeDeadline(kHandshakeTimeout);
               link->Handshake(asio::ssl::stream_base::client, [this, link] {
                 proto::PeerFrame hello;
                 hello.set_from(my_sid_);

@@ -12,7 +12,8 @@
 // storage thread puts its ACK on the wire itself, and the leader's core
 // thread its PROPOSALs. Per link, delivery is FIFO; a broken link reports
 // Down and drops what was queued (the consensus core treats messages to a
-// down peer as lost). A link whose queue grows past kMaxQueuedFrames is cut.
+// down peer as lost). A link whose queue grows past kMaxQueuedFrames is cut,
+// and so is one not carrying frames kHandshakeTimeout after its connect.
 //
 // With sslQuorum every link is TLS (OpenSSL through asio::ssl), both sides
 // showing a certificate signed by ssl.quorum.caFile: a peer without one gets
@@ -26,6 +27,7 @@
 #define ZABKEEPER_SERVER_PEER_TRANSPORT_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -59,6 +61,11 @@ class PeerTransport {
   static constexpr size_t kMaxQueuedFrames = 100000;
   // A SNAP of a large tree travels as one frame; allow up to 1 GiB.
   static constexpr uint32_t kMaxFrameBytes = 1u << 30;
+  // A connection not carrying frames this long after its TCP connect (its
+  // TLS handshake, and an accepted one's hello, not done) is cut, as
+  // ZooKeeper's cnxTimeout (5 s) does: a peer, or anything else, that
+  // connects and stalls must not hold a link, or a dialer's redial, forever.
+  static constexpr std::chrono::milliseconds kHandshakeTimeout{5000};
 
   // `tls` (sslQuorum): gives the context a new link shakes hands with, in
   // both roles (a TlsContextSource's, so rotated files take effect on the
