@@ -5,6 +5,7 @@
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "server/request_util.h"
+#include "server/thread_name.h"
 
 namespace zabkeeper::server {
 namespace {
@@ -168,7 +169,10 @@ absl::Status AdminServer::Start(const std::string& address, int port) {
   if (!http_->bind_to_port(address, port)) {
     return absl::UnavailableError(absl::StrCat("cannot bind admin server to ", address, ":", port));
   }
-  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  thread_ = std::thread([this] {
+    NameThisThread("zk-admin");
+    http_->listen_after_bind();
+  });
   return absl::OkStatus();
 }
 

@@ -13,6 +13,7 @@
 #include "server/failpoints.h"
 #include "server/quorum_tls.h"
 #include "server/request_util.h"
+#include "server/thread_name.h"
 #include "server/write_trace.h"
 
 namespace zabkeeper::server {
@@ -127,7 +128,10 @@ absl::Status NodeRuntime::Start() {
     audit_->Write({FormatAuditLine(
         AuditEntry{0, core_config_.audit_server_user, "", "serverStart", "", "", "", "success"})});
   }
-  core_thread_ = std::thread([this] { CoreLoop(); });
+  core_thread_ = std::thread([this] {
+    NameThisThread("zk-core");
+    CoreLoop();
+  });
   if (config_.standalone()) {
     // A one-voter ensemble elects itself at once: serve from the first
     // request on, as a standalone server is expected to.

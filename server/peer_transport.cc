@@ -17,6 +17,7 @@
 #include "asio/write.hpp"
 #include "glog/logging.h"
 #include "server/failpoints.h"
+#include "server/thread_name.h"
 #include "server/write_trace.h"
 
 namespace zabkeeper::server {
@@ -332,7 +333,10 @@ absl::Status PeerTransport::Start() {
   for (const auto& [sid, addr] : servers_) {
     if (static_cast<uint64_t>(sid) > my_sid_) Dial(static_cast<uint64_t>(sid), kFirstBackoff);
   }
-  loop_ = std::thread([this] { io_.run(); });
+  loop_ = std::thread([this] {
+    NameThisThread("zk-peers");
+    io_.run();
+  });
   return absl::OkStatus();
 }
 

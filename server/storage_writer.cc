@@ -6,6 +6,7 @@
 
 #include "glog/logging.h"
 #include "server/failpoints.h"
+#include "server/thread_name.h"
 #include "server/write_trace.h"
 
 namespace zabkeeper::server {
@@ -23,7 +24,10 @@ StorageWriter::StorageWriter(storage::TxnLog* log, storage::StateStore* state,
 StorageWriter::~StorageWriter() { Stop(); }
 
 void StorageWriter::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("zk-storage");
+    Run();
+  });
 }
 
 void StorageWriter::Stop() {

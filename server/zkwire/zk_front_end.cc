@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "server/thread_name.h"
 #include "server/zkwire/zk_connection.h"
 #include "server/zkwire/zk_stream.h"
 
@@ -59,7 +60,11 @@ void ZkFrontEnd::RunLoops() {
   work_.emplace(io_.get_executor());
   // One event loop per core: each connection's work stays on its strand.
   const unsigned loops = std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < loops; ++i) loops_.emplace_back([this] { io_.run(); });
+  for (unsigned i = 0; i < loops; ++i)
+    loops_.emplace_back([this] {
+      server::NameThisThread("zk-wire");
+      io_.run();
+    });
 }
 
 void ZkFrontEnd::Accept(asio::ip::tcp::acceptor* acceptor,

@@ -2,6 +2,10 @@
 // every basic operation, watches, ephemerals and expiry, bad input, reattach
 // and restart.
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
 #include <thread>
 
 // Values are built with absl::StrCat: GCC 12 at -O3 reports a false -Wrestrict
@@ -454,6 +458,21 @@ TEST_F(ServerE2eTest, Admin_SrvrAndHash_ReportState) {
   EXPECT_EQ(hash["zxid"], r.zxid());
   EXPECT_EQ(hash["digest"].get<std::string>().size(), 16u);
   EXPECT_TRUE(Admin("nonsense").is_null());
+}
+
+// Operators tell the threads apart in `top -H`, `ps -L` and perf.
+TEST_F(ServerE2eTest, Threads_AreNamedByTheirJob) {
+  std::set<std::string> names;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(server_->pid()) + "/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.insert(name);
+  }
+  EXPECT_TRUE(names.contains("zk-core"));
+  EXPECT_TRUE(names.contains("zk-storage"));
+  EXPECT_TRUE(names.contains("zk-admin"));
 }
 
 }  // namespace
