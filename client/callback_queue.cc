@@ -1,5 +1,7 @@
 #include "client/callback_queue.h"
 
+#include <pthread.h>
+
 #include <exception>
 
 #include "glog/logging.h"
@@ -36,6 +38,7 @@ void CallbackQueue::Stop() {
 }
 
 void CallbackQueue::Run() {
+  pthread_setname_np(pthread_self(), "zkc-events");
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });

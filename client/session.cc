@@ -1,5 +1,7 @@
 #include "client/session.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -56,7 +58,10 @@ Session::~Session() {
 void Session::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   last_recv_ = absl::Now();  // a given session_id must answer within its timeout
-  connector_ = std::thread([this] { ConnectorLoop(); });
+  connector_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "zkc-connect");
+    ConnectorLoop();
+  });
 }
 
 void Session::ConnectorLoop() {
@@ -108,12 +113,12 @@ void Session::RunConnection(std::unique_lock<std::mutex>& lock, const std::strin
   // earlier failure delays reaching a restarted server.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetMaxReceiveMessageSize(-1);
-  auto reactor = std::make_shared<StreamReactor>(
+  auto stream = std::make_shared<ClientStream>(
       this, gen, grpc::CreateCustomChannel(server, credentials_, args));
   lock.lock();
-  reactor_ = reactor;
+  stream_ = stream;
   lock.unlock();
-  reactor->Start(std::move(first));
+  stream->Start(std::move(first));
   lock.lock();
 
   // Connect phase: bounded by timeout / #servers (at least 1 s), and for an
@@ -159,12 +164,12 @@ void Session::RunConnection(std::unique_lock<std::mutex>& lock, const std::strin
   // we wait out one that is being started.
   stream_broken_ = true;
   cv_.wait(lock, [this] { return !write_starting_; });
-  std::shared_ptr<StreamReactor> r = reactor_;
+  std::shared_ptr<ClientStream> r = stream_;
   lock.unlock();
   r->Finish();
   lock.lock();
   cv_.wait(lock, [this] { return stream_done_; });
-  reactor_.reset();
+  stream_.reset();
   handshake_done_ = false;
   write_in_flight_ = false;
   // Internal requests not yet sent are rebuilt by the next handshake.
@@ -181,19 +186,25 @@ void Session::RunConnection(std::unique_lock<std::mutex>& lock, const std::strin
 }
 
 void Session::OnMessage(uint64_t generation, const proto::ServerMessage& msg) {
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (generation != generation_ || stream_broken_) return;
+    const bool was_closed = close_replied_;
     for (const proto::Response& resp : msg.responses()) {
       if (stream_broken_ || Terminal()) break;
       if (!handshake_done_) {
         HandleConnectReply(resp);
+        wake = true;
       } else {
         HandleReply(resp);
       }
     }
+    // Waking the connector (and Close) on every reply would cost a thread
+    // switch per request: only the flags they wait for count.
+    wake = wake || stream_broken_ || close_replied_ != was_closed;
   }
-  cv_.notify_all();
+  if (wake) cv_.notify_all();
   Flush();
 }
 
@@ -293,10 +304,10 @@ void Session::HandleReply(const proto::Response& resp) {
 }
 
 void Session::Flush() {
-  std::shared_ptr<StreamReactor> reactor;
+  std::shared_ptr<ClientStream> stream;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!handshake_done_ || write_in_flight_ || stream_broken_ || outgoing_.empty() || !reactor_) {
+    if (!handshake_done_ || write_in_flight_ || stream_broken_ || outgoing_.empty() || !stream_) {
       return;
     }
     write_buffer_.Clear();
@@ -314,15 +325,17 @@ void Session::Flush() {
     write_in_flight_ = true;
     write_starting_ = true;
     last_send_ = absl::Now();
-    reactor = reactor_;
+    stream = stream_;
   }
-  // Not under mu_: gRPC may run reactions inline.
-  reactor->Write(&write_buffer_);
+  // Not under mu_: a write may take a while to hand to gRPC's transport.
+  stream->Write(&write_buffer_);
+  bool teardown_waits = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     write_starting_ = false;
+    teardown_waits = stream_broken_;  // the connector waits for this write to start
   }
-  cv_.notify_all();
+  if (teardown_waits) cv_.notify_all();
 }
 
 void Session::OnWriteDone(uint64_t generation, bool ok) {
@@ -330,11 +343,9 @@ void Session::OnWriteDone(uint64_t generation, bool ok) {
     std::lock_guard<std::mutex> lock(mu_);
     if (generation != generation_) return;
     write_in_flight_ = false;
-    if (!ok) {
-      stream_broken_ = true;
-    }
+    if (!ok) stream_broken_ = true;
   }
-  cv_.notify_all();
+  if (!ok) cv_.notify_all();
   Flush();
 }
 

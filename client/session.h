@@ -35,8 +35,8 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "client/callback_queue.h"
+#include "client/client_stream.h"
 #include "client/connect_string.h"
-#include "client/stream_reactor.h"
 #include "client/types.h"
 #include "client/watch_manager.h"
 #include "grpcpp/security/credentials.h"
@@ -94,7 +94,7 @@ class Session : public StreamOwner {
   int AddStateListener(std::function<void(SessionState)> listener);
   void RemoveStateListener(int id);
 
-  // StreamOwner (gRPC threads).
+  // StreamOwner (the stream's thread).
   void OnMessage(uint64_t generation, const proto::ServerMessage& msg) override;
   void OnWriteDone(uint64_t generation, bool ok) override;
   void OnReadFailed(uint64_t generation) override;
@@ -147,7 +147,7 @@ class Session : public StreamOwner {
 
   // Current stream.
   uint64_t generation_ = 0;
-  std::shared_ptr<StreamReactor> reactor_;
+  std::shared_ptr<ClientStream> stream_;
   bool handshake_done_ = false;  // connect reply OK on this stream
   bool stream_broken_ = false;
   bool stream_done_ = false;

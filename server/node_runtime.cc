@@ -335,20 +335,16 @@ void NodeRuntime::CarryOut() {
   // only inputs here are its own requests for a snapshot.
   for (int round = 0; round < 1000 && core_->HasReady(); ++round) {
     NodeReady ready = core_->TakeReady();
-    if (!ready.storage.empty()) {
-      bool sync = false;
-      for (const StorageOp& op : ready.storage) {
-        sync |= op.kind == StorageOp::kInstall || op.kind == StorageOp::kTruncate;
-      }
-      // Install and truncate are synchronous in the contract: nothing of
-      // this batch leaves before the log they change is durable. They happen
-      // only while a follower syncs with its leader, when it serves nobody.
+    bool sync = false;
+    for (const StorageOp& op : ready.storage) {
+      sync |= op.kind == StorageOp::kInstall || op.kind == StorageOp::kTruncate;
+    }
+    // Install and truncate are synchronous in the contract: nothing of this
+    // batch leaves before the log they change is durable. They happen only
+    // while a follower syncs with its leader, when it serves nobody.
+    if (sync) {
       ZK_TRACE("core.storage_out", ready.storage.size());
-      if (sync) {
-        storage_->SubmitAndWait(std::move(ready.storage));
-      } else {
-        storage_->Submit(std::move(ready.storage));
-      }
+      storage_->SubmitAndWait(std::move(ready.storage));
     }
     for (auto& [sid, frame] : ready.frames) {
       if (ZK_FAILPOINT_ARMED("peer.drop_proposals")) {
@@ -378,6 +374,14 @@ void NodeRuntime::CarryOut() {
       }
       auto it = streams_.find(conn);
       if (it != streams_.end()) it->second->Send(std::move(run));
+    }
+    // The rest of the storage ops may complete after the frames and replies
+    // (the contract), so they are handed over last: waking the storage
+    // thread first would let it take this core's CPU while the PROPOSALs,
+    // COMMITs and replies still wait to be written.
+    if (!sync && !ready.storage.empty()) {
+      ZK_TRACE("core.storage_out", ready.storage.size());
+      storage_->Submit(std::move(ready.storage));
     }
     if (audit_) audit_->Write(ready.audit);
     for (ConnId conn : ready.close) {

@@ -1,6 +1,16 @@
 // Session state transitions, reattach and watch re-registration against the
 // in-process fake server.
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <future>
+#include <thread>
 
 #include "client/session.h"
 #include "client/zk_client.h"
@@ -184,6 +194,90 @@ TEST(ClientSession, NoServer_StaysConnectingUntilOneAppears) {
   absl::Status s = (*client)->WaitConnected(absl::Milliseconds(700));
   EXPECT_TRUE(IsConnectionLoss(s)) << s;
   EXPECT_EQ((*client)->state(), SessionState::kConnecting);
+}
+
+std::vector<std::string> ThreadNames() {
+  std::vector<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.push_back(name);
+  }
+  return names;
+}
+
+TEST(ClientSession, Threads_AreNamedByTheirJob) {
+  // top -H and perf tell the client's threads apart: the stream's I/O, the
+  // user callbacks and the connector.
+  FakeZkServer server;
+  Recorder<SessionState> states;
+  auto client = MakeClient(server.connect_string(), &states);
+  const std::vector<std::string> names = ThreadNames();
+  for (const char* name : {"zkc-io", "zkc-events", "zkc-connect"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+  }
+}
+
+// A TCP port on 127.0.0.1 that accepts connections and never says a word:
+// a hung server, as a client sees it.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), len), 0);
+    EXPECT_EQ(listen(fd_, 16), 0);
+    EXPECT_EQ(getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        pollfd p{fd_, POLLIN, 0};
+        if (poll(&p, 1, 50) != 1) continue;
+        const int conn = accept(fd_, nullptr, nullptr);
+        if (conn < 0) continue;
+        accepted_.push_back(conn);  // held open, unread, until the end
+        ++accepts_;
+      }
+    });
+  }
+  ~SilentListener() {
+    stop_ = true;
+    thread_.join();
+    for (int conn : accepted_) close(conn);
+    close(fd_);
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  int accepts() const { return accepts_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepts_{0};
+  std::vector<int> accepted_;  // the accept thread's
+  std::thread thread_;
+};
+
+TEST(ClientSession, SilentServer_AttemptIsAbandonedAndRetried) {
+  // Each attempt gives up after its connect deadline (1 s here) with its
+  // first read still pending: the stream must end cleanly (gRPC refuses a
+  // Finish beside a pending first read) and the next attempt start.
+  SilentListener silent;
+  ClientOptions options;
+  options.connect_string = silent.address();
+  options.session_timeout = absl::Seconds(1);
+  auto client = ZkClient::Create(options);
+  ASSERT_TRUE(client.ok());
+  for (int i = 0; i < 200 && silent.accepts() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GE(silent.accepts(), 2) << "the first attempt was never abandoned";
+  EXPECT_EQ((*client)->state(), SessionState::kConnecting);
+  client->reset();  // torn down in the middle of an attempt
 }
 
 }  // namespace
