@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
     if (!tls.ok()) return Fail(2, std::string(tls.status().message()));
     builder.AddListeningPort(secure_address, *tls, &secure_bound_port);
   }
-  builder.RegisterService(&service);
+  service.Register(&builder);
   // gRPC sets SO_REUSEPORT by default, which lets a second process (or our
   // own admin port) share the port silently; a taken port must fail instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -137,6 +137,8 @@ int main(int argc, char** argv) {
       return Fail(1, std::string(s.message()));
     }
   }
+  // Streams are accepted only now: a failed start above must not leave any.
+  service.Start();
   LOG(INFO) << "zabkeeper-server " << (config->standalone() ? "standalone" : "ensemble member")
             << " id " << config->my_id << ": clients on " << address << ", admin on "
             << config->admin_address << ":" << config->admin_port
@@ -158,6 +160,7 @@ int main(int argc, char** argv) {
   zk_front_end.Stop();
   admin.Stop();
   (*server)->Stop();
+  service.Stop();  // after the runtime: nothing starts a stream write any more
   server->reset();
   LOG(INFO) << "stopped";
   return 0;

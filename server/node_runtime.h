@@ -13,7 +13,7 @@
 //              (a follower's ACKs leave from here, once synced);
 //   transport  PeerTransport: one event loop for every link's reads, the
 //              dials and the writes a sender could not finish itself;
-//   gRPC       the client front end's callback threads (ClientService);
+//   gRPC       ClientService: the threads polling the client streams;
 //   admin      the HTTP admin endpoint (AdminServer).
 // Client requests are bounded by globalOutstandingLimit: those queued in the
 // inbox plus those the core took and has not answered yet (a front end that

@@ -473,6 +473,7 @@ TEST_F(ServerE2eTest, Threads_AreNamedByTheirJob) {
   EXPECT_TRUE(names.contains("zk-core"));
   EXPECT_TRUE(names.contains("zk-storage"));
   EXPECT_TRUE(names.contains("zk-admin"));
+  EXPECT_TRUE(names.contains("zk-grpc"));  // the client streams' completion queue
 }
 
 }  // namespace
