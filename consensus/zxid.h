@@ -33,6 +33,8 @@ class Zxid {
     z.raw_ = raw;
     return z;
   }
+  // The largest value: as an upper bound, it bounds nothing.
+  static constexpr Zxid Max() { return FromRaw(std::numeric_limits<uint64_t>::max()); }
 
   constexpr uint64_t raw() const { return raw_; }
   constexpr Epoch epoch() const { return static_cast<Epoch>(raw_ >> 32); }

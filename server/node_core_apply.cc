@@ -46,7 +46,7 @@ void NodeCore::ApplyCommitted(std::vector<::zab::LogEntry>& entries) {
     purge.kind = StorageOp::kPurge;
     // Everything before the oldest kept (the next one to apply when none).
     purge.zxid =
-        retained_.empty() ? Zxid::FromRaw(entries.back().zxid.raw() + 1) : retained_.front().first;
+        retained_.empty() ? storage::PurgeThrough(entries.back().zxid) : retained_.front().first;
   }
   CompletePendingSyncs();
 }

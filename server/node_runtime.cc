@@ -434,9 +434,9 @@ void NodeRuntime::Publish() {
   d.committed_zxid = peer.committed_zxid();
   const Zxid last = peer.last_zxid();
   for (const auto& [sid, acked] : peer.FollowerAcks()) {
-    d.follower_lag[sid] = acked.epoch() == last.epoch() && acked.counter() <= last.counter()
-                              ? last.counter() - acked.counter()
-                              : (acked < last ? last.counter() : 0);
+    // Behind by an epoch: everything of the current one is missing.
+    d.follower_lag[sid] = acked.epoch() == last.epoch() ? TxnsBetween(acked, last)
+                                                        : (acked < last ? last.counter() : 0);
   }
   for (const auto& [sid, addr] : config_.servers) {
     if (sid != config_.my_id && transport_ && transport_->IsUp(static_cast<uint64_t>(sid))) {

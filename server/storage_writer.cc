@@ -13,7 +13,7 @@ namespace zabkeeper::server {
 namespace {
 
 constexpr size_t kAll = std::numeric_limits<size_t>::max();
-constexpr Zxid kNoCap = Zxid::FromRaw(std::numeric_limits<uint64_t>::max());
+constexpr Zxid kNoCap = Zxid::Max();
 
 }  // namespace
 

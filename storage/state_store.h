@@ -55,10 +55,13 @@ class StateStore {
   virtual ::zab::Zxid DurableApplied() = 0;
 };
 
+// The PurgeBefore bound that drops `last` and everything before it.
+inline ::zab::Zxid PurgeThrough(::zab::Zxid last) { return ::zab::Zxid::FromRaw(last.raw() + 1); }
+
 // Where a purge that asks to drop the log below `wanted` may cut it: never
 // past the state's durable point, since a restart replays the log after it.
 inline ::zab::Zxid PurgePoint(::zab::Zxid wanted, StateStore& state) {
-  return std::min(wanted, ::zab::Zxid::FromRaw(state.DurableApplied().raw() + 1));
+  return std::min(wanted, PurgeThrough(state.DurableApplied()));
 }
 
 }  // namespace zabkeeper::storage

@@ -150,7 +150,7 @@ class NodeSim {
   void DoStorage(int i, std::vector<server::StorageOp>& ops);
   // Makes node i's pending writes durable and reports them (appends up to
   // `cap` at most).
-  void Flush(int i, server::Zxid cap = server::Zxid::FromRaw(UINT64_MAX));
+  void Flush(int i, server::Zxid cap = server::Zxid::Max());
   void SendFrame(int from, int to, proto::PeerFrame frame);
   void BreakLink(int a, int b);
   void MaybeConnect(int a, int b);

@@ -27,5 +27,10 @@ TEST(Zxid_Order, EpochBeforeCounter) {
   EXPECT_EQ(Zxid(3, 4), Zxid::FromRaw((uint64_t{3} << 32) | 4));
 }
 
+TEST(Zxid_Order, Max_IsAboveEveryZxid) {
+  EXPECT_EQ(Zxid::Max(), Zxid(0xffffffffu, Zxid::kMaxCounter));
+  EXPECT_LT(Zxid(0xffffffffu, Zxid::kMaxCounter - 1), Zxid::Max());
+}
+
 }  // namespace
 }  // namespace zab
