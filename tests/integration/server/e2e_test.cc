@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <thread>
@@ -458,6 +459,23 @@ TEST_F(ServerE2eTest, Admin_SrvrAndHash_ReportState) {
   EXPECT_EQ(hash["zxid"], r.zxid());
   EXPECT_EQ(hash["digest"].get<std::string>().size(), 16u);
   EXPECT_TRUE(Admin("nonsense").is_null());
+}
+
+// SIGTERM with client streams open: the gRPC server's Shutdown cancels
+// them, each stream ends through its completion queue, and only then are the
+// queues shut down. Any completion arriving at a shut-down queue aborts the
+// process, which would show as a non-zero exit.
+TEST_F(ServerE2eTest, Stop_WithClientStreamsOpen_ExitsCleanly) {
+  RawSession idle(server_->address());
+  ASSERT_EQ(idle.Connect(20000).err(), proto::OK);
+  RawSession busy(server_->address());
+  ASSERT_EQ(busy.Connect(20000).err(), proto::OK);
+  ASSERT_EQ(busy.Call(CreateReq("/open", "x")).err(), proto::OK);
+  EXPECT_EQ(server_->Stop(), 0);
+  std::ifstream log(server_->log_path());
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("stopped"), std::string::npos);
+  EXPECT_EQ(text.find("client streams still open"), std::string::npos);
 }
 
 // Operators tell the threads apart in `top -H`, `ps -L` and perf.
